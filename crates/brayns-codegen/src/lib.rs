@@ -1,0 +1,1 @@
+//! Typed Rust bindings from a Brayns schema snapshot.

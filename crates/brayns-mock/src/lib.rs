@@ -1,0 +1,1 @@
+//! A schema-driven stand-in Brayns instance.

@@ -1,0 +1,1 @@
+//! JSON-RPC 2.0 over websocket, in the dialect of Brayns.

@@ -1,0 +1,1 @@
+//! Typed async Rust SDK for Brayns.
