@@ -1,6 +1,49 @@
-//! `cargo xtask`: project automation.
+//! `cargo xtask`: project automation, in the style of rust-analyzer's xtask.
+//!
+//! - `cargo xtask fetch`: snapshot a live instance's schemas into `schemas/`.
+//! - `cargo xtask codegen`: turn a snapshot into the SDK's generated bindings.
 
-fn main() {
-    eprintln!("usage: cargo xtask <fetch|codegen>");
-    std::process::exit(2);
+mod codegen;
+mod fetch;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "brayns-rs project automation")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Fetch the schema snapshot of a live Brayns instance.
+    Fetch(fetch::FetchArgs),
+    /// Generate the SDK bindings from a schema snapshot.
+    Codegen(codegen::CodegenArgs),
+}
+
+/// The workspace root, so the xtask works from any directory.
+fn project_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Fetch(args) => fetch::run(args),
+        Command::Codegen(args) => codegen::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }
