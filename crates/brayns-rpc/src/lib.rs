@@ -1,1 +1,107 @@
 //! JSON-RPC 2.0 over websocket, in the dialect of Brayns.
+//!
+//! A generic, method-agnostic client for the Brayns rendering service, following the wire
+//! protocol of Brayns 3.10.1 exactly (framing, envelope, progress, cancel, disconnection).
+//!
+//! ```no_run
+//! use brayns_rpc::{Connector, Request};
+//!
+//! # async fn example() -> brayns_rpc::Result<()> {
+//! let client = Connector::new("localhost:5000").connect().await?;
+//!
+//! // No params: the `params` key is omitted, as Brayns requires.
+//! let version = client.request("get-version", None).await?;
+//! println!("Brayns {}.{}", version["major"], version["minor"]);
+//!
+//! // An async entrypoint: follow its progress, then take the binary reply (no copy).
+//! let mut task = client.start_task(Request::new("snapshot").params(&serde_json::json!({}))?)?;
+//! while let Some(progress) = task.next_progress().await {
+//!     println!("{} {:.0}%", progress.operation, progress.amount * 100.0);
+//! }
+//! let image = task.await?.into_binary();
+//! println!("{} bytes of PNG", image.len());
+//! # Ok(()) }
+//! ```
+//!
+//! # Design
+//!
+//! - **One task owns the socket.** [`Connector::connect`] spawns a background task that writes
+//!   what callers queue (through a channel) and reads what the server sends. Callers register in
+//!   a pending map keyed by id; the task routes each reply, error and progress there. So a
+//!   [`Client`] is a cheap, cloneable handle, and any number of requests can be in flight over
+//!   one connection. Replies arrive out of order (PROTOCOL.md §6.1) and are matched strictly by
+//!   id. Ids come from an increasing `i64` counter and are never reused.
+//! - **No copies of large payloads.** Params are serialized once, straight into the outgoing
+//!   buffer, and the envelope is written around them. Replies are parsed borrowing from the
+//!   frame: [`Response`] keeps the frame's JSON text and the range of `result`, and the binary
+//!   payload is a [`bytes::Bytes`] slice of the received frame.
+//! - **Binary frames** in both directions are `u32` little-endian JSON length, the JSON, then
+//!   the payload. A request goes out binary when [`Request::binary`] is set; replies may be text
+//!   or binary for any id.
+//! - **Tasks.** [`Client::start_task`] returns a [`Task`]: progress notifications (routed by
+//!   `params.id`, as they carry no top-level id) come through [`Task::next_progress`] or the
+//!   [`Task::progress`] stream; [`Task::cancel`] sends `cancel {"id": ...}`; awaiting the task
+//!   gives the result, [`Error::Cancelled`] (code 20) or the normal result when the server
+//!   finished first. Dropping an unfinished task cancels it (best effort).
+//! - **Websocket hygiene** (PROTOCOL.md "Pitfalls"): the client never sends pings or pongs
+//!   (Brayns reads either as Close; Brayns never pings, so tungstenite's automatic pong never
+//!   fires), never fragments, never negotiates permessage-deflate, accepts incoming messages up
+//!   to 2 GiB by default ([`Connector::max_message_size`]), and does not wait for a close
+//!   handshake on [`Client::disconnect`] (Brayns never answers one).
+//!
+//! # Error policy
+//!
+//! - Server errors are [`Error::Server`] with the [`ServerError`] intact (`code`, `message`,
+//!   `data`); code 20 is [`Error::Cancelled`]. Key on codes, never on messages.
+//! - **A malformed message from the server** (bad JSON, not an object, a truncated binary header,
+//!   a reply for an unknown id, a message that is neither reply, error nor progress) is logged at
+//!   WARN and skipped; the connection keeps working. A well-formed reply whose error object is
+//!   malformed fails its call with [`Error::Protocol`]. A late reply to a request that timed out
+//!   or was dropped is expected and logged at DEBUG only.
+//! - **Errors with `id: null`** are only sent for requests the server could not parse
+//!   (PROTOCOL.md §4 steps 0-4). This client only sends well-formed envelopes, so such an error
+//!   cannot be attributed to any pending call: it is logged at WARN and **no pending call is
+//!   failed** (unlike the Python client, which fails them all).
+//! - **Disconnection**: when the socket ends (EOF, error, Close) or [`Client::disconnect`] is
+//!   called, every pending call and task fails at once with [`Error::Disconnected`], later calls
+//!   fail fast with it, and [`Client::is_connected`] turns false. There is no reconnection.
+//! - **Timeouts**: a per-request timeout ([`Request::timeout`]) or the default one
+//!   ([`Connector::request_timeout`]) fails the call with [`Error::Timeout`]; its pending entry
+//!   is removed and the connection stays usable. Dropping a call's future does the same.
+//! - **Connecting**: only "service unavailable" failures (refused, unreachable, connect or
+//!   handshake timeout) are retried, up to [`Connector::max_attempts`]; TLS errors
+//!   ([`Error::Tls`]) and protocol errors ([`Error::Protocol`], e.g. an HTTP error status on
+//!   upgrade, or TLS on one side only) fail at once.
+//!
+//! # TLS
+//!
+//! rustls with the `ring` provider, chosen explicitly for each configuration (the process-level
+//! default provider is neither needed nor touched). Trust the system roots, or a custom CA given
+//! as a file or PEM bytes ([`Tls`]). Hostnames are always verified.
+//!
+//! # Tracing
+//!
+//! INFO: connection events, and for each request and reply the method, id and sizes. DEBUG adds
+//! the payloads (params, results, progress), truncated when large. WARN: skipped messages.
+
+mod client;
+mod connection;
+mod connector;
+mod error;
+mod incoming;
+mod pending;
+mod request;
+mod response;
+mod target;
+mod task;
+mod tls;
+
+pub use bytes::Bytes;
+
+pub use client::Client;
+pub use connector::{Connector, DEFAULT_MAX_MESSAGE_SIZE};
+pub use error::{Error, Result, ServerError};
+pub use request::{Request, RequestId};
+pub use response::{Progress, Response};
+pub use task::Task;
+pub use tls::Tls;

@@ -1,0 +1,319 @@
+//! The background task that owns the websocket: it writes what callers queue and routes what
+//! the server sends to the pending map.
+
+use std::future::poll_fn;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::{Sink, Stream};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::{mpsc, oneshot};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::{self, Message};
+use tracing::{debug, info, warn};
+
+use crate::error::Error;
+use crate::incoming::{Incoming, WireId, classify, split_binary};
+use crate::pending::{ProgressRoute, Shared};
+use crate::request::Truncated;
+use crate::response::Response;
+
+/// What callers ask of the connection task.
+pub(crate) enum Outgoing {
+    /// A frame to write.
+    Frame(Message),
+    /// Close the connection; answered once every pending call has failed.
+    Disconnect(oneshot::Sender<()>),
+}
+
+/// How many messages one wake-up handles in each direction before yielding, so a flood in one
+/// direction cannot starve the other or the runtime.
+const BUDGET: usize = 64;
+
+/// How long `disconnect()` lets the Close frame (and anything queued before it) drain.
+const CLOSE_GRACE: Duration = Duration::from_millis(250);
+
+/// Why the driver loop ended.
+enum Exit {
+    /// The socket ended or failed.
+    Lost(String),
+    /// `disconnect()` was called.
+    Disconnect(oneshot::Sender<()>),
+    /// Every client handle was dropped.
+    Abandoned,
+}
+
+/// Spawns the connection task on the current runtime.
+pub(crate) fn spawn<S>(
+    ws: WebSocketStream<S>,
+    shared: Arc<Shared>,
+    uri: String,
+) -> mpsc::UnboundedSender<Outgoing>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (sender, receiver) = mpsc::unbounded_channel();
+    tokio::spawn(run(ws, receiver, shared, uri));
+    sender
+}
+
+async fn run<S>(
+    mut ws: WebSocketStream<S>,
+    mut outgoing: mpsc::UnboundedReceiver<Outgoing>,
+    shared: Arc<Shared>,
+    uri: String,
+) where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut unflushed = false;
+    let exit = poll_fn(|cx| drive(cx, &mut ws, &mut outgoing, &shared, &mut unflushed)).await;
+    let (reason, ack) = match exit {
+        Exit::Lost(reason) => (reason, None),
+        Exit::Disconnect(ack) => ("disconnected by the client".to_owned(), Some(ack)),
+        Exit::Abandoned => ("every client handle was dropped".to_owned(), None),
+    };
+    let reason: Arc<str> = reason.into();
+    // Fail every waiter first: nothing below may delay them.
+    let slots = shared.close(reason.clone());
+    info!(%uri, %reason, failed = slots.len(), "connection closed");
+    for slot in slots {
+        let _ = slot.done.send(Err(Error::disconnected(&reason)));
+    }
+    outgoing.close();
+    if ack.is_some() {
+        // Say goodbye without waiting for the server's answer: Brayns never sends one.
+        let _ = tokio::time::timeout(CLOSE_GRACE, ws.close(None)).await;
+    }
+    drop(ws);
+    if let Some(ack) = ack {
+        let _ = ack.send(());
+    }
+}
+
+fn drive<S>(
+    cx: &mut Context<'_>,
+    ws: &mut WebSocketStream<S>,
+    outgoing: &mut mpsc::UnboundedReceiver<Outgoing>,
+    shared: &Shared,
+    unflushed: &mut bool,
+) -> Poll<Exit>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut yielded = false;
+
+    // Outgoing: queue as many frames as the sink takes, then flush once.
+    let mut sent = 0;
+    loop {
+        if sent == BUDGET {
+            yielded = true;
+            break;
+        }
+        match Pin::new(&mut *ws).poll_ready(cx) {
+            Poll::Ready(Ok(())) => {}
+            Poll::Ready(Err(error)) => return Poll::Ready(Exit::Lost(write_failure(error))),
+            Poll::Pending => break,
+        }
+        match outgoing.poll_recv(cx) {
+            Poll::Ready(Some(Outgoing::Frame(message))) => {
+                if let Err(error) = Pin::new(&mut *ws).start_send(message) {
+                    return Poll::Ready(Exit::Lost(write_failure(error)));
+                }
+                *unflushed = true;
+                sent += 1;
+            }
+            Poll::Ready(Some(Outgoing::Disconnect(ack))) => {
+                return Poll::Ready(Exit::Disconnect(ack));
+            }
+            Poll::Ready(None) => return Poll::Ready(Exit::Abandoned),
+            Poll::Pending => break,
+        }
+    }
+    if *unflushed {
+        match Pin::new(&mut *ws).poll_flush(cx) {
+            Poll::Ready(Ok(())) => *unflushed = false,
+            Poll::Ready(Err(error)) => return Poll::Ready(Exit::Lost(write_failure(error))),
+            Poll::Pending => {}
+        }
+    }
+
+    // Incoming: route every complete message.
+    let mut received = 0;
+    loop {
+        if received == BUDGET {
+            yielded = true;
+            break;
+        }
+        match Pin::new(&mut *ws).poll_next(cx) {
+            Poll::Ready(Some(Ok(message))) => {
+                received += 1;
+                if let Some(reason) = dispatch(message, shared) {
+                    return Poll::Ready(Exit::Lost(reason));
+                }
+            }
+            Poll::Ready(Some(Err(error))) => {
+                return Poll::Ready(Exit::Lost(format!("read failed: {error}")));
+            }
+            Poll::Ready(None) => {
+                return Poll::Ready(Exit::Lost("the server closed the connection".to_owned()));
+            }
+            Poll::Pending => break,
+        }
+    }
+
+    if yielded {
+        cx.waker().wake_by_ref();
+    }
+    Poll::Pending
+}
+
+fn write_failure(error: tungstenite::Error) -> String {
+    format!("write failed: {error}")
+}
+
+/// Handles one incoming websocket message. Returns a reason when it ends the connection.
+fn dispatch(message: Message, shared: &Shared) -> Option<String> {
+    let parts = match message {
+        Message::Text(json) => Ok((json, Bytes::new())),
+        Message::Binary(frame) => split_binary(frame),
+        Message::Close(frame) => {
+            return Some(match frame {
+                Some(frame) => format!("the server sent Close ({} {})", frame.code, frame.reason),
+                None => "the server sent Close".to_owned(),
+            });
+        }
+        // Brayns never pings; tungstenite answers a ping by itself, nothing to do here.
+        Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {
+            debug!("ignoring a control frame");
+            return None;
+        }
+    };
+    let (json, binary) = match parts {
+        Ok(parts) => parts,
+        Err(error) => {
+            warn!("skipping a malformed binary frame from the server: {error}");
+            return None;
+        }
+    };
+    match classify(json, binary) {
+        Ok(incoming) => route(incoming, shared),
+        Err((error, json)) => warn!(
+            "skipping a malformed message from the server: {error}; message: {}",
+            Truncated(json.as_bytes(), 512)
+        ),
+    }
+    None
+}
+
+fn route(incoming: Incoming, shared: &Shared) {
+    match incoming {
+        Incoming::Reply {
+            id,
+            json,
+            result,
+            binary,
+        } => {
+            let Some(slot) = take(shared, &id, "reply") else {
+                return;
+            };
+            info!(
+                method = %slot.method,
+                id = ?id,
+                json = json.len(),
+                binary = binary.len(),
+                "reply"
+            );
+            debug!(result = %Truncated(json.as_bytes()[result.clone()].as_ref(), 1024), "reply payload");
+            let WireId::Int(id) = id else { return };
+            let response = Response {
+                method: slot.method,
+                id: crate::request::RequestId(id),
+                json,
+                result,
+                binary,
+            };
+            let _ = slot.done.send(Ok(response));
+        }
+        Incoming::Error { id, error } => {
+            if id == WireId::Null {
+                // Only a malformed request earns an error with id null (PROTOCOL.md §4 steps
+                // 0-4); this client never sends one, so it cannot belong to a pending call.
+                match error {
+                    Ok(error) => warn!(%error, "the server reported an error with id null"),
+                    Err(malformed) => {
+                        warn!("the server reported an error with id null: {malformed}")
+                    }
+                }
+                return;
+            }
+            let Some(slot) = take(shared, &id, "error") else {
+                return;
+            };
+            let outcome = match error {
+                Ok(error) => {
+                    info!(method = %slot.method, id = ?id, code = error.code, "error reply");
+                    debug!(%error, "error reply payload");
+                    Error::from_server(error)
+                }
+                Err(malformed) => {
+                    warn!(method = %slot.method, id = ?id, "{malformed}");
+                    Error::Protocol(format!("{}: {malformed}", slot.method))
+                }
+            };
+            let _ = slot.done.send(Err(outcome));
+        }
+        Incoming::Progress { id, progress } => {
+            let WireId::Int(number) = id else {
+                warn!(id = ?id, "skipping progress for an id this client never sends");
+                return;
+            };
+            let progress = match progress {
+                Ok(progress) => progress,
+                Err(malformed) => {
+                    warn!(id = number, "skipping progress: {malformed}");
+                    return;
+                }
+            };
+            debug!(id = number, operation = %progress.operation, amount = progress.amount, "progress");
+            match shared.progress(number, progress) {
+                ProgressRoute::Delivered => {}
+                ProgressRoute::NotATask => {
+                    debug!(
+                        id = number,
+                        "progress for a plain call, not a task: dropped"
+                    );
+                }
+                ProgressRoute::Unknown => unknown(shared, number, "progress"),
+            }
+        }
+    }
+}
+
+/// Removes the waiter for `id`, logging when there is none.
+fn take(shared: &Shared, id: &WireId, what: &str) -> Option<crate::pending::Slot> {
+    match id {
+        WireId::Int(number) => {
+            let slot = shared.remove(*number);
+            if slot.is_none() {
+                unknown(shared, *number, what);
+            }
+            slot
+        }
+        other => {
+            warn!(id = ?other, "skipping a {what} for an id this client never sends");
+            None
+        }
+    }
+}
+
+fn unknown(shared: &Shared, id: i64, what: &str) {
+    if shared.was_issued(id) {
+        // A call that timed out or was dropped (or a fire-and-forget cancel): expected.
+        debug!(id, "dropping a late {what} for an abandoned request");
+    } else {
+        warn!(id, "skipping a {what} for an unknown id");
+    }
+}

@@ -1,0 +1,275 @@
+//! Outgoing requests: the builder and the envelope written around pre-serialized params.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::io::Write as _;
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde::Serialize;
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use crate::error::{Error, Result};
+
+/// The id of a request sent by this client.
+///
+/// Ids come from one increasing `i64` counter per connection and are never reused, so a late
+/// reply can never be mistaken for the answer to a newer request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct RequestId(pub(crate) i64);
+
+impl RequestId {
+    /// The integer sent on the wire.
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+impl fmt::Display for RequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Opening of the envelope when params are present; the params JSON follows it directly.
+const PARAMS_PREFIX: &[u8] = b"{\"params\":";
+
+/// A request to send: method, optional params, optional binary payload, optional timeout.
+///
+/// Params are serialized once, when they are set, into the buffer that becomes the frame: the
+/// envelope is written around them (`{"params":...,"id":N,"jsonrpc":"2.0","method":"..."}`), so
+/// large params are never copied or re-serialized. Without params the `params` key is omitted,
+/// which is what Brayns requires for methods that take none.
+#[derive(Clone)]
+pub struct Request {
+    method: Cow<'static, str>,
+    /// Empty, or [`PARAMS_PREFIX`] followed by the params JSON.
+    body: Vec<u8>,
+    binary: Option<Bytes>,
+    timeout: Option<Duration>,
+}
+
+impl Request {
+    /// A request for `method`, without params.
+    pub fn new(method: impl Into<Cow<'static, str>>) -> Request {
+        Request {
+            method: method.into(),
+            body: Vec::new(),
+            binary: None,
+            timeout: None,
+        }
+    }
+
+    /// Sets the params by serializing `params` (straight into the outgoing buffer).
+    pub fn params<P: Serialize + ?Sized>(mut self, params: &P) -> Result<Request> {
+        let mut body = Vec::with_capacity(128);
+        body.extend_from_slice(PARAMS_PREFIX);
+        serde_json::to_writer(&mut body, params).map_err(Error::Serialize)?;
+        self.body = body;
+        Ok(self)
+    }
+
+    /// Sets the params from a JSON value.
+    pub fn params_value(mut self, params: Value) -> Request {
+        let mut body = Vec::with_capacity(128);
+        body.extend_from_slice(PARAMS_PREFIX);
+        // Writing a `Value` into a `Vec` cannot fail: every map key is a string.
+        if serde_json::to_writer(&mut body, &params).is_err() {
+            body.truncate(PARAMS_PREFIX.len());
+            body.extend_from_slice(b"null");
+        }
+        self.body = body;
+        self
+    }
+
+    /// Sets the params from JSON text that is already serialized.
+    // Boxed because that is what `RawValue::from_string` and `serde_json::value::to_raw_value`
+    // hand out.
+    #[allow(clippy::boxed_local)]
+    pub fn params_raw(mut self, params: Box<RawValue>) -> Request {
+        let json = params.get();
+        let mut body = Vec::with_capacity(PARAMS_PREFIX.len() + json.len() + 64);
+        body.extend_from_slice(PARAMS_PREFIX);
+        body.extend_from_slice(json.as_bytes());
+        self.body = body;
+        self
+    }
+
+    /// Attaches a binary payload: the request then goes out as a binary frame
+    /// (`u32` little-endian JSON length, the JSON, the payload), even if the payload is empty.
+    pub fn binary(mut self, payload: impl Into<Bytes>) -> Request {
+        self.binary = Some(payload.into());
+        self
+    }
+
+    /// Overrides the client's default timeout for this request (for a [`Task`](crate::Task),
+    /// the time allowed for the whole task).
+    pub fn timeout(mut self, timeout: Duration) -> Request {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The method name.
+    pub fn method(&self) -> &str {
+        &self.method
+    }
+
+    /// Whether params are set.
+    pub fn has_params(&self) -> bool {
+        !self.body.is_empty()
+    }
+
+    /// The binary payload, if any.
+    pub fn binary_payload(&self) -> Option<&Bytes> {
+        self.binary.as_ref()
+    }
+
+    /// The timeout set on this request, if any.
+    pub fn timeout_value(&self) -> Option<Duration> {
+        self.timeout
+    }
+
+    pub(crate) fn method_cow(&self) -> &Cow<'static, str> {
+        &self.method
+    }
+
+    /// The params JSON, for DEBUG traces.
+    pub(crate) fn params_json(&self) -> Option<&[u8]> {
+        self.body.get(PARAMS_PREFIX.len()..)
+    }
+
+    /// Turns the request into a frame. `id: None` makes a notification.
+    pub(crate) fn encode(self, id: Option<RequestId>) -> Encoded {
+        let mut json = self.body;
+        if json.is_empty() {
+            json.reserve(48 + self.method.len());
+            json.push(b'{');
+        } else {
+            json.reserve(48 + self.method.len());
+            json.push(b',');
+        }
+        if let Some(id) = id {
+            // Writing into a Vec cannot fail.
+            let _ = write!(json, "\"id\":{},", id.0);
+        }
+        json.extend_from_slice(b"\"jsonrpc\":\"2.0\",\"method\":");
+        // A string always serializes.
+        let _ = serde_json::to_writer(&mut json, &*self.method);
+        json.push(b'}');
+        match self.binary {
+            None => Encoded::Text(json),
+            Some(payload) => {
+                let mut frame = Vec::with_capacity(4 + json.len() + payload.len());
+                let len = u32::try_from(json.len()).unwrap_or(u32::MAX);
+                frame.extend_from_slice(&len.to_le_bytes());
+                frame.extend_from_slice(&json);
+                frame.extend_from_slice(&payload);
+                Encoded::Binary {
+                    json_len: json.len(),
+                    frame,
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field(
+                "params",
+                &self.params_json().map(|json| Truncated(json, 256)),
+            )
+            .field("binary", &self.binary.as_ref().map(Bytes::len))
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+/// A request ready for the socket.
+pub(crate) enum Encoded {
+    /// A JSON text frame (valid UTF-8: serde_json output and ASCII around it).
+    Text(Vec<u8>),
+    /// A binary frame with its JSON part's length.
+    Binary { json_len: usize, frame: Vec<u8> },
+}
+
+/// Shows at most `.1` bytes of JSON, for traces of possibly huge payloads.
+pub(crate) struct Truncated<'a>(pub &'a [u8], pub usize);
+
+impl fmt::Debug for Truncated<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl fmt::Display for Truncated<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Truncated(bytes, max) = *self;
+        if bytes.len() <= max {
+            f.write_str(&String::from_utf8_lossy(bytes))
+        } else {
+            write!(
+                f,
+                "{}... ({} bytes)",
+                String::from_utf8_lossy(&bytes[..max]),
+                bytes.len()
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(encoded: Encoded) -> String {
+        match encoded {
+            Encoded::Text(json) => String::from_utf8(json).unwrap(),
+            Encoded::Binary { .. } => panic!("expected text"),
+        }
+    }
+
+    #[test]
+    fn envelope_without_params_omits_the_key() {
+        let json = text(Request::new("get-version").encode(Some(RequestId(7))));
+        assert_eq!(json, r#"{"id":7,"jsonrpc":"2.0","method":"get-version"}"#);
+    }
+
+    #[test]
+    fn envelope_wraps_serialized_params() {
+        let request = Request::new("schema")
+            .params(&serde_json::json!({"endpoint": "a\"b"}))
+            .unwrap();
+        let json = text(request.encode(Some(RequestId(1))));
+        let value: Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "schema", "params": {"endpoint": "a\"b"}})
+        );
+    }
+
+    #[test]
+    fn notification_has_no_id() {
+        let json = text(Request::new("m").params_value(Value::Null).encode(None));
+        assert_eq!(json, r#"{"params":null,"jsonrpc":"2.0","method":"m"}"#);
+    }
+
+    #[test]
+    fn binary_frame_layout() {
+        let request = Request::new("upload-model")
+            .params_raw(RawValue::from_string("{}".into()).unwrap())
+            .binary(Bytes::from_static(b"payload"));
+        let Encoded::Binary { json_len, frame } = request.encode(Some(RequestId(3))) else {
+            panic!("expected binary");
+        };
+        let declared = u32::from_le_bytes(frame[..4].try_into().unwrap()) as usize;
+        assert_eq!(declared, json_len);
+        let json: Value = serde_json::from_slice(&frame[4..4 + json_len]).unwrap();
+        assert_eq!(json["method"], "upload-model");
+        assert_eq!(&frame[4 + json_len..], b"payload");
+    }
+}
