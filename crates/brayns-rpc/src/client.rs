@@ -238,19 +238,19 @@ impl Client {
         if tracing::enabled!(tracing::Level::DEBUG)
             && let Some(params) = request.params_json()
         {
-            debug!(method = request.method(), ?id, params = %Truncated(params, 1024), "request payload");
+            debug!(method = request.method(), id = id.map(RequestId::get), params = %Truncated(params, 1024), "request payload");
         }
         let method = request.method_cow().clone();
         match request.encode(id) {
             Encoded::Text(json) => {
-                info!(%method, ?id, json = json.len(), "request");
+                info!(%method, id = id.map(RequestId::get), json = json.len(), "request");
                 // serde_json writes UTF-8 and the envelope is ASCII, so this only checks.
                 String::from_utf8(json)
                     .map(|text| Message::Text(Utf8Bytes::from(text)))
                     .map_err(|_| Error::Protocol(format!("{method}: request JSON is not UTF-8")))
             }
             Encoded::Binary { json_len, frame } => {
-                info!(%method, ?id, json = json_len, binary = frame.len() - 4 - json_len, "request");
+                info!(%method, id = id.map(RequestId::get), json = json_len, binary = frame.len() - 4 - json_len, "request");
                 Ok(Message::Binary(frame.into()))
             }
         }

@@ -17,7 +17,7 @@ use tracing::{debug, info, warn};
 
 use crate::error::Error;
 use crate::incoming::{Incoming, WireId, classify, split_binary};
-use crate::pending::{ProgressRoute, Shared};
+use crate::pending::{ProgressRoute, Shared, Slot};
 use crate::request::Truncated;
 use crate::response::Response;
 
@@ -216,18 +216,17 @@ fn route(incoming: Incoming, shared: &Shared) {
             result,
             binary,
         } => {
-            let Some(slot) = take(shared, &id, "reply") else {
+            let Some((id, slot)) = take(shared, &id, "reply") else {
                 return;
             };
             info!(
                 method = %slot.method,
-                id = ?id,
+                id,
                 json = json.len(),
                 binary = binary.len(),
                 "reply"
             );
-            debug!(result = %Truncated(json.as_bytes()[result.clone()].as_ref(), 1024), "reply payload");
-            let WireId::Int(id) = id else { return };
+            debug!(id, result = %Truncated(&json.as_bytes()[result.clone()], 1024), "reply payload");
             let response = Response {
                 method: slot.method,
                 id: crate::request::RequestId(id),
@@ -249,17 +248,17 @@ fn route(incoming: Incoming, shared: &Shared) {
                 }
                 return;
             }
-            let Some(slot) = take(shared, &id, "error") else {
+            let Some((id, slot)) = take(shared, &id, "error") else {
                 return;
             };
             let outcome = match error {
                 Ok(error) => {
-                    info!(method = %slot.method, id = ?id, code = error.code, "error reply");
-                    debug!(%error, "error reply payload");
+                    info!(method = %slot.method, id, code = error.code, "error reply");
+                    debug!(id, %error, "error reply payload");
                     Error::from_server(error)
                 }
                 Err(malformed) => {
-                    warn!(method = %slot.method, id = ?id, "{malformed}");
+                    warn!(method = %slot.method, id, "{malformed}");
                     Error::Protocol(format!("{}: {malformed}", slot.method))
                 }
             };
@@ -293,14 +292,14 @@ fn route(incoming: Incoming, shared: &Shared) {
 }
 
 /// Removes the waiter for `id`, logging when there is none.
-fn take(shared: &Shared, id: &WireId, what: &str) -> Option<crate::pending::Slot> {
+fn take(shared: &Shared, id: &WireId, what: &str) -> Option<(i64, Slot)> {
     match id {
         WireId::Int(number) => {
             let slot = shared.remove(*number);
             if slot.is_none() {
                 unknown(shared, *number, what);
             }
-            slot
+            slot.map(|slot| (*number, slot))
         }
         other => {
             warn!(id = ?other, "skipping a {what} for an id this client never sends");

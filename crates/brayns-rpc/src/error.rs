@@ -105,6 +105,33 @@ impl Error {
         }
     }
 
+    /// The rustls error behind an [`Error::Tls`], if any: match it to tell an unknown issuer
+    /// from a hostname mismatch or an expired certificate
+    /// (`rustls::Error::InvalidCertificate(rustls::CertificateError::...)`).
+    pub fn rustls_error(&self) -> Option<&rustls::Error> {
+        let Error::Tls {
+            source: Some(source),
+            ..
+        } = self
+        else {
+            return None;
+        };
+        let mut current: Option<&(dyn std::error::Error + 'static)> = Some(source.as_ref());
+        while let Some(error) = current {
+            if let Some(rustls) = error.downcast_ref::<rustls::Error>() {
+                return Some(rustls);
+            }
+            if let Some(io) = error.downcast_ref::<io::Error>()
+                && let Some(inner) = io.get_ref()
+                && let Some(rustls) = inner.downcast_ref::<rustls::Error>()
+            {
+                return Some(rustls);
+            }
+            current = error.source();
+        }
+        None
+    }
+
     /// Whether the error comes from the connection being gone.
     pub fn is_disconnected(&self) -> bool {
         matches!(self, Error::Disconnected { .. })

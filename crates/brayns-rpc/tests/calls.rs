@@ -80,7 +80,11 @@ async fn ids_are_increasing_integers_never_reused() {
         let ids: Vec<i64> = server
             .recorded()
             .iter()
-            .map(|r| serde_json::from_slice::<Value>(&r.data).unwrap()["id"].as_i64().unwrap())
+            .map(|r| {
+                serde_json::from_slice::<Value>(&r.data).unwrap()["id"]
+                    .as_i64()
+                    .unwrap()
+            })
             .collect();
         assert_eq!(ids.len(), 5);
         assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
@@ -112,7 +116,10 @@ async fn params_are_omitted_when_none_and_kept_when_empty() {
         // The envelope has exactly the keys Brayns accepts (unknown keys are rejected).
         for text in &texts {
             for key in text.as_object().unwrap().keys() {
-                assert!(["jsonrpc", "id", "method", "params"].contains(&key.as_str()), "{key}");
+                assert!(
+                    ["jsonrpc", "id", "method", "params"].contains(&key.as_str()),
+                    "{key}"
+                );
             }
         }
     })
@@ -153,7 +160,10 @@ async fn typed_request_round_trip_and_decode_error() {
             .request_typed::<(), u32>("not-a-number", None)
             .await
             .unwrap_err();
-        assert!(matches!(error, Error::Deserialize { ref method, .. } if method == "not-a-number"), "{error}");
+        assert!(
+            matches!(error, Error::Deserialize { ref method, .. } if method == "not-a-number"),
+            "{error}"
+        );
 
         // The non-generic path exposes the raw result and borrows from it.
         let response = client
@@ -209,7 +219,10 @@ async fn server_errors_keep_code_message_and_data() {
                         )
                         .await
                     }
-                    "domain" => conn.error(&id, 0, "The model does not have a color ramp", None).await,
+                    "domain" => {
+                        conn.error(&id, 0, "The model does not have a color ramp", None)
+                            .await
+                    }
                     "cancelled" => conn.error(&id, 20, "Task has been cancelled", None).await,
                     _ => conn.error(&id, -32601, "Method 'x' not found", None).await,
                 }
@@ -218,20 +231,32 @@ async fn server_errors_keep_code_message_and_data() {
         .await;
         let client = Connector::new(server.uri()).connect().await.unwrap();
 
-        let error = client.request("bad-params", Some(json!({}))).await.unwrap_err();
+        let error = client
+            .request("bad-params", Some(json!({})))
+            .await
+            .unwrap_err();
         let Error::Server(server_error) = &error else {
             panic!("{error:?}")
         };
         assert_eq!(server_error.code, ServerError::INVALID_PARAMS);
         assert_eq!(server_error.message, "Invalid params schema");
-        assert_eq!(server_error.data, Some(json!(["size[0]: value below minimum 0 < 1"])));
+        assert_eq!(
+            server_error.data,
+            Some(json!(["size[0]: value below minimum 0 < 1"]))
+        );
 
         let error = client.request("domain", None).await.unwrap_err();
-        assert_eq!(error.server_error().unwrap().code, ServerError::DOMAIN_ERROR);
+        assert_eq!(
+            error.server_error().unwrap().code,
+            ServerError::DOMAIN_ERROR
+        );
         assert_eq!(error.server_error().unwrap().data, None);
 
         let error = client.request("cancelled", None).await.unwrap_err();
-        assert!(matches!(error, Error::Cancelled(ref e) if e.code == ServerError::TASK_CANCELLED), "{error:?}");
+        assert!(
+            matches!(error, Error::Cancelled(ref e) if e.code == ServerError::TASK_CANCELLED),
+            "{error:?}"
+        );
 
         let error = client.request("unknown", None).await.unwrap_err();
         assert!(matches!(error, Error::Server(ref e) if e.code == ServerError::METHOD_NOT_FOUND));
@@ -280,7 +305,9 @@ async fn default_request_timeout_applies_and_request_timeout_overrides() {
             .await
             .unwrap();
         let error = client.request("slow", None).await.unwrap_err();
-        assert!(matches!(error, Error::Timeout { after, .. } if after == Duration::from_millis(50)));
+        assert!(
+            matches!(error, Error::Timeout { after, .. } if after == Duration::from_millis(50))
+        );
         let response = client
             .call(Request::new("slow").timeout(Duration::from_secs(5)))
             .await

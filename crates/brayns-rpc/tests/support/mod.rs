@@ -344,7 +344,9 @@ pub async fn silent_listener() -> (SocketAddr, Arc<AtomicUsize>, JoinHandle<()>)
 }
 
 /// A TCP listener answering every connection with a raw HTTP response; counts them.
-pub async fn http_responder(response: &'static str) -> (SocketAddr, Arc<AtomicUsize>, JoinHandle<()>) {
+pub async fn http_responder(
+    response: &'static str,
+) -> (SocketAddr, Arc<AtomicUsize>, JoinHandle<()>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

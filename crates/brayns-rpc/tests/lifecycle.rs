@@ -1,0 +1,218 @@
+//! Timeouts, dropped calls, disconnection and websocket hygiene (no pings).
+
+mod support;
+
+use std::time::Duration;
+
+use brayns_rpc::{Connector, Error, Request};
+use serde_json::json;
+use support::{Kind, Server, bounded};
+use tokio::sync::mpsc;
+
+#[tokio::test]
+async fn timed_out_call_frees_its_entry_and_the_connection_stays_usable() {
+    bounded(async {
+        let server = Server::start(|mut conn| async move {
+            let silent = conn.recv().await.unwrap();
+            let next = conn.recv().await.unwrap();
+            // The late reply to the timed-out call arrives first and must be ignored.
+            conn.reply(&silent.id(), json!("late")).await;
+            conn.reply(&next.id(), json!("next")).await;
+            conn.echo().await;
+        })
+        .await;
+        let client = Connector::new(server.uri()).connect().await.unwrap();
+        let error = client
+            .call(Request::new("silent").timeout(Duration::from_millis(50)))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, Error::Timeout { ref method, after } if method == "silent" && after == Duration::from_millis(50)),
+            "{error:?}"
+        );
+        assert_eq!(client.pending_count(), 0);
+        assert!(client.is_connected());
+        assert_eq!(client.request("next", None).await.unwrap(), json!("next"));
+        assert_eq!(client.pending_count(), 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn dropped_call_future_frees_its_entry() {
+    bounded(async {
+        let server = Server::start(|mut conn| async move {
+            let _ignored = conn.recv().await.unwrap();
+            conn.echo().await;
+        })
+        .await;
+        let client = Connector::new(server.uri()).connect().await.unwrap();
+        let call = client.request("never-answered", None);
+        tokio::select! {
+            _ = call => panic!("must not complete"),
+            _ = tokio::time::sleep(Duration::from_millis(50)) => {}
+        }
+        assert_eq!(client.pending_count(), 0);
+
+        // Same through an aborted spawned task.
+        let spawned = {
+            let client = client.clone();
+            tokio::spawn(async move { client.request("never-answered-either", None).await })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        spawned.abort();
+        let _ = spawned.await;
+        assert_eq!(client.pending_count(), 0);
+        client.request("ok", None).await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn server_drop_fails_every_pending_call_at_once() {
+    bounded(async {
+        let (ready_tx, mut ready_rx) = mpsc::unbounded_channel::<()>();
+        let server = Server::start(move |mut conn| {
+            let ready_tx = ready_tx.clone();
+            async move {
+                // Read all 100 requests (and a task), then vanish without a Close frame.
+                let _ = conn.recv_many(101).await;
+                let _ = ready_tx.send(());
+                drop(conn);
+            }
+        })
+        .await;
+        let client = Connector::new(server.uri()).connect().await.unwrap();
+        let task = client
+            .start_task(Request::new("snapshot").params(&json!({})).unwrap())
+            .unwrap();
+        let calls: Vec<_> = (0..100)
+            .map(|i| {
+                let client = client.clone();
+                tokio::spawn(async move { client.request(format!("m{i}"), None).await })
+            })
+            .collect();
+        ready_rx.recv().await.unwrap();
+        let started = tokio::time::Instant::now();
+        for call in calls {
+            let error = call.await.unwrap().unwrap_err();
+            assert!(error.is_disconnected(), "{error:?}");
+        }
+        assert!(task.await.unwrap_err().is_disconnected());
+        // "At once": no timeout involved, this is bounded by the test limit anyway.
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert!(!client.is_connected());
+        assert_eq!(client.pending_count(), 0);
+
+        // Later calls fail fast.
+        let error = client.request("after", None).await.unwrap_err();
+        assert!(matches!(error, Error::Disconnected { .. }), "{error:?}");
+        assert!(
+            client
+                .start_task(Request::new("snapshot"))
+                .unwrap_err()
+                .is_disconnected()
+        );
+        assert!(
+            client
+                .notify("n", None)
+                .await
+                .unwrap_err()
+                .is_disconnected()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn disconnect_fails_pending_calls_and_does_not_wait_for_the_server() {
+    bounded(async {
+        let (closed_tx, mut closed_rx) = mpsc::unbounded_channel::<()>();
+        let server = Server::start(move |mut conn| {
+            let closed_tx = closed_tx.clone();
+            async move {
+                // Reads but never answers, and never answers a Close either.
+                while conn.recv().await.is_some() {}
+                let _ = closed_tx.send(());
+                // Keep the socket open a while: the client must not wait for us.
+                tokio::time::sleep(Duration::from_secs(3)).await;
+            }
+        })
+        .await;
+        let client = Connector::new(server.uri()).connect().await.unwrap();
+        let pending = {
+            let client = client.clone();
+            tokio::spawn(async move { client.request("never-answered", None).await })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let started = tokio::time::Instant::now();
+        client.disconnect().await;
+        assert!(started.elapsed() < Duration::from_secs(1));
+        assert!(!client.is_connected());
+        assert!(pending.await.unwrap().unwrap_err().is_disconnected());
+        assert!(
+            client
+                .request("after", None)
+                .await
+                .unwrap_err()
+                .is_disconnected()
+        );
+        // The server saw the connection end, with a Close frame as the last message.
+        closed_rx.recv().await.unwrap();
+        let kinds: Vec<Kind> = server.recorded().iter().map(|r| r.kind).collect();
+        assert_eq!(kinds, [Kind::Text, Kind::Close]);
+        // Disconnecting twice is harmless.
+        client.disconnect().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn no_pings_or_pongs_are_ever_sent() {
+    bounded(async {
+        let server = Server::start(|conn| conn.echo()).await;
+        let client = Connector::new(server.uri()).connect().await.unwrap();
+        for i in 0..5 {
+            client.request(format!("m{i}"), None).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        client
+            .call(Request::new("bin").binary(vec![1u8, 2, 3]))
+            .await
+            .unwrap();
+        // Idle for a while: no keepalive may fire.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        client.request("last", None).await.unwrap();
+        let kinds: Vec<Kind> = server.recorded().iter().map(|r| r.kind).collect();
+        assert_eq!(kinds.len(), 7, "{kinds:?}");
+        assert!(
+            kinds.iter().all(|k| matches!(k, Kind::Text | Kind::Binary)),
+            "{kinds:?}"
+        );
+        assert!(client.is_connected());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn dropping_every_handle_closes_the_connection() {
+    bounded(async {
+        let (closed_tx, mut closed_rx) = mpsc::unbounded_channel::<()>();
+        let server = Server::start(move |conn| {
+            let closed_tx = closed_tx.clone();
+            async move {
+                conn.echo().await;
+                let _ = closed_tx.send(());
+            }
+        })
+        .await;
+        let client = Connector::new(server.uri()).connect().await.unwrap();
+        let clone = client.clone();
+        client.request("m", None).await.unwrap();
+        drop(client);
+        clone.request("still-open", None).await.unwrap();
+        drop(clone);
+        closed_rx.recv().await.unwrap();
+    })
+    .await;
+}
