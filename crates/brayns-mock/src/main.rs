@@ -1,0 +1,152 @@
+//! `brayns-mock`: serve a schema snapshot as a stand-in Brayns instance.
+//!
+//! ```sh
+//! cargo run -p brayns-mock -- --api schemas/3.10.1 --port 5000
+//! ```
+//! Logs go to stderr (`RUST_LOG`, default `info`). It stops on `quit` and on Ctrl-C.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use brayns_mock::{MalformedFrame, MockServer};
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+/// A schema-driven stand-in Brayns instance.
+#[derive(Debug, Parser)]
+#[command(name = "brayns-mock", version)]
+struct Args {
+    /// Snapshot directory (registry.json, version.json, loaders.json, entrypoints/).
+    /// Default: the Brayns 3.10.1 snapshot embedded in the binary (schemas/3.10.1).
+    #[arg(long, value_name = "DIR")]
+    api: Option<PathBuf>,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// Port to listen on (0: any free port).
+    #[arg(long, default_value_t = 5000)]
+    port: u16,
+    /// PEM certificate (chain) for wss://; needs --private-key-file.
+    #[arg(long, value_name = "FILE", requires = "private_key_file")]
+    certificate_file: Option<PathBuf>,
+    /// PEM private key for wss://; needs --certificate-file.
+    #[arg(long, value_name = "FILE", requires = "certificate_file")]
+    private_key_file: Option<PathBuf>,
+    /// Connections served at once; more hang in the upgrade (default: unlimited).
+    #[arg(long, value_name = "N")]
+    max_clients: Option<usize>,
+    /// Extra latency of a method, as METHOD=MILLISECONDS (repeatable).
+    #[arg(long, value_name = "METHOD=MS", value_parser = parse_latency)]
+    latency: Vec<(String, Duration)>,
+    /// Drop each connection when the client sends its (N+1)-th message.
+    #[arg(long, value_name = "N")]
+    drop_after_messages: Option<u64>,
+    /// Reply to METHOD with a malformed frame: invalid-utf8, invalid-json, reserved-opcode or
+    /// truncated-binary-header (repeatable).
+    #[arg(long, value_name = "METHOD=KIND", value_parser = parse_malformed)]
+    malformed_frame: Vec<(String, MalformedFrame)>,
+    /// Refuse connections for this many milliseconds after start.
+    #[arg(long, value_name = "MS")]
+    refuse_connections_for: Option<u64>,
+    /// Send a filler payload of this many bytes instead of encoding images (benchmarks).
+    #[arg(long, value_name = "BYTES")]
+    binary_payload_size: Option<usize>,
+    /// Progress steps of async entrypoints.
+    #[arg(long, default_value_t = 3)]
+    progress_steps: u32,
+    /// Duration of one simulated step of an async entrypoint, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 2)]
+    step_duration: u64,
+}
+
+fn parse_latency(text: &str) -> Result<(String, Duration), String> {
+    let (method, ms) = text.split_once('=').ok_or("expected METHOD=MILLISECONDS")?;
+    let ms: u64 = ms
+        .parse()
+        .map_err(|error| format!("invalid milliseconds '{ms}': {error}"))?;
+    Ok((method.to_owned(), Duration::from_millis(ms)))
+}
+
+fn parse_malformed(text: &str) -> Result<(String, MalformedFrame), String> {
+    let (method, kind) = text.split_once('=').ok_or("expected METHOD=KIND")?;
+    let kind = match kind {
+        "invalid-utf8" => MalformedFrame::InvalidUtf8,
+        "invalid-json" => MalformedFrame::InvalidJson,
+        "reserved-opcode" => MalformedFrame::ReservedOpcode,
+        "truncated-binary-header" => MalformedFrame::TruncatedBinaryHeader,
+        other => return Err(format!("unknown malformed frame kind '{other}'")),
+    };
+    Ok((method.to_owned(), kind))
+}
+
+fn read(path: &PathBuf) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|error| format!("cannot read {}: {error}", path.display()))
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            tracing::error!("{message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<(), String> {
+    let mut builder = MockServer::builder()
+        .bind(SocketAddr::new(args.host, args.port))
+        .progress_steps(args.progress_steps)
+        .step_duration(Duration::from_millis(args.step_duration));
+    if let Some(dir) = &args.api {
+        builder = builder.snapshot_dir(dir);
+    }
+    if let (Some(cert), Some(key)) = (&args.certificate_file, &args.private_key_file) {
+        builder = builder.tls(read(cert)?, read(key)?);
+    }
+    if let Some(n) = args.max_clients {
+        builder = builder.max_clients(n);
+    }
+    for (method, latency) in args.latency {
+        builder = builder.latency(method, latency);
+    }
+    if let Some(n) = args.drop_after_messages {
+        builder = builder.drop_after_messages(n);
+    }
+    for (method, frame) in args.malformed_frame {
+        builder = builder.malformed_frame(method, frame);
+    }
+    if let Some(ms) = args.refuse_connections_for {
+        builder = builder.refuse_connections_for(Duration::from_millis(ms));
+    }
+    if let Some(size) = args.binary_payload_size {
+        builder = builder.binary_payload_size(size);
+    }
+    let server = builder.start().await.map_err(|error| error.to_string())?;
+    let scheme = if args.certificate_file.is_some() {
+        "wss"
+    } else {
+        "ws"
+    };
+    tracing::info!(
+        "serving {} methods on {scheme}://{}",
+        server.snapshot().methods().len(),
+        server.uri()
+    );
+    tokio::select! {
+        _ = server.stopped() => tracing::info!("quit received, exiting"),
+        _ = tokio::signal::ctrl_c() => tracing::info!("interrupted, exiting"),
+    }
+    server.stop().await;
+    Ok(())
+}

@@ -1,0 +1,321 @@
+//! PROTOCOL §2.1, §3.2, §4: frame handling and the validation order, with the server's exact
+//! codes, messages, `data` strings and ids.
+
+mod common;
+
+use common::{connect, connect_raw, error, mock};
+use serde_json::{Value, json};
+
+async fn first_error(uri: &str, text: &str) -> Value {
+    let mut client = connect(uri).await;
+    client.send_text(text).await;
+    client.recv().await.json().clone()
+}
+
+#[tokio::test]
+async fn invalid_json_is_a_parse_error_with_null_id() {
+    let mock = mock().await;
+    let reply = first_error(&mock.uri(), "{not json").await;
+    assert_eq!(reply["id"], Value::Null);
+    assert_eq!(reply["jsonrpc"], "2.0");
+    assert_eq!(reply["error"]["code"], -32700);
+    let message = reply["error"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("Invalid JSON: '") && message.ends_with('\''),
+        "{message}"
+    );
+    assert!(
+        reply["error"].get("data").is_none(),
+        "no data key without data"
+    );
+
+    let reply = first_error(&mock.uri(), "").await;
+    assert_eq!(reply["error"]["code"], -32700);
+    mock.stop().await;
+}
+
+#[tokio::test]
+async fn envelope_schema_errors_list_problems() {
+    let mock = mock().await;
+    let uri = mock.uri();
+    let cases = [
+        (
+            r#"{"jsonrpc":"2.0","id":1}"#,
+            json!(["missing required property 'method'"]),
+        ),
+        (
+            r#"{"jsonrpc":"2.0","id":1,"method":"registry","foo":1}"#,
+            json!(["unknown property 'foo'"]),
+        ),
+        (
+            r#"{"jsonrpc":"2.0","id":1.5,"method":"registry"}"#,
+            json!(["id: invalid oneOf, no schemas match input"]),
+        ),
+        (
+            r#"{"jsonrpc":"2.0","id":true,"method":"registry"}"#,
+            json!(["id: invalid oneOf, no schemas match input"]),
+        ),
+        (
+            r#"[{"jsonrpc":"2.0","id":1,"method":"registry"}]"#,
+            json!(["invalid type, expected object got array"]),
+        ),
+        (
+            r#"{"jsonrpc":2,"id":1,"method":"registry"}"#,
+            json!(["jsonrpc: invalid type, expected string got integer"]),
+        ),
+        (
+            r#"{"id":1}"#,
+            json!([
+                "missing required property 'jsonrpc'",
+                "missing required property 'method'"
+            ]),
+        ),
+    ];
+    for (text, data) in cases {
+        let reply = first_error(&uri, text).await;
+        assert_eq!(
+            reply,
+            json!({"error": {"code": -32600, "message": "Invalid JSON-RPC request schema", "data": data}, "id": null, "jsonrpc": "2.0"}),
+            "{text}"
+        );
+    }
+    mock.stop().await;
+}
+
+#[tokio::test]
+async fn version_and_empty_method_errors_have_null_id() {
+    let mock = mock().await;
+    let reply = first_error(
+        &mock.uri(),
+        r#"{"jsonrpc":"1.0","id":3,"method":"registry"}"#,
+    )
+    .await;
+    assert_eq!(
+        reply["error"],
+        error(-32600, "Unsupported JSON-RPC version: '1.0'")
+    );
+    assert_eq!(reply["id"], Value::Null);
+    let reply = first_error(&mock.uri(), r#"{"jsonrpc":"2.0","id":3,"method":""}"#).await;
+    assert_eq!(
+        reply["error"],
+        error(-32600, "No methods provided in request")
+    );
+    assert_eq!(reply["id"], Value::Null);
+    // Steps 0-4 answer even notifications.
+    let reply = first_error(&mock.uri(), r#"{"jsonrpc":"2.0","method":""}"#).await;
+    assert_eq!(
+        reply["error"],
+        error(-32600, "No methods provided in request")
+    );
+    mock.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_method_and_params_errors_carry_the_request_id() {
+    let mock = mock().await;
+    let mut client = connect(&mock.uri()).await;
+    let unknown = client.call_error("exit-later", None).await;
+    assert_eq!(unknown, error(-32601, "Method 'exit-later' not found"));
+    assert_eq!(
+        client.call_error("Registry", None).await,
+        error(-32601, "Method 'Registry' not found")
+    );
+
+    assert_eq!(
+        client.call_error("get-version", Some(json!({}))).await,
+        error(-32602, "This method takes no params")
+    );
+    assert_eq!(
+        client.call_error("registry", Some(json!([]))).await,
+        error(-32602, "This method takes no params")
+    );
+    // Absent or null params are fine for no-param methods.
+    client.call("get-version", Some(Value::Null)).await;
+
+    let invalid =
+        |data: Value| json!({"code": -32602, "message": "Invalid params schema", "data": data});
+    assert_eq!(
+        client.call_error("snapshot", None).await,
+        invalid(json!(["invalid type, expected object got null"]))
+    );
+    assert_eq!(
+        client
+            .call_error(
+                "snapshot",
+                Some(json!({"image_settings": {"size": [1.5, -1, 3]}, "foo": 1}))
+            )
+            .await,
+        invalid(json!([
+            "unknown property 'foo'",
+            "image_settings.size[0]: invalid type, expected integer got number",
+            "image_settings.size[1]: value below minimum -1 < 0",
+            "image_settings.size: item count above maximum 3 > 2"
+        ]))
+    );
+    assert_eq!(
+        client
+            .call_error("render-image", Some(json!({"jpeg_quality": 101})))
+            .await,
+        invalid(json!(["jpeg_quality: value above maximum 101 > 100"]))
+    );
+    assert_eq!(
+        client
+            .call_error(
+                "export-gbuffers",
+                Some(json!({"channels": ["color", "rgb"], "resolution": [1]}))
+            )
+            .await,
+        invalid(json!([
+            "channels[1]: invalid enum 'rgb' not in ['color', 'depth', 'albedo', 'normal']",
+            "resolution: item count below minimum 1 < 2"
+        ]))
+    );
+    assert_eq!(
+        client
+            .call_error("set-simulation-parameters", Some(json!({"dt": 1.0})))
+            .await,
+        invalid(json!(["read only property 'dt'"]))
+    );
+    assert_eq!(
+        client.call_error("get-model", Some(json!({}))).await,
+        invalid(json!(["missing required property 'id'"]))
+    );
+    assert_eq!(
+        client.call_error("cancel", Some(json!({}))).await,
+        invalid(json!(["missing required property 'id'"]))
+    );
+    assert_eq!(
+        client.call_error("cancel", Some(json!({"id": 1.5}))).await,
+        invalid(json!(["id: invalid oneOf, no schemas match input"]))
+    );
+    // A field set to null is checked against its default: allowed with one, refused without.
+    client
+        .call("render-image", Some(json!({"send": null, "format": "png"})))
+        .await;
+    assert_eq!(
+        client
+            .call_error("schema", Some(json!({"endpoint": null})))
+            .await,
+        invalid(json!(["endpoint: invalid type, expected string got null"]))
+    );
+    mock.stop().await;
+}
+
+#[tokio::test]
+async fn notifications_get_nothing_after_parsing() {
+    let mock = mock().await;
+    let mut client = connect(&mock.uri()).await;
+    client
+        .send_json(&json!({"jsonrpc": "2.0", "method": "get-version"}))
+        .await;
+    client
+        .send_json(&json!({"jsonrpc": "2.0", "id": null, "method": "registry"}))
+        .await;
+    client
+        .send_json(&json!({"jsonrpc": "2.0", "method": "no-such-method"}))
+        .await;
+    client
+        .send_json(&json!({"jsonrpc": "2.0", "method": "get-model", "params": {}}))
+        .await;
+    client
+        .send_json(&json!({"jsonrpc": "2.0", "method": "snapshot", "params": {}}))
+        .await;
+    client
+        .send_json(&json!({"jsonrpc": "2.0", "method": "get-model", "params": {"id": 99}}))
+        .await;
+    client.expect_silence().await;
+    // The notifications did execute.
+    let log = mock.task_log();
+    assert!(log.events().iter().any(|event| event.method == "snapshot"));
+    mock.stop().await;
+}
+
+#[tokio::test]
+async fn ids_echo_their_json_type() {
+    let mock = mock().await;
+    let mut client = connect(&mock.uri()).await;
+    for id in [
+        json!("abc"),
+        json!(""),
+        json!(-7),
+        json!(9_007_199_254_740_993_i64),
+    ] {
+        client
+            .send_json(&json!({"jsonrpc": "2.0", "id": id, "method": "get-version"}))
+            .await;
+        let reply = client.recv().await.json().clone();
+        assert_eq!(reply["id"], id);
+        assert_eq!(reply["result"]["major"], 3);
+    }
+    mock.stop().await;
+}
+
+#[tokio::test]
+async fn binary_requests_and_header_errors() {
+    let mock = mock().await;
+    let mut client = connect(&mock.uri()).await;
+    // Any method may come as a binary frame; the payload is ignored.
+    client
+        .send_binary(
+            &json!({"jsonrpc": "2.0", "id": 1, "method": "get-version"}),
+            b"ignored",
+        )
+        .await;
+    assert_eq!(client.recv().await.json()["result"]["minor"], 10);
+
+    client.send_raw_binary(vec![1, 0]).await;
+    assert_eq!(
+        client.recv().await.json(),
+        &json!({"error": {"code": -32700, "message": "Invalid JSON: 'Invalid binary packet, expected at least 4 bytes for the JSON size.'"}, "id": null, "jsonrpc": "2.0"})
+    );
+    client.send_raw_binary(vec![100, 0, 0, 0, b'{', b'}']).await;
+    assert_eq!(
+        client.recv().await.json()["error"],
+        error(
+            -32700,
+            "Invalid JSON: 'Invalid binary packet, JSON size too bi: 100'"
+        )
+    );
+    mock.stop().await;
+}
+
+#[tokio::test]
+async fn continuation_frames_are_rejected_and_control_frames_disconnect() {
+    let mock = mock().await;
+    let uri = mock.uri();
+    let mut raw = connect_raw(&uri).await;
+    raw.frame(0x80, br#"{"jsonrpc":"2.0","id":1,"method":"registry"}"#)
+        .await;
+    assert_eq!(
+        raw.read_json().await,
+        json!({"error": {"code": -32600, "message": "Expected text or binary request"}, "id": null, "jsonrpc": "2.0"})
+    );
+    // A non-final text frame is parsed alone.
+    raw.frame(0x01, br#"{"jsonrpc":"2.0","id":1,"#).await;
+    assert_eq!(raw.read_json().await["error"]["code"], -32700);
+    // Unmasked frames are accepted too (Poco does not check).
+    use tokio::io::AsyncWriteExt;
+    let text = br#"{"jsonrpc":"2.0","id":2,"method":"get-version"}"#;
+    let mut frame = vec![0x81, text.len() as u8];
+    frame.extend_from_slice(text);
+    raw.stream.write_all(&frame).await.unwrap();
+    assert_eq!(raw.read_json().await["id"], 2);
+
+    for opcode in [0x89u8, 0x8a, 0x88] {
+        let mut raw = connect_raw(&uri).await;
+        raw.frame(opcode, b"").await;
+        raw.expect_eof().await;
+    }
+    // A ping through a websocket library ends the connection the same way.
+    let mut client = connect(&uri).await;
+    use futures_util::SinkExt;
+    client
+        .ws
+        .send(tokio_tungstenite::tungstenite::Message::Ping(
+            Default::default(),
+        ))
+        .await
+        .unwrap();
+    client.expect_closed().await;
+    mock.stop().await;
+}
