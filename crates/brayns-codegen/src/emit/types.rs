@@ -1,0 +1,249 @@
+//! `types.rs`: every named type of the snapshot.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::defaults::{Defaults, derivable, has_default, is_zero};
+use super::{Settings, doc, ty_tokens};
+use crate::CodegenError;
+use crate::model::{DefKind, Field, Model, Presence, Ty, TypeDef};
+use crate::naming::{field_idents, snake, type_ident, variant_names};
+
+pub(super) fn file(settings: &Settings<'_>) -> Result<TokenStream, CodegenError> {
+    let model = &settings.api.model;
+    let mut defs: Vec<&TypeDef> = model.defs.iter().collect();
+    defs.sort_by(|a, b| a.name.cmp(&b.name));
+    let items = defs
+        .into_iter()
+        .map(|def| match &def.kind {
+            DefKind::Struct(fields) => structure(model, def, fields),
+            DefKind::Enum(values) => Ok(enumeration(def, values)),
+            DefKind::OneOf(types) => Ok(union(model, def, types, false)),
+            DefKind::OneOfWithNull(types) => Ok(union(model, def, types, true)),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(quote! {
+        //! Every params, result and loader properties type of the snapshot.
+        //!
+        //! Params types leave out the server's read-only properties; result types keep them
+        //! and ignore properties they do not know. Optional properties are `Option`s,
+        //! omitted on the wire when `None`; properties with a schema default are plain
+        //! values holding that default.
+
+        #(#items)*
+    })
+}
+
+fn type_doc(def: &TypeDef) -> TokenStream {
+    let mut text = def.description.clone().unwrap_or_else(|| match &def.title {
+        Some(title) => format!("The `{title}` object."),
+        None => "A value of the Brayns API.".to_owned(),
+    });
+    let mut users: Vec<String> = def
+        .users
+        .iter()
+        .take(4)
+        .map(|user| format!("`{user}`"))
+        .collect();
+    if def.users.len() > 4 {
+        users.push(format!("{} more", def.users.len() - 4));
+    }
+    text.push_str(&format!("\n\nUsed by {}.", users.join(", ")));
+    doc(&text)
+}
+
+fn structure(model: &Model, def: &TypeDef, fields: &[Field]) -> Result<TokenStream, CodegenError> {
+    let name = type_ident(&def.name);
+    let type_doc = type_doc(def);
+    let mut default_fns = Vec::new();
+    let mut members = Vec::with_capacity(fields.len());
+    let mut default_inits = Vec::with_capacity(fields.len());
+    let idents = field_idents(fields.iter().map(|field| field.wire.as_str()));
+    for (field, ident) in fields.iter().zip(idents) {
+        let plain = ident.to_string();
+        let rename = (plain.trim_start_matches("r#") != field.wire).then(|| {
+            let wire = &field.wire;
+            quote!(#[serde(rename = #wire)])
+        });
+        let ty = ty_tokens(model, &field.ty);
+        let defaults = Defaults {
+            model,
+            origin: &field.origin,
+        };
+        let (ty, serde) = match &field.presence {
+            Presence::Required => (ty, quote!()),
+            Presence::Optional => (
+                quote!(Option<#ty>),
+                quote!(#[serde(default, skip_serializing_if = "Option::is_none")]),
+            ),
+            Presence::Defaulted(value) if is_zero(model, &field.ty, value) => {
+                // Checked for a type mismatch all the same.
+                defaults.expr(&field.ty, value)?;
+                (ty, quote!(#[serde(default)]))
+            }
+            Presence::Defaulted(value) => {
+                let function = format_ident!(
+                    "default_{}_{}",
+                    snake(&def.name),
+                    plain.trim_start_matches("r#")
+                );
+                let function_name = function.to_string();
+                let expr = defaults.expr(&field.ty, value)?;
+                default_fns.push(quote! {
+                    fn #function() -> #ty {
+                        #expr
+                    }
+                });
+                (ty, quote!(#[serde(default = #function_name)]))
+            }
+        };
+        if has_default(fields) {
+            default_inits.push(match &field.presence {
+                Presence::Defaulted(value) if !is_zero(model, &field.ty, value) => {
+                    let function = format_ident!(
+                        "default_{}_{}",
+                        snake(&def.name),
+                        plain.trim_start_matches("r#")
+                    );
+                    quote!(#ident: #function())
+                }
+                Presence::Optional => quote!(#ident: None),
+                _ => quote!(#ident: Default::default()),
+            });
+        }
+        let mut text = field.description.clone().unwrap_or_default();
+        if let Presence::Defaulted(value) = &field.presence {
+            text.push_str(&format!("\n\nDefault: `{value}`."));
+        }
+        if field.read_only {
+            text.push_str("\n\nRead-only: set by the server.");
+        }
+        let doc = doc(&text);
+        members.push(quote! {
+            #doc
+            #rename
+            #serde
+            pub #ident: #ty,
+        });
+    }
+    let derivable = derivable(model, fields);
+    let derive_default = derivable.then(|| quote!(Default,));
+    let default_impl = (has_default(fields) && !derivable).then(|| {
+        quote! {
+            impl Default for #name {
+                fn default() -> Self {
+                    Self { #(#default_inits),* }
+                }
+            }
+        }
+    });
+    let constructor = super::loaders::constructor(model, def, fields)?;
+    Ok(quote! {
+        #type_doc
+        #[derive(Debug, Clone, PartialEq, #derive_default serde::Serialize, serde::Deserialize)]
+        pub struct #name {
+            #(#members)*
+        }
+        #default_impl
+        #constructor
+        #(#default_fns)*
+    })
+}
+
+fn enumeration(def: &TypeDef, values: &[String]) -> TokenStream {
+    let name = type_ident(&def.name);
+    let doc = type_doc(def);
+    let variants: Vec<_> = variant_names(values)
+        .iter()
+        .map(|v| type_ident(v))
+        .collect();
+    let members = values.iter().zip(&variants).map(|(value, variant)| {
+        let text = format!(" `{value}`");
+        quote! {
+            #[doc = #text]
+            #[serde(rename = #value)]
+            #variant,
+        }
+    });
+    let arms = values
+        .iter()
+        .zip(&variants)
+        .map(|(value, variant)| quote!(Self::#variant => #value,));
+    quote! {
+        #doc
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        pub enum #name {
+            #(#members)*
+        }
+
+        impl #name {
+            /// The value's spelling on the wire.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    #(#arms)*
+                }
+            }
+        }
+    }
+}
+
+/// The variant name of a union member type.
+pub(super) fn union_variant(ty: &Ty) -> &'static str {
+    match ty {
+        Ty::Bool => "Boolean",
+        Ty::I64 | Ty::U64 => "Integer",
+        Ty::F64 => "Number",
+        _ => "String",
+    }
+}
+
+fn union(model: &Model, def: &TypeDef, types: &[Ty], nullable: bool) -> TokenStream {
+    let name = type_ident(&def.name);
+    let doc = type_doc(def);
+    let null = nullable.then(|| {
+        quote! {
+            /// `null`.
+            Null,
+        }
+    });
+    let members = types.iter().map(|ty| {
+        let variant = type_ident(union_variant(ty));
+        let inner = ty_tokens(model, ty);
+        let text = format!(" A JSON {}.", union_variant(ty).to_lowercase());
+        quote! {
+            #[doc = #text]
+            #variant(#inner),
+        }
+    });
+    let conversions = types.iter().map(|ty| {
+        let variant = type_ident(union_variant(ty));
+        let inner = ty_tokens(model, ty);
+        let from_str = matches!(ty, Ty::String).then(|| {
+            quote! {
+                impl From<&str> for #name {
+                    fn from(value: &str) -> Self {
+                        Self::#variant(value.to_owned())
+                    }
+                }
+            }
+        });
+        quote! {
+            impl From<#inner> for #name {
+                fn from(value: #inner) -> Self {
+                    Self::#variant(value)
+                }
+            }
+            #from_str
+        }
+    });
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+        #[serde(untagged)]
+        pub enum #name {
+            #null
+            #(#members)*
+        }
+        #(#conversions)*
+    }
+}

@@ -1,0 +1,158 @@
+//! Reading a snapshot folder: `version.json`, `registry.json`, `loaders.json` (optional)
+//! and `entrypoints/<method>.json`, the layout `cargo xtask fetch` writes.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::CodegenError;
+
+/// The Brayns release a snapshot was taken from.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Version {
+    /// Major version.
+    pub major: u64,
+    /// Minor version.
+    pub minor: u64,
+    /// Patch version.
+    pub patch: u64,
+    /// Source control revision of the build.
+    pub revision: String,
+}
+
+/// One entrypoint's `schema` answer.
+#[derive(Debug, Clone)]
+pub(crate) struct Entrypoint {
+    pub(crate) method: String,
+    pub(crate) plugin: String,
+    pub(crate) description: String,
+    pub(crate) is_async: bool,
+    /// Absent before 3.1: treated as not deprecated.
+    pub(crate) deprecated: bool,
+    pub(crate) params: Option<Value>,
+    pub(crate) returns: Option<Value>,
+}
+
+/// One `get-loaders` item.
+#[derive(Debug, Clone)]
+pub(crate) struct Loader {
+    pub(crate) name: String,
+    /// Absent before 3.5.
+    pub(crate) plugin: Option<String>,
+    pub(crate) extensions: Vec<String>,
+    /// Absent before 3.5.
+    pub(crate) binary: Option<bool>,
+    pub(crate) schema: Value,
+}
+
+/// A snapshot, as the generator needs it.
+#[derive(Debug, Clone)]
+pub(crate) struct Snapshot {
+    pub(crate) version: Version,
+    /// Sorted by method name.
+    pub(crate) entrypoints: Vec<Entrypoint>,
+    /// Sorted by loader name; empty when the snapshot has no `loaders.json`.
+    pub(crate) loaders: Vec<Loader>,
+}
+
+impl Snapshot {
+    pub(crate) fn load(dir: &Path) -> Result<Self, CodegenError> {
+        let version: Version = serde_json::from_value(read_json(&dir.join("version.json"))?)
+            .map_err(|error| CodegenError::snapshot(dir.join("version.json"), error.to_string()))?;
+        let registry_path = dir.join("registry.json");
+        let mut registry: Vec<String> = serde_json::from_value(read_json(&registry_path)?)
+            .map_err(|error| CodegenError::snapshot(&registry_path, error.to_string()))?;
+        registry.sort();
+        let mut entrypoints = Vec::with_capacity(registry.len());
+        for method in registry {
+            let path = dir.join("entrypoints").join(format!("{method}.json"));
+            let json = read_json(&path)?;
+            entrypoints.push(entrypoint(method, json, &path)?);
+        }
+        let loaders_path = dir.join("loaders.json");
+        let mut loaders = if loaders_path.exists() {
+            let Value::Array(items) = read_json(&loaders_path)? else {
+                return Err(CodegenError::snapshot(
+                    loaders_path,
+                    "expected an array of loaders",
+                ));
+            };
+            items
+                .into_iter()
+                .map(|item| loader(item, &loaders_path))
+                .collect::<Result<Vec<_>, _>>()?
+        } else {
+            Vec::new()
+        };
+        loaders.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(Self {
+            version,
+            entrypoints,
+            loaders,
+        })
+    }
+}
+
+fn read_json(path: &PathBuf) -> Result<Value, CodegenError> {
+    let text = std::fs::read_to_string(path).map_err(|error| CodegenError::io(path, error))?;
+    serde_json::from_str(&text).map_err(|error| CodegenError::snapshot(path, error.to_string()))
+}
+
+fn entrypoint(method: String, json: Value, path: &Path) -> Result<Entrypoint, CodegenError> {
+    let Value::Object(mut map) = json else {
+        return Err(CodegenError::snapshot(path, "expected an object"));
+    };
+    let text = |map: &serde_json::Map<String, Value>, key: &str| match map.get(key) {
+        Some(Value::String(text)) => Ok(text.clone()),
+        None => Ok(String::new()),
+        Some(_) => Err(CodegenError::snapshot(
+            path,
+            format!("`{key}` is not a string"),
+        )),
+    };
+    let flag = |map: &serde_json::Map<String, Value>, key: &str| match map.get(key) {
+        Some(Value::Bool(flag)) => Ok(*flag),
+        None => Ok(false),
+        Some(_) => Err(CodegenError::snapshot(
+            path,
+            format!("`{key}` is not a boolean"),
+        )),
+    };
+    let plugin = text(&map, "plugin")?;
+    let plugin = if plugin.is_empty() {
+        "Core".to_owned()
+    } else {
+        plugin
+    };
+    Ok(Entrypoint {
+        description: text(&map, "description")?,
+        is_async: flag(&map, "async")?,
+        deprecated: flag(&map, "deprecated")?,
+        params: map.remove("params"),
+        returns: map.remove("returns"),
+        plugin,
+        method,
+    })
+}
+
+fn loader(json: Value, path: &Path) -> Result<Loader, CodegenError> {
+    #[derive(Deserialize)]
+    struct Raw {
+        name: String,
+        plugin: Option<String>,
+        #[serde(default)]
+        extensions: Vec<String>,
+        binary: Option<bool>,
+        input_parameters_schema: Value,
+    }
+    let raw: Raw = serde_json::from_value(json)
+        .map_err(|error| CodegenError::snapshot(path, format!("a loader: {error}")))?;
+    Ok(Loader {
+        name: raw.name,
+        plugin: raw.plugin,
+        extensions: raw.extensions,
+        binary: raw.binary,
+        schema: raw.input_parameters_schema,
+    })
+}
