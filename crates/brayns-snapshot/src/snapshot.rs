@@ -1,0 +1,308 @@
+//! The snapshot model and its files.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::SnapshotError;
+
+const VERSION_FILE: &str = "version.json";
+const REGISTRY_FILE: &str = "registry.json";
+const LOADERS_FILE: &str = "loaders.json";
+const ENTRYPOINTS_DIR: &str = "entrypoints";
+
+/// The Brayns release a snapshot was taken from, as `get-version` reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
+pub struct Version {
+    /// Major version.
+    pub major: u64,
+    /// Minor version.
+    pub minor: u64,
+    /// Patch version.
+    pub patch: u64,
+    /// Source control revision of the build.
+    pub revision: String,
+}
+
+impl fmt::Display for Version {
+    /// `major.minor.patch`: the name of the snapshot's folder.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}.{}", self.major, self.minor, self.patch)
+    }
+}
+
+/// What one Brayns instance says about itself: its version, its methods and their
+/// schemas, and its loaders.
+///
+/// The answers are kept as the server's JSON text (see the crate docs for why).
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    version: Version,
+    version_json: Box<RawValue>,
+    loaders: Option<Box<RawValue>>,
+    /// `schema` answers by method; the keys are the registry, sorted.
+    entrypoints: BTreeMap<String, Box<RawValue>>,
+}
+
+impl Snapshot {
+    /// Builds a snapshot from the instance's answers.
+    ///
+    /// `entrypoints` maps every registered method to its `schema` answer; `loaders` is
+    /// `None` for instances without `get-loaders`. Fails when an answer is not what the
+    /// protocol says it is.
+    pub fn new(
+        version_json: Box<RawValue>,
+        loaders: Option<Box<RawValue>>,
+        entrypoints: BTreeMap<String, Box<RawValue>>,
+    ) -> Result<Self, SnapshotError> {
+        let version = serde_json::from_str(version_json.get())
+            .map_err(|source| SnapshotError::json("get-version", source))?;
+        if let Some(loaders) = &loaders {
+            expect_shape::<Vec<serde_json::Map<String, serde_json::Value>>>(
+                "get-loaders",
+                loaders,
+                "an array of loader objects",
+            )?;
+        }
+        for (method, schema) in &entrypoints {
+            expect_shape::<serde_json::Map<String, serde_json::Value>>(
+                &format!("schema of '{method}'"),
+                schema,
+                "an object",
+            )?;
+        }
+        Ok(Self {
+            version,
+            version_json,
+            loaders,
+            entrypoints,
+        })
+    }
+
+    /// Builds a snapshot from the text of its files, for snapshots embedded in a binary.
+    ///
+    /// `entrypoints` yields `(method, schema JSON)` pairs; `registry` must list exactly
+    /// those methods.
+    pub fn from_texts<'a>(
+        version: &str,
+        registry: &str,
+        loaders: Option<&str>,
+        entrypoints: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, SnapshotError> {
+        let raw = |what: &str, text: &str| {
+            RawValue::from_string(text.trim_end().to_owned())
+                .map_err(|source| SnapshotError::json(what, source))
+        };
+        let registry: Vec<String> = serde_json::from_str(registry)
+            .map_err(|source| SnapshotError::json(REGISTRY_FILE, source))?;
+        let mut schemas = BTreeMap::new();
+        for (method, text) in entrypoints {
+            schemas.insert(method.to_owned(), raw(method, text)?);
+        }
+        check_registry(&registry, &schemas)?;
+        let loaders = loaders.map(|text| raw(LOADERS_FILE, text)).transpose()?;
+        Self::new(raw(VERSION_FILE, version)?, loaders, schemas)
+    }
+
+    /// Reads a snapshot folder (`schemas/3.10.1`, say).
+    pub fn load(dir: impl AsRef<Path>) -> Result<Self, SnapshotError> {
+        let dir = dir.as_ref();
+        let read = |path: PathBuf| {
+            std::fs::read_to_string(&path).map_err(|source| SnapshotError::io(path, source))
+        };
+        let version = read(dir.join(VERSION_FILE))?;
+        let registry_text = read(dir.join(REGISTRY_FILE))?;
+        let registry: Vec<String> = serde_json::from_str(&registry_text).map_err(|source| {
+            SnapshotError::json(dir.join(REGISTRY_FILE).display().to_string(), source)
+        })?;
+        let loaders_path = dir.join(LOADERS_FILE);
+        let loaders = if loaders_path.exists() {
+            Some(read(loaders_path)?)
+        } else {
+            None
+        };
+
+        let entrypoints_dir = dir.join(ENTRYPOINTS_DIR);
+        let mut texts = Vec::with_capacity(registry.len());
+        for method in &registry {
+            texts.push((
+                method.as_str(),
+                read(entrypoint_path(&entrypoints_dir, method))?,
+            ));
+        }
+        for file in list_json_files(&entrypoints_dir)? {
+            if !registry.contains(&file) {
+                return Err(SnapshotError::invalid(
+                    entrypoints_dir
+                        .join(format!("{file}.json"))
+                        .display()
+                        .to_string(),
+                    "the method is not in registry.json",
+                ));
+            }
+        }
+        Self::from_texts(
+            &version,
+            &registry_text,
+            loaders.as_deref(),
+            texts.iter().map(|(method, text)| (*method, text.as_str())),
+        )
+    }
+
+    /// The release the snapshot was taken from.
+    pub fn version(&self) -> &Version {
+        &self.version
+    }
+
+    /// The registered methods, sorted.
+    pub fn methods(&self) -> impl ExactSizeIterator<Item = &str> {
+        self.entrypoints.keys().map(String::as_str)
+    }
+
+    /// The `schema` answer for `method`, if it is registered.
+    pub fn entrypoint(&self, method: &str) -> Option<&RawValue> {
+        self.entrypoints.get(method).map(AsRef::as_ref)
+    }
+
+    /// The `get-loaders` answer, if the instance has that method.
+    pub fn loaders(&self) -> Option<&RawValue> {
+        self.loaders.as_deref()
+    }
+
+    /// The snapshot's files: paths relative to the snapshot folder, and their contents.
+    pub fn files(&self) -> Result<Vec<(PathBuf, String)>, SnapshotError> {
+        let mut files = Vec::with_capacity(self.entrypoints.len() + 3);
+        files.push((
+            VERSION_FILE.into(),
+            pretty(VERSION_FILE, &self.version_json)?,
+        ));
+        let registry: Vec<&str> = self.methods().collect();
+        let registry = serde_json::to_string_pretty(&registry)
+            .map_err(|source| SnapshotError::json(REGISTRY_FILE, source))?;
+        files.push((REGISTRY_FILE.into(), registry + "\n"));
+        if let Some(loaders) = &self.loaders {
+            files.push((LOADERS_FILE.into(), pretty(LOADERS_FILE, loaders)?));
+        }
+        for (method, schema) in &self.entrypoints {
+            files.push((
+                entrypoint_path(Path::new(ENTRYPOINTS_DIR), method),
+                pretty(method, schema)?,
+            ));
+        }
+        Ok(files)
+    }
+
+    /// Writes the snapshot into `dir`, creating it, and removes the schema files of
+    /// methods the snapshot no longer has, so the folder holds exactly this snapshot.
+    pub fn write(&self, dir: impl AsRef<Path>) -> Result<(), SnapshotError> {
+        let dir = dir.as_ref();
+        let entrypoints_dir = dir.join(ENTRYPOINTS_DIR);
+        std::fs::create_dir_all(&entrypoints_dir)
+            .map_err(|source| SnapshotError::io(&entrypoints_dir, source))?;
+        for (path, contents) in self.files()? {
+            let path = dir.join(path);
+            std::fs::write(&path, contents).map_err(|source| SnapshotError::io(path, source))?;
+        }
+        if self.loaders.is_none() {
+            remove_if_present(&dir.join(LOADERS_FILE))?;
+        }
+        for file in list_json_files(&entrypoints_dir)? {
+            if !self.entrypoints.contains_key(&file) {
+                remove_if_present(&entrypoint_path(&entrypoints_dir, &file))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn entrypoint_path(entrypoints_dir: &Path, method: &str) -> PathBuf {
+    entrypoints_dir.join(format!("{method}.json"))
+}
+
+/// Checks that `raw` deserializes as `T`, naming the answer and the expected shape if not.
+fn expect_shape<T: serde::de::DeserializeOwned>(
+    what: &str,
+    raw: &RawValue,
+    shape: &str,
+) -> Result<(), SnapshotError> {
+    serde_json::from_str::<T>(raw.get())
+        .map(drop)
+        .map_err(|error| SnapshotError::invalid(what, format!("expected {shape}: {error}")))
+}
+
+fn check_registry(
+    registry: &[String],
+    schemas: &BTreeMap<String, Box<RawValue>>,
+) -> Result<(), SnapshotError> {
+    let mut sorted = registry.to_vec();
+    sorted.sort();
+    sorted.dedup();
+    if sorted.len() != registry.len() {
+        return Err(SnapshotError::invalid(
+            REGISTRY_FILE,
+            "lists a method twice",
+        ));
+    }
+    if let Some(missing) = sorted.iter().find(|method| !schemas.contains_key(*method)) {
+        return Err(SnapshotError::invalid(
+            REGISTRY_FILE,
+            format!("lists '{missing}' but its schema is missing"),
+        ));
+    }
+    if let Some(extra) = schemas.keys().find(|method| !sorted.contains(method)) {
+        return Err(SnapshotError::invalid(
+            REGISTRY_FILE,
+            format!("does not list '{extra}' but its schema is given"),
+        ));
+    }
+    Ok(())
+}
+
+/// The method names of the `*.json` files in `dir` (none if `dir` does not exist).
+fn list_json_files(dir: &Path) -> Result<Vec<String>, SnapshotError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(error) => return Err(SnapshotError::io(dir, error)),
+    };
+    let mut names = Vec::new();
+    for entry in entries {
+        let path = entry
+            .map_err(|source| SnapshotError::io(dir, source))?
+            .path();
+        if path
+            .extension()
+            .is_some_and(|extension| extension == "json")
+            && let Some(stem) = path.file_stem().and_then(|stem| stem.to_str())
+        {
+            names.push(stem.to_owned());
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+fn remove_if_present(path: &Path) -> Result<(), SnapshotError> {
+    match std::fs::remove_file(path) {
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+            Err(SnapshotError::io(path, error))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Re-indents JSON text with two spaces, token by token, so keys stay in the order the
+/// server sent them.
+fn pretty(what: &str, raw: &RawValue) -> Result<String, SnapshotError> {
+    let mut out = Vec::with_capacity(raw.get().len() * 2);
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"  ");
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
+    let mut deserializer = serde_json::Deserializer::from_str(raw.get());
+    serde_transcode::transcode(&mut deserializer, &mut serializer)
+        .map_err(|source| SnapshotError::json(what, source))?;
+    out.push(b'\n');
+    String::from_utf8(out).map_err(|error| SnapshotError::invalid(what, error.to_string()))
+}
