@@ -1,0 +1,239 @@
+//! PROTOCOL §3.3–§3.4: binary replies with real images, binary requests, payload sizes.
+
+mod common;
+
+use brayns_mock::MockServer;
+use common::{Incoming, connect, error, mock};
+use serde_json::{Value, json};
+
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    let reader = decoder.read_info().expect("a valid PNG");
+    let info = reader.info();
+    (info.width, info.height)
+}
+
+/// Width and height from the JPEG SOF0 marker.
+fn jpeg_size(bytes: &[u8]) -> (u32, u32) {
+    assert_eq!(&bytes[..2], &[0xff, 0xd8], "JPEG SOI");
+    let mut i = 2;
+    while i + 9 < bytes.len() {
+        assert_eq!(bytes[i], 0xff);
+        let marker = bytes[i + 1];
+        let len = u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]) as usize;
+        if (0xc0..=0xc2).contains(&marker) {
+            let height = u16::from_be_bytes([bytes[i + 5], bytes[i + 6]]) as u32;
+            let width = u16::from_be_bytes([bytes[i + 7], bytes[i + 8]]) as u32;
+            return (width, height);
+        }
+        i += 2 + len;
+    }
+    panic!("no SOF marker");
+}
+
+#[tokio::test]
+async fn snapshot_replies_with_a_png_of_the_requested_size() {
+    let mock = mock().await;
+    let mut client = connect(&mock.uri()).await;
+    let id = client
+        .request(
+            "snapshot",
+            Some(json!({"image_settings": {"size": [64, 48]}})),
+        )
+        .await;
+    let Incoming::Binary(reply, payload) = client.response(id).await else {
+        panic!("a binary reply")
+    };
+    assert_eq!(
+        reply,
+        json!({"id": id, "jsonrpc": "2.0", "result": {"color_buffer": {"offset": 0, "size": payload.len()}}})
+    );
+    assert_eq!(png_size(&payload), (64, 48));
+
+    let id = client
+        .request(
+            "snapshot",
+            Some(json!({"image_settings": {"size": [30, 20], "format": "jpg", "quality": 50}})),
+        )
+        .await;
+    let Incoming::Binary(_, payload) = client.response(id).await else {
+        panic!("a binary reply")
+    };
+    assert_eq!(jpeg_size(&payload), (30, 20));
+
+    // Default size: the viewport.
+    client
+        .call(
+            "set-application-parameters",
+            Some(json!({"viewport": [16, 8]})),
+        )
+        .await;
+    let id = client.request("snapshot", Some(json!({}))).await;
+    let Incoming::Binary(_, payload) = client.response(id).await else {
+        panic!("a binary reply")
+    };
+    assert_eq!(png_size(&payload), (16, 8));
+
+    // With a file path the reply is text and size 0.
+    let id = client
+        .request("snapshot", Some(json!({"file_path": "/tmp/a.png"})))
+        .await;
+    let Incoming::Text(reply) = client.response(id).await else {
+        panic!("a text reply")
+    };
+    assert_eq!(reply["result"]["color_buffer"]["size"], 0);
+    mock.stop().await;
+}
+
+#[tokio::test]
+async fn render_image_sends_new_frames_or_when_forced() {
+    let mock = mock().await;
+    let mut client = connect(&mock.uri()).await;
+    client
+        .call(
+            "set-application-parameters",
+            Some(json!({"viewport": [40, 30]})),
+        )
+        .await;
+    let id = client.request("render-image", Some(json!({}))).await;
+    let Incoming::Binary(reply, payload) = client.response(id).await else {
+        panic!("a binary reply")
+    };
+    assert_eq!(
+        reply["result"],
+        json!({"accumulation": 1, "max_accumulation": 16})
+    );
+    assert_eq!(jpeg_size(&payload), (40, 30), "jpg by default");
+
+    let id = client
+        .request(
+            "render-image",
+            Some(json!({"accumulate": true, "format": "png"})),
+        )
+        .await;
+    let Incoming::Binary(reply, payload) = client.response(id).await else {
+        panic!("a binary reply")
+    };
+    assert_eq!(reply["result"]["accumulation"], 16);
+    assert_eq!(png_size(&payload), (40, 30));
+    // Nothing new to render: text unless forced.
+    let id = client.request("render-image", Some(json!({}))).await;
+    assert!(matches!(client.response(id).await, Incoming::Text(_)));
+    let id = client
+        .request("render-image", Some(json!({"force": true})))
+        .await;
+    assert!(matches!(client.response(id).await, Incoming::Binary(..)));
+    let id = client
+        .request("render-image", Some(json!({"send": false})))
+        .await;
+    assert!(matches!(client.response(id).await, Incoming::Text(_)));
+    assert_eq!(
+        client
+            .call_error("render-image", Some(json!({"send": false, "force": true})))
+            .await,
+        error(-32602, "Cannot force sending if send is disabled")
+    );
+    mock.stop().await;
+}
+
+#[tokio::test]
+async fn export_gbuffers_is_binary_with_null_result() {
+    let mock = mock().await;
+    let mut client = connect(&mock.uri()).await;
+    let id = client
+        .request(
+            "export-gbuffers",
+            Some(json!({"channels": ["color", "depth"], "resolution": [4, 2]})),
+        )
+        .await;
+    let Incoming::Binary(reply, payload) = client.response(id).await else {
+        panic!("a binary reply")
+    };
+    assert_eq!(reply, json!({"id": id, "jsonrpc": "2.0", "result": null}));
+    assert_eq!(&payload[..4], &[0x76, 0x2f, 0x31, 0x01], "EXR magic");
+    assert_eq!(payload.len(), 8 + 4 * 2 * 2 * 4);
+    let id = client
+        .request(
+            "export-gbuffers",
+            Some(json!({"channels": ["color"], "file_path": "/tmp/g"})),
+        )
+        .await;
+    assert!(
+        matches!(client.response(id).await, Incoming::Text(reply) if reply["result"] == Value::Null)
+    );
+    mock.stop().await;
+}
+
+#[tokio::test]
+async fn upload_model_requires_a_binary_payload() {
+    let mock = mock().await;
+    let mut client = connect(&mock.uri()).await;
+    let params = json!({"type": "obj", "loader_name": "mesh", "loader_properties": null});
+    assert_eq!(
+        client
+            .call_error("upload-model", Some(params.clone()))
+            .await,
+        error(-32602, "Mo model binary data")
+    );
+    client
+        .send_binary(
+            &json!({"jsonrpc": "2.0", "id": 5, "method": "upload-model", "params": params}),
+            b"",
+        )
+        .await;
+    assert_eq!(
+        client.response(5).await.json()["error"],
+        error(-32602, "Mo model binary data")
+    );
+    client
+        .send_binary(
+            &json!({"jsonrpc": "2.0", "id": 6, "method": "upload-model", "params": params}),
+            b"o cube\nv 0 0 0",
+        )
+        .await;
+    let reply = client.response(6).await;
+    let Incoming::Text(reply) = reply else {
+        panic!("upload-model replies in text")
+    };
+    assert_eq!(
+        reply["result"][0]["info"]["load_info"]["source"],
+        "from_blob"
+    );
+    assert_eq!(reply["result"][0]["model_type"], "mesh");
+    let unknown = json!({"type": "obj", "loader_name": "nope", "loader_properties": null});
+    client
+        .send_binary(
+            &json!({"jsonrpc": "2.0", "id": 7, "method": "upload-model", "params": unknown}),
+            b"x",
+        )
+        .await;
+    assert_eq!(client.response(7).await.json()["error"]["code"], -32602);
+    mock.stop().await;
+}
+
+#[tokio::test]
+async fn binary_payload_size_replaces_images() {
+    let size = 3 << 20;
+    let mock = MockServer::builder()
+        .binary_payload_size(size)
+        .start()
+        .await
+        .unwrap();
+    let mut client = connect(&mock.uri()).await;
+    for method in ["snapshot", "render-image"] {
+        let params = if method == "render-image" {
+            json!({"force": true})
+        } else {
+            json!({})
+        };
+        let id = client.request(method, Some(params)).await;
+        let Incoming::Binary(reply, payload) = client.response(id).await else {
+            panic!("a binary reply")
+        };
+        assert_eq!(payload.len(), size, "{method}");
+        if method == "snapshot" {
+            assert_eq!(reply["result"]["color_buffer"]["size"], size);
+        }
+    }
+    mock.stop().await;
+}
