@@ -1,0 +1,179 @@
+//! `cargo xtask fetch` against `brayns-mock`: the committed snapshot must be exactly
+//! what fetching the reference instance gives, so it can never drift silently.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::Duration;
+
+use brayns_mock::MockServer;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn committed_dir() -> PathBuf {
+    root().join("schemas/3.10.1")
+}
+
+/// What a live 3.10.1 instance answers, as recorded beside the repository; CI and
+/// developers have it, a bare clone falls back to the committed copy.
+fn reference_dir() -> PathBuf {
+    let reference = root().join("../shared/brayns-api/3.10.1");
+    if reference.is_dir() {
+        reference
+    } else {
+        committed_dir()
+    }
+}
+
+async fn xtask_fetch(args: &[&str]) -> Output {
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .arg("fetch")
+        .args(args)
+        .kill_on_drop(true)
+        .output();
+    tokio::time::timeout(Duration::from_secs(60), child)
+        .await
+        .expect("xtask fetch finishes within a minute")
+        .expect("xtask runs")
+}
+
+/// Every file below `dir`: its path relative to `dir` and its bytes, sorted.
+fn files_below(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap();
+                files.push((path.strip_prefix(dir).unwrap().to_path_buf(), bytes));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+fn copy_snapshot(from: &Path, to: &Path) {
+    for (relative, bytes) in files_below(from) {
+        let path = to.join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[tokio::test]
+async fn fetching_the_reference_instance_reproduces_the_committed_snapshot() {
+    let mock = MockServer::builder()
+        .snapshot_dir(reference_dir())
+        .start()
+        .await
+        .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let output = xtask_fetch(&["--uri", &mock.uri(), "--out", out.path().to_str().unwrap()]).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+
+    let fetched = files_below(&out.path().join("3.10.1"));
+    assert_eq!(
+        fetched.len(),
+        93,
+        "version, registry, loaders and 90 schemas"
+    );
+    assert!(
+        fetched == files_below(&committed_dir()),
+        "schemas/3.10.1 differs from a fresh fetch: run `cargo xtask fetch` against the \
+         reference instance and commit"
+    );
+    assert!(fetched == files_below(&reference_dir()));
+
+    // A second fetch into the same folder changes nothing.
+    let output = xtask_fetch(&["--uri", &mock.uri(), "--out", out.path().to_str().unwrap()]).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(files_below(&out.path().join("3.10.1")) == fetched);
+    mock.stop().await;
+}
+
+#[tokio::test]
+async fn check_passes_when_the_instance_matches_the_committed_snapshot() {
+    let mock = MockServer::builder()
+        .snapshot_dir(reference_dir())
+        .start()
+        .await
+        .unwrap();
+    let schemas = root().join("schemas");
+    let output = xtask_fetch(&[
+        "--check",
+        "--uri",
+        &mock.uri(),
+        "--out",
+        schemas.to_str().unwrap(),
+    ])
+    .await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(text(&output.stdout).contains("no differences"));
+    mock.stop().await;
+}
+
+#[tokio::test]
+async fn check_fails_and_names_the_method_whose_schema_changed() {
+    let changed = tempfile::tempdir().unwrap();
+    copy_snapshot(&reference_dir(), changed.path());
+    let path = changed.path().join("entrypoints/set-camera-view.json");
+    let mut schema: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    schema["params"]["properties"]["fov"] =
+        serde_json::json!({"description": "Field of view", "type": "number"});
+    std::fs::write(&path, serde_json::to_string_pretty(&schema).unwrap() + "\n").unwrap();
+
+    let mock = MockServer::builder()
+        .snapshot_dir(changed.path())
+        .start()
+        .await
+        .unwrap();
+    let schemas = root().join("schemas");
+    let output = xtask_fetch(&[
+        "--check",
+        "--uri",
+        &mock.uri(),
+        "--out",
+        schemas.to_str().unwrap(),
+    ])
+    .await;
+    assert!(!output.status.success());
+    let report = text(&output.stdout);
+    assert!(
+        report.contains("~ set-camera-view (params changed)"),
+        "{report}"
+    );
+    assert_eq!(
+        report.lines().count(),
+        1,
+        "only that method differs: {report}"
+    );
+    mock.stop().await;
+}
+
+#[tokio::test]
+async fn an_unreachable_instance_is_a_clear_error() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    drop(listener);
+    let out = tempfile::tempdir().unwrap();
+    let output = xtask_fetch(&["--uri", &address, "--out", out.path().to_str().unwrap()]).await;
+    assert!(!output.status.success());
+    let error = text(&output.stderr);
+    assert!(
+        error.contains(&format!(
+            "cannot connect to the Brayns instance at {address}"
+        )),
+        "{error}"
+    );
+    assert!(std::fs::read_dir(out.path()).unwrap().next().is_none());
+}
