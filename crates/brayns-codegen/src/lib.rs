@@ -2,7 +2,7 @@
 //!
 //! [`generate`] reads a snapshot folder (the layout `cargo xtask fetch` writes:
 //! `version.json`, `registry.json`, `loaders.json`, `entrypoints/<method>.json`) and returns
-//! formatted Rust files; [`write`] puts them in place and [`stale_files`] says whether the
+//! formatted Rust files; [`write()`] puts them in place and [`stale_files`] says whether the
 //! committed ones are up to date. `cargo xtask codegen` is the command-line front end.
 //!
 //! # What is generated

@@ -16,6 +16,8 @@
 //! ```
 
 mod client;
+#[cfg(test)]
+mod fixtures;
 #[rustfmt::skip]
 mod generated;
 mod task;

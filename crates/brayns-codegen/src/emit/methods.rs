@@ -105,7 +105,7 @@ fn function(settings: &Settings<'_>, method: &Method) -> TokenStream {
         (_, None) => (quote!(()), quote!(crate::client::decode_unit)),
     };
 
-    let mut text = entry.description.trim().to_owned();
+    let mut text = super::escape_markdown(entry.description.trim());
     if text.is_empty() {
         text = format!("Calls `{wire}`.");
     } else {

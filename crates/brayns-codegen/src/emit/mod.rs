@@ -106,6 +106,29 @@ pub(crate) fn doc(text: &str) -> TokenStream {
     quote!(#(#lines)*)
 }
 
+/// Server text (descriptions) as Markdown that renders as written: brackets and angle
+/// brackets escaped (`[ms]` is not a link, `<T>` not an HTML tag), bare URLs wrapped.
+pub(crate) fn escape_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_inclusive(char::is_whitespace) {
+        let trimmed = word.trim_end();
+        if trimmed.starts_with("http://") || trimmed.starts_with("https://") {
+            out.push('<');
+            out.push_str(trimmed);
+            out.push('>');
+            out.push_str(&word[trimmed.len()..]);
+            continue;
+        }
+        for c in word.chars() {
+            if matches!(c, '[' | ']' | '<' | '>') {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// A Rust type expression for `ty`; named types by bare name, so the file must see them.
 pub(crate) fn ty_tokens(model: &Model, ty: &Ty) -> TokenStream {
     match ty {

@@ -35,10 +35,14 @@ pub(super) fn file(settings: &Settings<'_>) -> Result<TokenStream, CodegenError>
 }
 
 fn type_doc(def: &TypeDef) -> TokenStream {
-    let mut text = def.description.clone().unwrap_or_else(|| match &def.title {
-        Some(title) => format!("The `{title}` object."),
-        None => "A value of the Brayns API.".to_owned(),
-    });
+    let mut text = def
+        .description
+        .as_deref()
+        .map(super::escape_markdown)
+        .unwrap_or_else(|| match &def.title {
+            Some(title) => format!("The `{title}` object."),
+            None => "A value of the Brayns API.".to_owned(),
+        });
     let mut users: Vec<String> = def
         .users
         .iter()
@@ -111,7 +115,11 @@ fn structure(model: &Model, def: &TypeDef, fields: &[Field]) -> Result<TokenStre
                 _ => quote!(#ident: Default::default()),
             });
         }
-        let mut text = field.description.clone().unwrap_or_default();
+        let mut text = field
+            .description
+            .as_deref()
+            .map(super::escape_markdown)
+            .unwrap_or_default();
         if let Presence::Defaulted(value) = &field.presence {
             text.push_str(&format!("\n\nDefault: `{value}`."));
         }

@@ -264,7 +264,7 @@ pub struct BBPLoaderParameters {
     /// Default: `"none"`.
     #[serde(default = "default_bbp_loader_parameters_report_type")]
     pub report_type: BBPLoaderParametersReportType,
-    /// For spike reports, fade-in/out time [ms] from resting to spike state
+    /// For spike reports, fade-in/out time \[ms\] from resting to spike state
     ///
     /// Default: `1`.
     #[serde(default = "default_bbp_loader_parameters_spike_transition_time")]
@@ -630,7 +630,7 @@ pub struct Cylindric {
 pub struct DTILoaderParameters {
     /// Connectivity streamlines radius
     pub radius: f64,
-    /// Time [ms], that a spikes takes to go from the beginning to the end of the streamline
+    /// Time \[ms\], that a spikes takes to go from the beginning to the end of the streamline
     ///
     /// Default: `1`.
     #[serde(default = "default_dti_loader_parameters_spike_decay_time")]
@@ -1158,7 +1158,7 @@ pub struct NeuronMorphologyLoaderParameters {
     /// Default: `"smooth"`.
     #[serde(default = "default_neuron_morphology_loader_parameters_geometry_type")]
     pub geometry_type: GeometryType,
-    /// Neuron growth [0-1], includes all segments at 1 and none at 0
+    /// Neuron growth \[0-1\], includes all segments at 1 and none at 0
     ///
     /// Default: `1`.
     #[serde(default = "default_neuron_morphology_loader_parameters_growth")]
@@ -1183,12 +1183,12 @@ pub struct NeuronMorphologyLoaderParameters {
     /// Default: `1`.
     #[serde(default = "default_neuron_morphology_loader_parameters_radius_multiplier")]
     pub radius_multiplier: f64,
-    /// Minimum angle cosine between 2 segments to merge them (disabled if > 1)
+    /// Minimum angle cosine between 2 segments to merge them (disabled if \> 1)
     ///
     /// Default: `2`.
     #[serde(default = "default_neuron_morphology_loader_parameters_resampling")]
     pub resampling: f64,
-    /// Skip factor when converting samples into geometry (disabled if <= 1)
+    /// Skip factor when converting samples into geometry (disabled if \<= 1)
     ///
     /// Default: `1`.
     #[serde(default = "default_neuron_morphology_loader_parameters_subsampling")]
@@ -1973,7 +1973,7 @@ pub struct SonataNodePopulationParameters {
     /// Default: `"none"`.
     #[serde(default = "default_sonata_node_population_parameters_report_type")]
     pub report_type: SonataNodePopulationParametersReportType,
-    /// When loading a spike report, fade-in/out time [ms], from resting to spike state.
+    /// When loading a spike report, fade-in/out time \[ms\], from resting to spike state.
     ///
     /// Default: `1`.
     #[serde(default = "default_sonata_node_population_parameters_spike_transition_time")]

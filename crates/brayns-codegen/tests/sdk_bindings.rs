@@ -1,0 +1,78 @@
+//! The committed SDK bindings are what the committed 3.10.1 snapshot generates: the same
+//! check as `cargo xtask codegen --check`, run by `cargo test`.
+
+use std::path::Path;
+
+#[test]
+fn committed_bindings_are_up_to_date() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let schemas = root.join("schemas/3.10.1");
+    let out = root.join("crates/brayns-sdk/src/generated");
+    let files =
+        brayns_codegen::generate(&schemas, &brayns_codegen::Options::for_dirs(&schemas, &out))
+            .expect("the 3.10.1 snapshot generates");
+    let stale =
+        brayns_codegen::stale_files(&out, &files).expect("the generated folder is readable");
+    assert!(
+        stale.is_empty(),
+        "stale generated files {stale:?}: run `cargo xtask codegen` and commit"
+    );
+}
+
+#[test]
+fn every_method_and_loader_is_bound() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let files = brayns_codegen::generate(&root.join("schemas/3.10.1"), &Default::default())
+        .expect("the 3.10.1 snapshot generates");
+    let text = |name: &str| {
+        files
+            .iter()
+            .find(|file| file.path == Path::new(name))
+            .map(|file| file.contents.clone())
+            .unwrap_or_default()
+    };
+    let registry: Vec<String> = serde_json::from_str(
+        &std::fs::read_to_string(root.join("schemas/3.10.1/registry.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(registry.len(), 90);
+    let methods: String = files
+        .iter()
+        .filter(|file| !["mod.rs", "types.rs", "loaders.rs"].contains(&file.path.to_str().unwrap()))
+        .map(|file| file.contents.as_str())
+        .collect();
+    for method in &registry {
+        let function = method.replace('-', "_");
+        let calls = methods.matches(&format!("\"{method}\",")).count();
+        assert_eq!(calls, 1, "`{method}` must be called by exactly one method");
+        assert!(
+            methods.contains(&format!("pub fn {function}("))
+                || methods.contains(&format!("pub async fn {function}(")),
+            "no method `{function}` for `{method}`"
+        );
+    }
+    assert_eq!(
+        text("mod.rs")
+            .matches("MethodInfo {\n        name:")
+            .count(),
+        90
+    );
+    assert_eq!(
+        text("loaders.rs")
+            .matches("LoaderInfo {\n        name:")
+            .count(),
+        11
+    );
+    // One module per plugin.
+    for module in [
+        "core.rs",
+        "circuit_explorer.rs",
+        "atlas_explorer.rs",
+        "cylindric_camera.rs",
+    ] {
+        assert!(
+            files.iter().any(|file| file.path == Path::new(module)),
+            "no {module}"
+        );
+    }
+}
