@@ -33,7 +33,7 @@ pub(crate) enum Outgoing {
 /// direction cannot starve the other or the runtime.
 const BUDGET: usize = 64;
 
-/// How long `disconnect()` lets the Close frame (and anything queued before it) drain.
+/// How long a client-side close lets the Close frame (and anything queued before it) drain.
 const CLOSE_GRACE: Duration = Duration::from_millis(250);
 
 /// Why the driver loop ended.
@@ -70,10 +70,11 @@ async fn run<S>(
 {
     let mut unflushed = false;
     let exit = poll_fn(|cx| drive(cx, &mut ws, &mut outgoing, &shared, &mut unflushed)).await;
-    let (reason, ack) = match exit {
-        Exit::Lost(reason) => (reason, None),
-        Exit::Disconnect(ack) => ("disconnected by the client".to_owned(), Some(ack)),
-        Exit::Abandoned => ("every client handle was dropped".to_owned(), None),
+    // `graceful`: the client ended the connection, so the socket is still usable for goodbyes.
+    let (reason, ack, graceful) = match exit {
+        Exit::Lost(reason) => (reason, None, false),
+        Exit::Disconnect(ack) => ("disconnected by the client".to_owned(), Some(ack), true),
+        Exit::Abandoned => ("every client handle was dropped".to_owned(), None, true),
     };
     let reason: Arc<str> = reason.into();
     // Fail every waiter first: nothing below may delay them.
@@ -83,8 +84,9 @@ async fn run<S>(
         let _ = slot.done.send(Err(Error::disconnected(&reason)));
     }
     outgoing.close();
-    if ack.is_some() {
-        // Say goodbye without waiting for the server's answer: Brayns never sends one.
+    if graceful {
+        // Flush what callers queued (a last notification, say) and say goodbye, without
+        // waiting for the server's answer: Brayns never sends one.
         let _ = tokio::time::timeout(CLOSE_GRACE, ws.close(None)).await;
     }
     drop(ws);

@@ -129,7 +129,7 @@ impl Connector {
                 ),
             };
             if self.max_attempts.is_some_and(|max| attempts >= max) {
-                return Err(Error::Unavailable {
+                return Err(Error::Connect {
                     uri: target.url.clone(),
                     attempts,
                     source: failure,

@@ -31,7 +31,7 @@ pub enum Error {
     /// The service could not be reached (refused, unreachable, connect or handshake timeout)
     /// after every allowed attempt.
     #[error("cannot connect to {uri} after {attempts} attempt(s): {source}")]
-    Unavailable {
+    Connect {
         /// The websocket URL that was tried.
         uri: String,
         /// How many attempts were made.

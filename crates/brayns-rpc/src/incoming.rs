@@ -248,3 +248,36 @@ mod tests {
         assert!(split_binary(Bytes::from_static(b"\x09\x00\x00\x00{}")).is_err());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever the server sends, classifying it returns a value or an error, never panics.
+        #[test]
+        fn arbitrary_frames_never_panic(frame in proptest::collection::vec(any::<u8>(), 0..64)) {
+            if let Ok((json, binary)) = split_binary(Bytes::from(frame.clone())) {
+                let _ = classify(json, binary);
+            }
+            if let Ok(text) = String::from_utf8(frame) {
+                let _ = classify(Utf8Bytes::from(text), Bytes::new());
+            }
+        }
+
+        /// Replies with any JSON result are recognised and their result text found exactly.
+        #[test]
+        fn result_range_is_exact(id in any::<i64>(), result in "[a-z0-9 ]{0,20}") {
+            let result_json = serde_json::to_string(&result).unwrap();
+            let text = format!(r#"{{"id":{id},"jsonrpc":"2.0","result":{result_json}}}"#);
+            let Ok(Incoming::Reply { id: got, json, result: range, .. }) =
+                classify(Utf8Bytes::from(text), Bytes::new())
+            else {
+                panic!("not a reply");
+            };
+            prop_assert_eq!(got, WireId::Int(id));
+            prop_assert_eq!(&json.as_str()[range], result_json.as_str());
+        }
+    }
+}

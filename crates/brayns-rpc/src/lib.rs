@@ -105,3 +105,21 @@ pub use request::{Request, RequestId};
 pub use response::{Progress, Response};
 pub use task::Task;
 pub use tls::Tls;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn handles_can_cross_threads() {
+        send_sync::<Client>();
+        send_sync::<Request>();
+        send_sync::<Response>();
+        send_sync::<Error>();
+        send_sync::<Connector>();
+        fn send<T: Send>() {}
+        send::<Task>();
+    }
+}

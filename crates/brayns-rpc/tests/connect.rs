@@ -91,7 +91,7 @@ async fn exhausted_attempts_report_unavailable() {
             .connect()
             .await
             .unwrap_err();
-        let Error::Unavailable {
+        let Error::Connect {
             attempts, source, ..
         } = &error
         else {
@@ -114,7 +114,7 @@ async fn default_is_a_single_attempt() {
             .await
             .unwrap_err();
         assert!(
-            matches!(error, Error::Unavailable { attempts: 1, .. }),
+            matches!(error, Error::Connect { attempts: 1, .. }),
             "{error:?}"
         );
     })
@@ -133,7 +133,7 @@ async fn silent_server_hits_the_handshake_timeout_and_is_retried() {
             .connect()
             .await
             .unwrap_err();
-        let Error::Unavailable {
+        let Error::Connect {
             attempts, source, ..
         } = &error
         else {

@@ -211,8 +211,18 @@ async fn dropping_every_handle_closes_the_connection() {
         client.request("m", None).await.unwrap();
         drop(client);
         clone.request("still-open", None).await.unwrap();
+        // A notification sent just before the last handle goes is still delivered.
+        clone.notify("last-words", None).await.unwrap();
         drop(clone);
         closed_rx.recv().await.unwrap();
+        let recorded = server.recorded();
+        let last_text = recorded
+            .iter()
+            .rev()
+            .find(|r| r.kind == Kind::Text)
+            .unwrap();
+        assert!(String::from_utf8_lossy(&last_text.data).contains("last-words"));
+        assert_eq!(recorded.last().unwrap().kind, Kind::Close);
     })
     .await;
 }
