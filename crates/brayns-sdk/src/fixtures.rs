@@ -5,13 +5,14 @@
 //! Each fixture implements its methods on its own client type, so its method names cannot
 //! clash with the real `Brayns` ones.
 
-// The fixtures' methods and tables exist to be compiled, not called.
-#![allow(dead_code, unreachable_pub)]
+// The fixtures' methods and tables exist to be compiled, not called. They are public so
+// that the lints of public items (`missing_docs`...) apply as they do to the real bindings.
+#![allow(dead_code)]
 
 use brayns_rpc::Client;
 
 /// Client type of the `awkward` fixture (keywords, dashes, title collisions).
-pub(crate) struct AwkwardClient {
+pub struct AwkwardClient {
     rpc: Client,
 }
 
@@ -22,7 +23,7 @@ impl AwkwardClient {
 }
 
 /// Client type of the `older` fixture (a trimmed 3.0.0-like snapshot).
-pub(crate) struct OlderClient {
+pub struct OlderClient {
     rpc: Client,
 }
 
@@ -34,8 +35,8 @@ impl OlderClient {
 
 #[rustfmt::skip]
 #[path = "../../brayns-codegen/tests/fixtures/awkward/expected/mod.rs"]
-mod awkward;
+pub mod awkward;
 
 #[rustfmt::skip]
 #[path = "../../brayns-codegen/tests/fixtures/older/expected/mod.rs"]
-mod older;
+pub mod older;

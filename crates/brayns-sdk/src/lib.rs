@@ -17,7 +17,7 @@
 
 mod client;
 #[cfg(test)]
-mod fixtures;
+pub mod fixtures;
 #[rustfmt::skip]
 mod generated;
 mod task;

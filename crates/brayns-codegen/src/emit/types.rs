@@ -119,7 +119,7 @@ fn structure(model: &Model, def: &TypeDef, fields: &[Field]) -> Result<TokenStre
             .description
             .as_deref()
             .map(super::escape_markdown)
-            .unwrap_or_default();
+            .unwrap_or_else(|| format!("The `{}` property.", field.wire));
         if let Presence::Defaulted(value) = &field.presence {
             text.push_str(&format!("\n\nDefault: `{value}`."));
         }
