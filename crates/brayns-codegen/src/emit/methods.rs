@@ -57,11 +57,13 @@ fn plugin_file(settings: &Settings<'_>, plugin: &str, methods: &[&Method]) -> To
     let client = &settings.client;
     let functions = methods.iter().map(|method| function(settings, method));
     let module_doc = format!(" The methods of the {plugin} plugin.");
+    let impl_doc = format!(" Methods of the {plugin} plugin.");
     quote! {
         #![doc = #module_doc]
 
         #imports
 
+        #[doc = #impl_doc]
         impl #client {
             #(#functions)*
         }

@@ -68,7 +68,10 @@ fn space_items(text: &str) -> String {
         out.push_str(line);
         out.push('\n');
         let next = lines.get(index + 1).copied().unwrap_or("");
-        let closes_item = *line == "}"
+        let ends_declaration =
+            !line.starts_with(' ') && line.ends_with(';') && !line.starts_with("//");
+        let closes_item = ends_declaration
+            || *line == "}"
             || *line == "};"
             || (*line == "    }"
                 && next.starts_with("    ")

@@ -6,6 +6,7 @@ use super::types::{
     AvailableUseCasesMessage, ModelInstance, UseCaseMessage, VisualizeUseCaseMessage,
 };
 
+/// Methods of the Atlas Explorer plugin.
 impl crate::Brayns {
     /// Returns a list of available atlas visualization usecases for the given model
     ///

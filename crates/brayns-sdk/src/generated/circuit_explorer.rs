@@ -3,6 +3,8 @@
 //! The methods of the Circuit Explorer plugin.
 
 use super::types::{LoadedIdsModelMessage, SetCircuitThicknessMessage};
+
+/// Methods of the Circuit Explorer plugin.
 impl crate::Brayns {
     /// For neuron/astrocyte/vasculature models, return the list of ids loaded
     ///

@@ -24,6 +24,7 @@ use super::types::{
     VersionMessage, View,
 };
 
+/// Methods of the Core plugin.
 impl crate::Brayns {
     /// Adds a list of axis-aligned bound limited planes
     ///

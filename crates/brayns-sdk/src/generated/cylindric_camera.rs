@@ -3,6 +3,8 @@
 //! The methods of the Cylindric Camera plugin.
 
 use super::types::Cylindric;
+
+/// Methods of the Cylindric Camera plugin.
 impl crate::Brayns {
     /// Returns the current camera as cylindric
     ///

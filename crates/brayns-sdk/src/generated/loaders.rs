@@ -90,6 +90,7 @@ pub const LOADERS: &[LoaderInfo] = &[
         binary: Some(true),
     },
 ];
+
 /// The properties of one loader, typed: what `add-model` and `upload-model` take as
 /// `loader_name` and `loader_properties`.
 #[derive(Debug, Clone, PartialEq)]

@@ -3,17 +3,24 @@
 //! Bindings for Brayns 3.10.1 (90 methods, 11 loaders), generated from its schema snapshot.
 
 pub mod loaders;
+
 pub mod types;
+
 /// The Atlas Explorer plugin's methods.
 mod atlas_explorer;
+
 /// The Circuit Explorer plugin's methods.
 mod circuit_explorer;
+
 /// The Core plugin's methods.
 mod core;
+
 /// The Cylindric Camera plugin's methods.
 mod cylindric_camera;
+
 #[cfg(test)]
 mod tests;
+
 /// A Brayns release, as `get-version` reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SnapshotVersion {

@@ -5,9 +5,13 @@
 
 #![allow(unused_imports, deprecated)]
 use super::types::*;
+
 use serde::Serialize;
+
 use serde::de::DeserializeOwned;
+
 use serde_json::Value;
+
 /// The `part` (`params`, `returns` or `input_parameters_schema`) of a schema file.
 fn schema_of(text: &str, part: &str) -> Value {
     let file: Value = serde_json::from_str(text).expect("the snapshot file is JSON");
