@@ -72,8 +72,10 @@ impl Connector {
         self
     }
 
-    /// How many times to try while the service is unavailable (refused, unreachable, connect
-    /// or handshake timeout); `None` tries forever. TLS and protocol errors are never retried.
+    /// How many times to try while the service is unavailable: the TCP connection fails
+    /// (refused, unreachable, name not resolved) or the attempt exceeds the
+    /// [connect timeout](Connector::connect_timeout). `None` tries forever; `Some(0)` counts as
+    /// one attempt. TLS and protocol errors are never retried.
     pub fn max_attempts(mut self, max_attempts: Option<u32>) -> Connector {
         self.max_attempts = max_attempts;
         self
