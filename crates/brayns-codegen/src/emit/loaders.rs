@@ -119,6 +119,7 @@ pub(super) fn file(settings: &Settings<'_>) -> TokenStream {
 
         /// What `get-loaders` says about one loader.
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[non_exhaustive]
         pub struct LoaderInfo {
             /// The loader name, as `loader_name` takes it.
             pub name: &'static str,

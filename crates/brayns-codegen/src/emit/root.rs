@@ -89,6 +89,7 @@ pub(super) fn file(settings: &Settings<'_>) -> TokenStream {
 
         /// What the bindings know about one method, for tooling.
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[non_exhaustive]
         pub struct MethodInfo {
             /// The method's wire name (`get-version`).
             pub name: &'static str,

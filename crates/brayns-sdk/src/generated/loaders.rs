@@ -10,6 +10,7 @@ use super::types::{
 
 /// What `get-loaders` says about one loader.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LoaderInfo {
     /// The loader name, as `loader_name` takes it.
     pub name: &'static str,

@@ -44,6 +44,7 @@ pub const SNAPSHOT_VERSION: SnapshotVersion = SnapshotVersion {
 
 /// What the bindings know about one method, for tooling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct MethodInfo {
     /// The method's wire name (`get-version`).
     pub name: &'static str,
