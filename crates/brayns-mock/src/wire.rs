@@ -131,8 +131,18 @@ pub(crate) async fn read_frame<R: AsyncRead + Unpin>(reader: &mut R) -> io::Resu
     if masked {
         reader.read_exact(&mut mask).await?;
     }
-    let mut payload = vec![0u8; length as usize];
-    reader.read_exact(&mut payload).await?;
+    // Read straight into reserved capacity: no zero-filling of large frames.
+    let mut payload = Vec::with_capacity(length as usize);
+    (&mut *reader)
+        .take(length)
+        .read_to_end(&mut payload)
+        .await?;
+    if payload.len() as u64 != length {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "connection closed inside a frame",
+        ));
+    }
     if masked {
         unmask(&mut payload, mask);
     }
