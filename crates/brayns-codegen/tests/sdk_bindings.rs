@@ -76,3 +76,45 @@ fn every_method_and_loader_is_bound() {
         );
     }
 }
+
+#[test]
+fn type_names_follow_titles_and_resolve_collisions() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let files = brayns_codegen::generate(&root.join("schemas/3.10.1"), &Default::default())
+        .expect("the 3.10.1 snapshot generates");
+    let types = &files
+        .iter()
+        .find(|file| file.path == Path::new("types.rs"))
+        .unwrap()
+        .contents;
+    let defines = |name: &str| {
+        types.contains(&format!("pub struct {name} {{"))
+            || types.contains(&format!("pub enum {name} {{"))
+    };
+    // Thirty decorated uses of `ModelInstance`: one type.
+    assert_eq!(types.matches("pub struct ModelInstance {").count(), 1);
+    // `GeometryWithColor`, `ClippingGeometry`, `SetMaterialMessage` are templates: one type per shape.
+    assert!(!defines("GeometryWithColor") && !defines("SetMaterialMessage"));
+    for name in [
+        "AddBoxesGeometryWithColor",
+        "AddSpheresGeometryWithColor",
+        "AddClippingPlanesClippingGeometry",
+        "SetMaterialPhongMessage",
+        "SetMaterialMatteMessage",
+    ] {
+        assert!(defines(name), "no type {name}");
+    }
+    // readOnly-free params shapes, prelude names, and plain titles.
+    for name in [
+        "ModelInstanceUpdate",
+        "SimulationParametersUpdate",
+        "BoxType",
+        "RequestId",
+        "Matte",
+        "Phong",
+    ] {
+        assert!(defines(name), "no type {name}");
+    }
+    assert!(!defines("Box"));
+    assert!(types.contains("pub r#async: bool,"));
+}
