@@ -111,9 +111,7 @@ async fn large_messages() {
     )
     .await
     .expect("handshake");
-    let mut final_reply = async |ws: &mut tokio_tungstenite::WebSocketStream<
-        tokio::net::TcpStream,
-    >| loop {
+    let final_reply = async |ws: &mut tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>| loop {
         match ws.next().await.expect("open").expect("receive") {
             Message::Binary(bytes) => return bytes.len(),
             Message::Text(text) if text.contains("\"result\"") || text.contains("\"error\"") => {
