@@ -174,7 +174,7 @@ impl Model {
                 min_items,
                 max_items,
             } => {
-                let item = self.lower(items, role, &context.nested(None))?;
+                let item = self.lower(items, role, &context.nested())?;
                 match (min_items, max_items) {
                     // serde implements arrays up to 32 items.
                     (Some(min), Some(max)) if min == max && *max <= 32 => {
@@ -188,7 +188,7 @@ impl Model {
                 additional,
             } => match additional {
                 Additional::Map(values) => {
-                    Ty::Map(Box::new(self.lower(values, role, &context.nested(None))?))
+                    Ty::Map(Box::new(self.lower(values, role, &context.nested())?))
                 }
                 Additional::Absent | Additional::Open if properties.is_empty() => Ty::OpenObject,
                 Additional::Absent | Additional::Open | Additional::Closed => {
@@ -259,7 +259,7 @@ impl Model {
                     if variant.kind == Kind::Null {
                         nullable = true;
                     } else {
-                        types.push(self.lower(variant, role, &context.nested(None))?);
+                        types.push(self.lower(variant, role, &context.nested())?);
                     }
                 }
                 // Untagged deserialization tries variants in order: integers before floats.
@@ -335,12 +335,12 @@ impl Model {
 impl Context<'_> {
     /// The context of a node inside this one (array items, map values, union variants):
     /// same owner, property and root (an untitled item of a root array takes the root's name).
-    fn nested(&self, property: Option<String>) -> Self {
+    fn nested(&self) -> Self {
         Self {
             owner_label: self.owner_label,
             owner: self.owner,
             enclosing: self.enclosing.clone(),
-            property: property.or_else(|| self.property.clone()),
+            property: self.property.clone(),
             root: self.root,
         }
     }
