@@ -280,7 +280,7 @@ pub(crate) async fn run(hub: Arc<Hub>, mut jobs: mpsc::UnboundedReceiver<Job>, m
     loop {
         let job = tokio::select! {
             biased;
-            _ = shutdown.changed() => None,
+            _ = shutdown.wait_for(|stopped| *stopped) => None,
             job = jobs.recv() => job,
         };
         let Some(job) = job else {
