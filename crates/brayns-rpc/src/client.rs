@@ -64,7 +64,8 @@ impl Client {
 
     /// Sends `method` with optional params and returns the `result` as a JSON value.
     ///
-    /// `None` omits the `params` key, as Brayns requires for methods without params.
+    /// `None` omits the `params` key, as Brayns requires for methods without params. A binary
+    /// payload in the reply is dropped; use [`call`](Client::call) to get it.
     pub async fn request(
         &self,
         method: impl Into<Cow<'static, str>>,
@@ -241,7 +242,7 @@ impl Client {
             debug!(method = request.method(), id = id.map(RequestId::get), params = %Truncated(params, 1024), "request payload");
         }
         let method = request.method_cow().clone();
-        match request.encode(id) {
+        match request.encode(id)? {
             Encoded::Text(json) => {
                 info!(%method, id = id.map(RequestId::get), json = json.len(), "request");
                 // serde_json writes UTF-8 and the envelope is ASCII, so this only checks.

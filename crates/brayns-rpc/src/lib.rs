@@ -68,6 +68,8 @@
 //! - **Timeouts**: a per-request timeout ([`Request::timeout`]) or the default one
 //!   ([`Connector::request_timeout`]) fails the call with [`Error::Timeout`]; its pending entry
 //!   is removed and the connection stays usable. Dropping a call's future does the same.
+//! - **Oversized requests**: a request frame above the server's limit (`INT_MAX` bytes) is
+//!   refused with [`Error::Protocol`] before sending, as Brayns would drop the connection.
 //! - **Connecting**: only "service unavailable" failures (refused, unreachable, connect or
 //!   handshake timeout) are retried, up to [`Connector::max_attempts`]; TLS errors
 //!   ([`Error::Tls`]) and protocol errors ([`Error::Protocol`], e.g. an HTTP error status on

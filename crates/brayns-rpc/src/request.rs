@@ -141,7 +141,10 @@ impl Request {
     }
 
     /// Turns the request into a frame. `id: None` makes a notification.
-    pub(crate) fn encode(self, id: Option<RequestId>) -> Encoded {
+    ///
+    /// Fails when the frame would exceed [`MAX_OUTGOING_FRAME`]: the server would drop the
+    /// connection, failing every other pending call with it.
+    pub(crate) fn encode(self, id: Option<RequestId>) -> Result<Encoded> {
         let mut json = self.body;
         if json.is_empty() {
             json.reserve(48 + self.method.len());
@@ -158,11 +161,17 @@ impl Request {
         // A string always serializes.
         let _ = serde_json::to_writer(&mut json, &*self.method);
         json.push(b'}');
-        match self.binary {
+        let frame_len = match &self.binary {
+            None => json.len(),
+            Some(payload) => 4 + json.len() + payload.len(),
+        };
+        check_frame_len(&self.method, frame_len)?;
+        Ok(match self.binary {
             None => Encoded::Text(json),
             Some(payload) => {
-                let mut frame = Vec::with_capacity(4 + json.len() + payload.len());
-                let len = u32::try_from(json.len()).unwrap_or(u32::MAX);
+                let mut frame = Vec::with_capacity(frame_len);
+                // Fits: the whole frame is below MAX_OUTGOING_FRAME < u32::MAX.
+                let len = json.len() as u32;
                 frame.extend_from_slice(&len.to_le_bytes());
                 frame.extend_from_slice(&json);
                 frame.extend_from_slice(&payload);
@@ -171,7 +180,7 @@ impl Request {
                     frame,
                 }
             }
-        }
+        })
     }
 }
 
@@ -187,6 +196,19 @@ impl fmt::Debug for Request {
             .field("timeout", &self.timeout)
             .finish()
     }
+}
+
+/// Largest frame the server accepts: Poco's default maximum payload, `INT_MAX`
+/// (PROTOCOL.md §2.1). A bigger frame makes Brayns drop the connection.
+pub(crate) const MAX_OUTGOING_FRAME: usize = i32::MAX as usize;
+
+fn check_frame_len(method: &str, len: usize) -> Result<()> {
+    if len > MAX_OUTGOING_FRAME {
+        return Err(Error::Protocol(format!(
+            "{method}: a request of {len} bytes exceeds the server's frame limit of {MAX_OUTGOING_FRAME} bytes"
+        )));
+    }
+    Ok(())
 }
 
 /// A request ready for the socket.
@@ -226,8 +248,8 @@ impl fmt::Display for Truncated<'_> {
 mod tests {
     use super::*;
 
-    fn text(encoded: Encoded) -> String {
-        match encoded {
+    fn text(encoded: Result<Encoded>) -> String {
+        match encoded.unwrap() {
             Encoded::Text(json) => String::from_utf8(json).unwrap(),
             Encoded::Binary { .. } => panic!("expected text"),
         }
@@ -263,7 +285,7 @@ mod tests {
         let request = Request::new("upload-model")
             .params_raw(RawValue::from_string("{}".into()).unwrap())
             .binary(Bytes::from_static(b"payload"));
-        let Encoded::Binary { json_len, frame } = request.encode(Some(RequestId(3))) else {
+        let Ok(Encoded::Binary { json_len, frame }) = request.encode(Some(RequestId(3))) else {
             panic!("expected binary");
         };
         let declared = u32::from_le_bytes(frame[..4].try_into().unwrap()) as usize;
@@ -271,5 +293,14 @@ mod tests {
         let json: Value = serde_json::from_slice(&frame[4..4 + json_len]).unwrap();
         assert_eq!(json["method"], "upload-model");
         assert_eq!(&frame[4 + json_len..], b"payload");
+    }
+
+    #[test]
+    fn frames_over_the_server_limit_are_refused() {
+        assert!(check_frame_len("m", MAX_OUTGOING_FRAME).is_ok());
+        let error = check_frame_len("upload-model", MAX_OUTGOING_FRAME + 1).unwrap_err();
+        assert!(
+            matches!(error, Error::Protocol(ref message) if message.starts_with("upload-model"))
+        );
     }
 }
