@@ -310,13 +310,22 @@ impl BackgroundMockServer {
         self.server().task_log()
     }
 
-    /// Stops the server and its runtime.
+    /// Stops the server and its runtime. Callable (and droppable) from sync or async code.
     pub fn stop(mut self) {
         self.shutdown();
     }
 
     fn shutdown(&mut self) {
-        if let (Some(server), Some(runtime)) = (self.server.take(), self.runtime.take()) {
+        let (Some(server), Some(runtime)) = (self.server.take(), self.runtime.take()) else {
+            return;
+        };
+        if tokio::runtime::Handle::try_current().is_ok() {
+            // Inside another runtime we may not block: signal, then let the runtime drop its
+            // tasks (and so every socket) on its own threads.
+            server.hub.shutdown.send_replace(true);
+            drop(server);
+            runtime.shutdown_background();
+        } else {
             runtime.block_on(server.stop());
             runtime.shutdown_timeout(Duration::from_secs(1));
         }
