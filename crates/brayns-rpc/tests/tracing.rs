@@ -1,0 +1,112 @@
+//! Tracing: INFO carries method, id and sizes; DEBUG adds payloads, truncated when large.
+
+mod support;
+
+use std::io;
+use std::sync::{Arc, Mutex};
+
+use brayns_rpc::{Connector, Request};
+use serde_json::json;
+use support::{Server, bounded};
+use tracing::Level;
+
+/// Collects formatted trace lines.
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl io::Write for Capture {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Capture {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+/// Runs one text call with params and one binary call, capturing traces at `level`.
+/// `#[tokio::test]` runs on one thread, so the thread-local subscriber sees the connection
+/// task too.
+async fn traced_session(level: Level) -> String {
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    bounded(async {
+        let server = Server::start(|mut conn| async move {
+            while let Some(request) = conn.recv().await {
+                conn.reply_binary(&request.id(), json!({"ok": true}), &[0u8; 1234])
+                    .await;
+            }
+        })
+        .await;
+        let client = Connector::new(server.uri()).connect().await.unwrap();
+        let secret = "p".repeat(100_000);
+        client
+            .call(
+                Request::new("set-thing")
+                    .params(&json!({"a_marker": "visible-param", "big": secret}))
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        client
+            .call(Request::new("upload-model").binary(vec![1u8; 77]))
+            .await
+            .unwrap();
+    })
+    .await;
+    capture.text()
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn info_traces_method_id_and_sizes_without_payloads() {
+    let logs = traced_session(Level::INFO).await;
+    let request = logs
+        .lines()
+        .find(|l| l.contains("request") && l.contains("method=set-thing"))
+        .unwrap_or_else(|| panic!("{logs}"));
+    assert!(request.contains("id=1"), "{request}");
+    assert!(request.contains("json="), "{request}");
+    let reply = logs
+        .lines()
+        .find(|l| l.contains("reply") && l.contains("method=set-thing"))
+        .unwrap_or_else(|| panic!("{logs}"));
+    assert!(
+        reply.contains("id=1") && reply.contains("binary=1234"),
+        "{reply}"
+    );
+    let upload = logs
+        .lines()
+        .find(|l| l.contains("request") && l.contains("method=upload-model"))
+        .unwrap_or_else(|| panic!("{logs}"));
+    assert!(
+        upload.contains("id=2") && upload.contains("binary=77"),
+        "{upload}"
+    );
+    assert!(
+        !logs.contains("visible-param"),
+        "INFO must not carry payloads"
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn debug_adds_truncated_payloads() {
+    let logs = traced_session(Level::DEBUG).await;
+    assert!(logs.contains("visible-param"), "{logs}");
+    assert!(logs.contains(r#"{"ok":true}"#), "{logs}");
+    // The 100 kB param is cut short.
+    assert!(logs.len() < 20_000, "{} bytes of logs", logs.len());
+    assert!(logs.contains("bytes)"), "{logs}");
+}
