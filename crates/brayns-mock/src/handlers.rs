@@ -834,7 +834,7 @@ impl State {
     async fn export_gbuffers(&mut self, context: &mut TaskContext<'_>, params: &Value) -> Outcome {
         let (width, height) = match params.get("resolution").and_then(Value::as_array) {
             Some(size) if size.len() == 2 => {
-                let edge = |i: usize| size[i].as_u64().unwrap_or(0).min(8192) as u32;
+                let edge = |i: usize| size[i].as_u64().unwrap_or(0).min(u64::from(u32::MAX)) as u32;
                 (edge(0), edge(1))
             }
             _ => self.viewport(),
@@ -852,7 +852,7 @@ impl State {
         if !downloading {
             return Outcome::Result("null".to_owned());
         }
-        match self.payload_or(|_| Ok(Bytes::from(image::gbuffers(width, height, channels)))) {
+        match self.payload_or(|_| image::gbuffers(width, height, channels).map(Bytes::from)) {
             Ok(payload) => Outcome::Binary {
                 result: "null".to_owned(),
                 payload,

@@ -25,6 +25,19 @@ impl ImageFormat {
 /// Largest edge the mock encodes (JPEG's limit); bigger requests are an error.
 pub(crate) const MAX_EDGE: u32 = 65_535;
 
+/// Largest image (pixels) the mock produces, so a typo in a size cannot exhaust memory
+/// (8192 x 8192; real renders that big are out of scope for a stand-in).
+pub(crate) const MAX_PIXELS: u64 = 8192 * 8192;
+
+fn check_size(width: u32, height: u32) -> Result<(), String> {
+    if width > MAX_EDGE || height > MAX_EDGE || u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(format!(
+            "Image size {width}x{height} exceeds the mock's limit of {MAX_PIXELS} pixels"
+        ));
+    }
+    Ok(())
+}
+
 /// A small cache of encoded images keyed by format, size and quality.
 #[derive(Default)]
 pub(crate) struct ImageCache {
@@ -62,9 +75,7 @@ pub(crate) fn encode(
     if width == 0 || height == 0 {
         return Ok(Vec::new());
     }
-    if width > MAX_EDGE || height > MAX_EDGE {
-        return Err(format!("Image size {width}x{height} is too large"));
-    }
+    check_size(width, height)?;
     let mut pixels = Vec::with_capacity(width as usize * height as usize * 3);
     let row: Vec<u8> = (0..width)
         .map(|x| (x * 255 / width.max(2).saturating_sub(1).max(1)) as u8)
@@ -105,9 +116,10 @@ pub(crate) fn encode(
 
 /// A fake OpenEXR payload for `export-gbuffers`: the 4-byte EXR magic and version, then one
 /// zeroed 32-bit float per pixel and channel. It is not decodable as EXR; clients only forward it.
-pub(crate) fn gbuffers(width: u32, height: u32, channels: usize) -> Vec<u8> {
+pub(crate) fn gbuffers(width: u32, height: u32, channels: usize) -> Result<Vec<u8>, String> {
+    check_size(width, height)?;
     let size = 8 + width as usize * height as usize * channels.max(1) * 4;
     let mut out = vec![0u8; size];
     out[..8].copy_from_slice(&[0x76, 0x2f, 0x31, 0x01, 0x02, 0x00, 0x00, 0x00]);
-    out
+    Ok(out)
 }

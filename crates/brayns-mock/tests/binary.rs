@@ -74,6 +74,13 @@ async fn snapshot_replies_with_a_png_of_the_requested_size() {
     };
     assert_eq!(png_size(&payload), (16, 8));
 
+    let huge = client
+        .call_error(
+            "snapshot",
+            Some(json!({"image_settings": {"size": [60000, 60000]}})),
+        )
+        .await;
+    assert_eq!(huge["code"], -32603);
     // With a file path the reply is text and size 0.
     let id = client
         .request("snapshot", Some(json!({"file_path": "/tmp/a.png"})))

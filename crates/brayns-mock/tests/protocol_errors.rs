@@ -251,6 +251,19 @@ async fn ids_echo_their_json_type() {
 }
 
 #[tokio::test]
+async fn ids_beyond_int64_are_internal_errors_with_null_id() {
+    let mock = mock().await;
+    let reply = first_error(
+        &mock.uri(),
+        r#"{"jsonrpc":"2.0","id":18446744073709551615,"method":"registry"}"#,
+    )
+    .await;
+    assert_eq!(reply["id"], Value::Null);
+    assert_eq!(reply["error"]["code"], -32603);
+    mock.stop().await;
+}
+
+#[tokio::test]
 async fn binary_requests_and_header_errors() {
     let mock = mock().await;
     let mut client = connect(&mock.uri()).await;
