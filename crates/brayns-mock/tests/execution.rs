@@ -240,12 +240,12 @@ async fn cancel_queued_task_and_failures() {
 #[tokio::test]
 async fn disconnect_drops_queued_requests_and_aborts_downloads() {
     let mock = MockServer::builder()
-        .step_duration(Duration::from_millis(50))
+        .step_duration(Duration::from_millis(40))
+        .progress_steps(50)
         .latency("get-scene", Duration::from_millis(200))
         .start()
         .await
         .unwrap();
-    let mut keeper = connect(&mock.uri()).await;
     let mut leaver = connect(&mock.uri()).await;
     leaver.request("snapshot", Some(json!({}))).await; // id 1, downloading
     leaver.request("get-version", None).await; // id 2, queued
@@ -274,26 +274,36 @@ async fn disconnect_drops_queued_requests_and_aborts_downloads() {
         "{events:?}"
     );
 
-    // add-model keeps running when its client leaves.
+    mock.stop().await;
+}
+
+#[tokio::test]
+async fn add_model_keeps_running_when_its_client_leaves() {
+    let mock = MockServer::builder()
+        .step_duration(Duration::from_millis(40))
+        .progress_steps(8)
+        .start()
+        .await
+        .unwrap();
+    let mut keeper = connect(&mock.uri()).await;
     let mut leaver = connect(&mock.uri()).await;
-    leaver
-        .request(
-            "add-model",
-            Some(json!({"path": "a.obj", "loader_name": "mesh", "loader_properties": null})),
-        )
-        .await;
+    let params = json!({"path": "a.obj", "loader_name": "mesh", "loader_properties": null});
+    let id = leaver.request("add-model", Some(params)).await;
     leaver.recv().await;
     drop(leaver);
-    tokio::time::timeout(
-        TIMEOUT,
-        log.wait_until(|events| {
-            events
-                .iter()
-                .any(|e| e.method == "add-model" && e.outcome == TaskOutcome::Completed)
-        }),
-    )
-    .await
-    .expect("add-model completes");
+    let log = mock.task_log();
+    let finished = |events: &[brayns_mock::TaskEvent]| {
+        events
+            .iter()
+            .any(|e| e.method == "add-model" && e.outcome != TaskOutcome::Started)
+    };
+    tokio::time::timeout(TIMEOUT, log.wait_until(finished))
+        .await
+        .expect("add-model finishes");
+    assert_eq!(
+        log.outcomes_of(&json!(id)),
+        vec![TaskOutcome::Started, TaskOutcome::Completed]
+    );
     let scene = keeper.call("get-scene", None).await;
     assert_eq!(scene["models"].as_array().unwrap().len(), 1);
     mock.stop().await;
