@@ -93,14 +93,13 @@ async fn server_drop_fails_every_pending_call_at_once() {
             })
             .collect();
         ready_rx.recv().await.unwrap();
-        let started = tokio::time::Instant::now();
+        // None of these calls has a timeout: if they were not failed at once they would hang
+        // until the test limit.
         for call in calls {
             let error = call.await.unwrap().unwrap_err();
             assert!(error.is_disconnected(), "{error:?}");
         }
         assert!(task.await.unwrap_err().is_disconnected());
-        // "At once": no timeout involved, this is bounded by the test limit anyway.
-        assert!(started.elapsed() < Duration::from_secs(5));
         assert!(!client.is_connected());
         assert_eq!(client.pending_count(), 0);
 
@@ -134,8 +133,9 @@ async fn disconnect_fails_pending_calls_and_does_not_wait_for_the_server() {
                 // Reads but never answers, and never answers a Close either.
                 while conn.recv().await.is_some() {}
                 let _ = closed_tx.send(());
-                // Keep the socket open a while: the client must not wait for us.
-                tokio::time::sleep(Duration::from_secs(3)).await;
+                // Keep the socket open past the test limit: a client waiting for the close
+                // handshake (or for EOF) would hang the test.
+                tokio::time::sleep(Duration::from_secs(60)).await;
             }
         })
         .await;
@@ -145,9 +145,7 @@ async fn disconnect_fails_pending_calls_and_does_not_wait_for_the_server() {
             tokio::spawn(async move { client.request("never-answered", None).await })
         };
         tokio::time::sleep(Duration::from_millis(50)).await;
-        let started = tokio::time::Instant::now();
         client.disconnect().await;
-        assert!(started.elapsed() < Duration::from_secs(1));
         assert!(!client.is_connected());
         assert!(pending.await.unwrap().unwrap_err().is_disconnected());
         assert!(
