@@ -67,8 +67,9 @@ async fn refused_then_available_is_retried() {
             // Keep the connection until the client is done.
             let _ = ws.next().await;
         });
+        // `None`: retry forever (the test limit bounds it).
         let client = Connector::new(addr.to_string())
-            .max_attempts(Some(50))
+            .max_attempts(None)
             .attempt_period(Duration::from_millis(20))
             .connect()
             .await

@@ -243,7 +243,10 @@ async fn dropping_a_finished_task_sends_nothing() {
         .await;
         let client = Connector::new(server.uri()).connect().await.unwrap();
         let task = client.start_task(snapshot()).unwrap();
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        // Wait until the reply has been routed (the entry is gone), then drop unawaited.
+        while client.pending_count() > 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
         drop(task);
         client.request("after", None).await.unwrap();
         let methods: Vec<String> = server
