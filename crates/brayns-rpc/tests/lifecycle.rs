@@ -9,6 +9,13 @@ use serde_json::json;
 use support::{Kind, Server, bounded};
 use tokio::sync::mpsc;
 
+/// Waits until `count` calls are registered (a call registers and queues its frame in one go).
+async fn wait_pending(client: &brayns_rpc::Client, count: usize) {
+    while client.pending_count() != count {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
 #[tokio::test]
 async fn timed_out_call_frees_its_entry_and_the_connection_stays_usable() {
     bounded(async {
@@ -59,7 +66,7 @@ async fn dropped_call_future_frees_its_entry() {
             let client = client.clone();
             tokio::spawn(async move { client.request("never-answered-either", None).await })
         };
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        wait_pending(&client, 1).await;
         spawned.abort();
         let _ = spawned.await;
         assert_eq!(client.pending_count(), 0);
@@ -144,7 +151,7 @@ async fn disconnect_fails_pending_calls_and_does_not_wait_for_the_server() {
             let client = client.clone();
             tokio::spawn(async move { client.request("never-answered", None).await })
         };
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        wait_pending(&client, 1).await;
         client.disconnect().await;
         assert!(!client.is_connected());
         assert!(pending.await.unwrap().unwrap_err().is_disconnected());
