@@ -1,0 +1,157 @@
+//! Rendering entrypoints: `snapshot`, `export-gbuffers` and `render-image`, with binary replies.
+
+use super::*;
+
+/// How many frames `render-image` accumulates before it stops rendering new ones.
+pub(super) const MAX_ACCUMULATION: u64 = 16;
+
+impl State {
+    /// Runs the simulated render loop of snapshot / export-gbuffers: a first progress at once,
+    /// then one per step.
+    pub(super) async fn render_loop(
+        context: &TaskContext<'_>,
+        operation: &str,
+    ) -> Result<(), Stop> {
+        let steps = context.config().progress_steps.max(1);
+        context.progress(operation, 0.0)?;
+        for step in 1..steps {
+            context.step().await;
+            context.progress(operation, f64::from(step) / f64::from(steps))?;
+        }
+        context.step().await;
+        context.poll()
+    }
+
+    pub(super) fn payload_or(
+        &mut self,
+        make: impl FnOnce(&mut Self) -> Result<Bytes, String>,
+    ) -> Result<Bytes, RpcError> {
+        match &self.filler {
+            Some(filler) => Ok(filler.clone()),
+            None => make(self).map_err(|message| RpcError::new(codes::INTERNAL_ERROR, message)),
+        }
+    }
+
+    pub(super) async fn snapshot_image(
+        &mut self,
+        context: &mut TaskContext<'_>,
+        params: &Value,
+    ) -> Outcome {
+        let settings = params.get("image_settings").cloned().unwrap_or(Value::Null);
+        let format_name = get_str(&settings, "format", "png").to_owned();
+        let Some(format) = ImageFormat::parse(&format_name) else {
+            return params_error(format!("Unsupported image format '{format_name}'"));
+        };
+        let quality = settings
+            .get("quality")
+            .and_then(Value::as_u64)
+            .unwrap_or(100)
+            .min(100) as u8;
+        let (width, height) = match settings.get("size").and_then(Value::as_array) {
+            Some(size) if size.len() == 2 => {
+                let edge = |i: usize| size[i].as_u64().unwrap_or(0).min(u64::from(u32::MAX)) as u32;
+                (edge(0), edge(1))
+            }
+            _ => self.viewport(),
+        };
+        let file_path = get_str(params, "file_path", "");
+        let downloading = file_path.is_empty();
+        context.cancel_on_disconnect(downloading);
+        if let Err(stop) = Self::render_loop(context, "Rendering snapshot ...").await {
+            return Outcome::Stopped(stop);
+        }
+        let mut result = self.sample_of("snapshot");
+        if !downloading {
+            if let Some(buffer) = result.get_mut("color_buffer") {
+                set_if_present(buffer, "offset", json!(0));
+                set_if_present(buffer, "size", json!(0));
+            }
+            return self.result("snapshot", result);
+        }
+        let payload =
+            match self.payload_or(|state| state.images.get(format, width, height, quality)) {
+                Ok(payload) => payload,
+                Err(error) => return Outcome::Error(error),
+            };
+        if let Some(buffer) = result.get_mut("color_buffer") {
+            set_if_present(buffer, "offset", json!(0));
+            set_if_present(buffer, "size", json!(payload.len()));
+        }
+        Outcome::Binary {
+            result: text(&self.fit("snapshot", result)),
+            payload,
+        }
+    }
+
+    pub(super) async fn export_gbuffers(
+        &mut self,
+        context: &mut TaskContext<'_>,
+        params: &Value,
+    ) -> Outcome {
+        let (width, height) = match params.get("resolution").and_then(Value::as_array) {
+            Some(size) if size.len() == 2 => {
+                let edge = |i: usize| size[i].as_u64().unwrap_or(0).min(u64::from(u32::MAX)) as u32;
+                (edge(0), edge(1))
+            }
+            _ => self.viewport(),
+        };
+        let channels = params
+            .get("channels")
+            .and_then(Value::as_array)
+            .map_or(1, Vec::len);
+        let file_path = get_str(params, "file_path", "");
+        let downloading = file_path.is_empty();
+        context.cancel_on_disconnect(downloading);
+        if let Err(stop) = Self::render_loop(context, "Exporting g-buffers ...").await {
+            return Outcome::Stopped(stop);
+        }
+        if !downloading {
+            return Outcome::Result("null".to_owned());
+        }
+        match self.payload_or(|_| image::gbuffers(width, height, channels).map(Bytes::from)) {
+            Ok(payload) => Outcome::Binary {
+                result: "null".to_owned(),
+                payload,
+            },
+            Err(error) => Outcome::Error(error),
+        }
+    }
+
+    pub(super) fn render_image(&mut self, params: &Value) -> Outcome {
+        let send = get_bool(params, "send", true);
+        let force = get_bool(params, "force", false);
+        if !send && force {
+            return params_error("Cannot force sending if send is disabled");
+        }
+        let format_name = get_str(params, "format", "jpg").to_owned();
+        let Some(format) = ImageFormat::parse(&format_name) else {
+            return params_error(format!("Unsupported image format '{format_name}'"));
+        };
+        let quality = params
+            .get("jpeg_quality")
+            .and_then(Value::as_u64)
+            .unwrap_or(100)
+            .min(100) as u8;
+        let render = get_bool(params, "render", true);
+        let new_frame = render && self.accumulation < MAX_ACCUMULATION;
+        if new_frame {
+            self.accumulation = if get_bool(params, "accumulate", false) {
+                MAX_ACCUMULATION
+            } else {
+                self.accumulation + 1
+            };
+        }
+        let mut result = self.sample_of("render-image");
+        set_if_present(&mut result, "accumulation", json!(self.accumulation));
+        set_if_present(&mut result, "max_accumulation", json!(MAX_ACCUMULATION));
+        let result = text(&self.fit("render-image", result));
+        if !(send && (new_frame || force)) {
+            return Outcome::Result(result);
+        }
+        let (width, height) = self.viewport();
+        match self.payload_or(|state| state.images.get(format, width, height, quality)) {
+            Ok(payload) => Outcome::Binary { result, payload },
+            Err(error) => Outcome::Error(error),
+        }
+    }
+}
