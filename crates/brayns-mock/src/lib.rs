@@ -28,6 +28,7 @@
 //! - Nothing is rendered or loaded: images are a gradient, loaders only check the loader name.
 
 mod config;
+mod connection;
 mod executor;
 mod handlers;
 mod image;

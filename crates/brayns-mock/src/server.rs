@@ -1,24 +1,21 @@
-//! The listening server: builder, accept loop (TLS, connection limit, refusal window) and the
-//! per-connection reader and writer.
+//! The server's public face: the builder, the running server handles and start-up (snapshot,
+//! TLS configuration, binding).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader, BufWriter};
-use tokio::net::{TcpListener, TcpSocket, TcpStream};
-use tokio::sync::{Semaphore, mpsc};
+use tokio::net::TcpSocket;
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
 use crate::config::{Config, MalformedFrame};
-use crate::executor::{self, Connection, Hub};
+use crate::connection::{Pending, accept_loop};
+use crate::executor::{self, Hub};
 use crate::handlers::State;
-use crate::jsonrpc::{self, Parsed};
 use crate::snapshot::{Snapshot, SnapshotError};
 use crate::task_log::TaskLog;
-use crate::wire::{self, Handshake, Outgoing};
 
 /// Why the mock could not start.
 #[derive(Debug, thiserror::Error)]
@@ -335,181 +332,5 @@ impl BackgroundMockServer {
 impl Drop for BackgroundMockServer {
     fn drop(&mut self) {
         self.shutdown();
-    }
-}
-
-/// The listening socket, or the bound one waiting for its refusal window to end.
-enum Pending {
-    Listening(TcpListener),
-    Refusing(TcpSocket, Duration),
-}
-
-async fn accept_loop(hub: Arc<Hub>, pending: Pending, tls: Option<TlsAcceptor>) {
-    let mut shutdown = hub.shutdown.subscribe();
-    let listener = match pending {
-        Pending::Listening(listener) => listener,
-        Pending::Refusing(socket, duration) => {
-            // Bound but not listening: connection attempts are refused by the OS.
-            tokio::select! {
-                _ = tokio::time::sleep(duration) => {}
-                _ = shutdown.wait_for(|stopped| *stopped) => return,
-            }
-            match socket.listen(1024) {
-                Ok(listener) => listener,
-                Err(error) => {
-                    tracing::error!(%error, "cannot listen");
-                    hub.shutdown.send_replace(true);
-                    return;
-                }
-            }
-        }
-    };
-    let slots = hub.config.max_clients.map(|n| Arc::new(Semaphore::new(n)));
-    loop {
-        let accepted = tokio::select! {
-            biased;
-            _ = shutdown.wait_for(|stopped| *stopped) => break,
-            accepted = listener.accept() => accepted,
-        };
-        let (stream, peer) = match accepted {
-            Ok(pair) => pair,
-            Err(error) => {
-                tracing::debug!(%error, "accept failed");
-                continue;
-            }
-        };
-        let _ = stream.set_nodelay(true);
-        let hub = hub.clone();
-        let tls = tls.clone();
-        let slots = slots.clone();
-        tokio::spawn(async move {
-            // Beyond max-clients the connection waits here, before the upgrade is answered.
-            let _permit = match &slots {
-                Some(slots) => match slots.clone().acquire_owned().await {
-                    Ok(permit) => Some(permit),
-                    Err(_) => return,
-                },
-                None => None,
-            };
-            tracing::debug!(%peer, "connection");
-            serve(hub, stream, tls).await;
-            tracing::debug!(%peer, "disconnected");
-        });
-    }
-}
-
-async fn serve(hub: Arc<Hub>, stream: TcpStream, tls: Option<TlsAcceptor>) {
-    match tls {
-        None => serve_stream(hub, stream).await,
-        Some(acceptor) => {
-            let mut shutdown = hub.shutdown.subscribe();
-            let stream = tokio::select! {
-                stream = acceptor.accept(stream) => stream,
-                _ = shutdown.wait_for(|stopped| *stopped) => return,
-            };
-            match stream {
-                Ok(stream) => serve_stream(hub, stream).await,
-                Err(error) => tracing::debug!(%error, "TLS handshake failed"),
-            }
-        }
-    }
-}
-
-async fn serve_stream<S>(hub: Arc<Hub>, stream: S)
-where
-    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
-    let mut shutdown = hub.shutdown.subscribe();
-    let mut reader = BufReader::with_capacity(64 * 1024, stream);
-    let upgraded = tokio::select! {
-        result = wire::handshake(&mut reader) => result,
-        _ = shutdown.wait_for(|stopped| *stopped) => return,
-    };
-    match upgraded {
-        Ok(Handshake::Upgraded) => {}
-        Ok(Handshake::Done) => return,
-        Err(error) => {
-            tracing::debug!(%error, "handshake failed");
-            return;
-        }
-    }
-    let (mut read_half, write_half) = tokio::io::split(reader);
-    let (tx, rx) = mpsc::unbounded_channel();
-    let conn = hub.connection(tx);
-    let mut writer = tokio::spawn(write_loop(write_half, rx));
-    let mut received = 0u64;
-    let graceful = loop {
-        let frame = tokio::select! {
-            biased;
-            _ = shutdown.wait_for(|stopped| *stopped) => break true,
-            frame = wire::read_frame(&mut read_half) => frame,
-        };
-        let frame = match frame {
-            Ok(Some(frame)) => frame,
-            Ok(None) => break false,
-            Err(error) => {
-                tracing::debug!(%error, "read failed");
-                break false;
-            }
-        };
-        // Close, ping and pong all carry the 0x08 bit: the server reads them all as Close.
-        if frame.flags & 0x08 != 0 || (frame.flags == 0 && frame.payload.is_empty()) {
-            break false;
-        }
-        received += 1;
-        if hub
-            .config
-            .drop_after_messages
-            .is_some_and(|limit| received > limit)
-        {
-            break false;
-        }
-        if hub.is_quitting() {
-            continue;
-        }
-        handle_frame(&hub, &conn, frame);
-    };
-    conn.close();
-    if graceful {
-        // quit / stop: flush what is queued (the quit reply), then drop the socket, no Close frame.
-        conn.finish();
-        if tokio::time::timeout(Duration::from_secs(2), &mut writer)
-            .await
-            .is_err()
-        {
-            writer.abort();
-        }
-    } else {
-        writer.abort();
-    }
-}
-
-fn handle_frame(hub: &Hub, conn: &Arc<Connection>, frame: wire::Frame) {
-    match jsonrpc::parse(frame.flags, frame.payload, &hub.snapshot) {
-        Parsed::Request(request) => hub.dispatch(conn, request),
-        Parsed::Error { id, error } => conn.send(Outgoing::Text(jsonrpc::error_text(&id, &error))),
-        Parsed::Silent => {}
-    }
-}
-
-async fn write_loop<W: AsyncWrite + Unpin>(writer: W, mut rx: mpsc::UnboundedReceiver<Outgoing>) {
-    let mut writer = BufWriter::with_capacity(64 * 1024, writer);
-    while let Some(message) = rx.recv().await {
-        let mut finish = matches!(message, Outgoing::Finish);
-        if wire::write_message(&mut writer, &message).await.is_err() {
-            return;
-        }
-        // Batch whatever else is ready into the same flush.
-        while !finish {
-            let Ok(message) = rx.try_recv() else { break };
-            finish = matches!(message, Outgoing::Finish);
-            if wire::write_message(&mut writer, &message).await.is_err() {
-                return;
-            }
-        }
-        if writer.flush().await.is_err() || finish {
-            let _ = writer.shutdown().await;
-            return;
-        }
     }
 }
