@@ -16,6 +16,23 @@
 //! # }
 //! ```
 //!
+//! What it answers:
+//! - `registry`, `schema`, `get-version`, `get-loaders`: the snapshot files, compact, in file order.
+//! - Models (`add-*`, `add-model`, `upload-model`, `instantiate-model`, `visualize-atlas-usecase`)
+//!   get ids 0, 1, 2, ... (released ids are reused), are listed by `get-scene` / `get-model`, updated
+//!   by `update-model` and removed by `remove-model` / `clear-*`. A `model_id`, `id` or `ids` naming
+//!   no model gives -32603 `No instance with id N was found`, as the server's `ModelManager` does.
+//! - `set-X` changes what `get-X` returns; `set-camera-*` / `set-renderer-*` change
+//!   `get-camera-type` / `get-renderer-type`; materials and color ramps are kept per model.
+//! - `snapshot` (no `file_path`) and `render-image` (`send` and a new frame or `force`) reply with a
+//!   binary frame holding a real PNG/JPEG gradient of the requested size (default: the viewport,
+//!   800x600), or a filler payload of [`MockServerBuilder::binary_payload_size`] bytes.
+//!   `render-image` renders a new frame per call until 16 are accumulated; any `set-*`, `add-*` or
+//!   `clear-*` starts over.
+//! - Every other entrypoint answers a deterministic [`sample`] of its `returns` schema, or `null`.
+//! - Async entrypoints send [`MockServerBuilder::progress_steps`] progress messages, polling for
+//!   cancellation and disconnection between steps of [`MockServerBuilder::step_duration`].
+//!
 //! Deliberate differences from the real server:
 //! - `cancel` is handled the moment it arrives, even while a sync request runs (the server
 //!   handles it at the next poll of an async task, or when the queue drains).
