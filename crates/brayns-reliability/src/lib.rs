@@ -1,0 +1,34 @@
+//! Shared support for the reliability and security suite (`tests/`): purpose-built
+//! misbehaving websocket servers ([`ScriptServer`]), a TCP proxy that counts connection
+//! attempts ([`CountingProxy`]), certificates made with rcgen ([`Pki`]), and a bound on every
+//! test body ([`bounded`]) so nothing can hang CI.
+//!
+//! The suite's map of failure modes to tests is `docs/RELIABILITY.md`.
+
+mod pki;
+mod proxy;
+mod script;
+
+use std::future::Future;
+use std::time::Duration;
+
+pub use pki::Pki;
+pub use proxy::CountingProxy;
+pub use script::{Peer, ScriptServer, binary_frame, closed_port};
+
+/// Upper bound for any single test body.
+pub const TEST_LIMIT: Duration = Duration::from_secs(20);
+
+/// Runs `body`, panicking if it takes longer than [`TEST_LIMIT`].
+pub async fn bounded<F: Future>(body: F) -> F::Output {
+    tokio::time::timeout(TEST_LIMIT, body)
+        .await
+        .expect("test exceeded its time limit")
+}
+
+/// Peak resident memory of this process in KiB (`VmHWM`), where the OS reports it (Linux).
+pub fn peak_memory_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
