@@ -5,7 +5,7 @@ use crate::binary::{BinaryUse, binary_use};
 use crate::model::{Context, Model, Role, Root, Ty};
 use crate::naming::{assign_type_names, camel};
 use crate::schema::{self, Kind};
-use crate::snapshot::{Entrypoint, Loader, Snapshot, Version};
+use crate::snapshot::{Entrypoint, Loader, Snapshot, Texts, Version};
 
 /// One method with its types.
 #[derive(Debug)]
@@ -30,6 +30,8 @@ pub(crate) struct LoaderBinding {
 #[derive(Debug)]
 pub(crate) struct Api {
     pub(crate) version: Version,
+    /// The snapshot's files as compact JSON, embedded in the bindings.
+    pub(crate) texts: Texts,
     pub(crate) model: Model,
     pub(crate) methods: Vec<Method>,
     pub(crate) loaders: Vec<LoaderBinding>,
@@ -92,6 +94,7 @@ impl Api {
         assign_type_names(&mut model);
         Ok(Self {
             version: snapshot.version,
+            texts: snapshot.texts,
             model,
             methods,
             loaders,

@@ -16,8 +16,12 @@
 //!   ([`binary::BINARY_METHODS`]).
 //! - `loaders.rs`: the loader table and a `LoaderProperties` enum with one typed variant per
 //!   loader, convertible to the `loader_properties` JSON.
-//! - `mod.rs`: the module tree, `SNAPSHOT_VERSION` and the `METHODS` table.
+//! - `mod.rs`: the module tree, `BRAYNS_VERSION`, `SNAPSHOT_VERSION` and the `METHODS` table.
+//! - `snapshot.rs`: the snapshot's files as compact JSON string constants, so the SDK can
+//!   compare a live instance with the snapshot (`verify_schemas`) without files at run time.
 //! - `tests.rs` (optional): round trips of every type against the snapshot's schemas.
+//! - `calls.rs` (optional, [`Options::call_tests`]): one end-to-end test per method, calling
+//!   the typed method against `brayns-mock` through the SDK's test harness.
 //!
 //! The generated code uses only `serde`, `serde_json` and a small runtime contract with the
 //! SDK's hand-written layer: `crate::Result`, `crate::Task<T>`, `crate::WithBinary<T>`,
@@ -80,6 +84,10 @@ pub struct Options {
     /// The snapshot folder as a path relative to the output folder (`../../../../schemas/3.10.1`),
     /// for the generated round-trip tests' `include_str!`. `None`: no `tests.rs`.
     pub snapshot_from_out: Option<String>,
+    /// Whether to generate `calls.rs`: one end-to-end test per method that calls the typed
+    /// method against `brayns-mock` and checks its typed output. The tests use the SDK's
+    /// `crate::e2e::Call` harness (see the SDK's `src/e2e.rs`), so only the SDK enables it.
+    pub call_tests: bool,
 }
 
 impl Default for Options {
@@ -87,16 +95,18 @@ impl Default for Options {
         Self {
             client_type: "crate::Brayns".to_owned(),
             snapshot_from_out: None,
+            call_tests: false,
         }
     }
 }
 
 impl Options {
     /// The SDK's options for a snapshot and an output folder: methods on `crate::Brayns`,
-    /// tests reading the snapshot through a relative path.
+    /// tests reading the snapshot through a relative path, end-to-end call tests.
     pub fn for_dirs(snapshot_dir: &Path, out_dir: &Path) -> Self {
         Self {
             snapshot_from_out: relative_path(out_dir, snapshot_dir),
+            call_tests: true,
             ..Self::default()
         }
     }
@@ -127,6 +137,7 @@ pub fn generate(
         api: &api,
         client,
         snapshot_from_out: options.snapshot_from_out.clone(),
+        call_tests: options.call_tests,
     };
     Ok(emit::files(&settings)?
         .into_iter()

@@ -46,10 +46,25 @@ pub(crate) struct Loader {
     pub(crate) schema: Value,
 }
 
+/// The snapshot's answers as compact JSON text (keys in the server's order), to embed
+/// them in the bindings.
+#[derive(Debug, Clone)]
+pub(crate) struct Texts {
+    /// `version.json`.
+    pub(crate) version: String,
+    /// `registry.json`, sorted.
+    pub(crate) registry: String,
+    /// `loaders.json`, when the snapshot has one.
+    pub(crate) loaders: Option<String>,
+    /// `(method, entrypoints/<method>.json)`, sorted by method.
+    pub(crate) entrypoints: Vec<(String, String)>,
+}
+
 /// A snapshot, as the generator needs it.
 #[derive(Debug, Clone)]
 pub(crate) struct Snapshot {
     pub(crate) version: Version,
+    pub(crate) texts: Texts,
     /// Sorted by method name.
     pub(crate) entrypoints: Vec<Entrypoint>,
     /// Sorted by loader name; empty when the snapshot has no `loaders.json`.
@@ -58,21 +73,31 @@ pub(crate) struct Snapshot {
 
 impl Snapshot {
     pub(crate) fn load(dir: &Path) -> Result<Self, CodegenError> {
-        let version: Version = serde_json::from_value(read_json(&dir.join("version.json"))?)
+        let version_json = read_json(&dir.join("version.json"))?;
+        let version: Version = serde_json::from_value(version_json.clone())
             .map_err(|error| CodegenError::snapshot(dir.join("version.json"), error.to_string()))?;
         let registry_path = dir.join("registry.json");
         let mut registry: Vec<String> = serde_json::from_value(read_json(&registry_path)?)
             .map_err(|error| CodegenError::snapshot(&registry_path, error.to_string()))?;
         registry.sort();
+        let mut texts = Texts {
+            version: compact(&version_json),
+            registry: compact(&Value::from(registry.clone())),
+            loaders: None,
+            entrypoints: Vec::with_capacity(registry.len()),
+        };
         let mut entrypoints = Vec::with_capacity(registry.len());
         for method in registry {
             let path = dir.join("entrypoints").join(format!("{method}.json"));
             let json = read_json(&path)?;
+            texts.entrypoints.push((method.clone(), compact(&json)));
             entrypoints.push(entrypoint(method, json, &path)?);
         }
         let loaders_path = dir.join("loaders.json");
         let mut loaders = if loaders_path.exists() {
-            let Value::Array(items) = read_json(&loaders_path)? else {
+            let json = read_json(&loaders_path)?;
+            texts.loaders = Some(compact(&json));
+            let Value::Array(items) = json else {
                 return Err(CodegenError::snapshot(
                     loaders_path,
                     "expected an array of loaders",
@@ -88,10 +113,17 @@ impl Snapshot {
         loaders.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(Self {
             version,
+            texts,
             entrypoints,
             loaders,
         })
     }
+}
+
+/// JSON text without white space; `serde_json`'s `preserve_order` keeps the keys in the
+/// file's order.
+fn compact(json: &Value) -> String {
+    json.to_string()
 }
 
 fn read_json(path: &PathBuf) -> Result<Value, CodegenError> {

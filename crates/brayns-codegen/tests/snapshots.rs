@@ -20,6 +20,7 @@ fn options(client: &str) -> Options {
     Options {
         client_type: format!("crate::fixtures::{client}"),
         snapshot_from_out: Some("../snapshot".to_owned()),
+        call_tests: false,
     }
 }
 

@@ -4,31 +4,75 @@
 //! generated method only encodes its params and decodes its result; sending, waiting and
 //! binary handling are shared code.
 
-use brayns_rpc::{Client, Error, Request, Response, Result};
+use brayns_rpc::{Client, Connector, Request, Response};
 use bytes::Bytes;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
-use crate::Task;
+use crate::{Error, Result, Task, Version, VersionPolicy};
 
 /// A Brayns instance: every entrypoint of the snapshot as a typed method.
 ///
 /// Methods of async entrypoints (`snapshot`, `add-model`...) return a [`Task`] at once;
 /// the others are `async fn`s resolving to the result. Cloning is cheap (the connection is
-/// shared).
+/// shared); the connection closes when the last clone is dropped.
 #[derive(Debug, Clone)]
 pub struct Brayns {
     rpc: Client,
 }
 
 impl Brayns {
-    /// Wraps a connected JSON-RPC client.
+    /// Connects to the instance at `uri` (`"host:port"`, `"ws://host:port"` or
+    /// `"wss://host:port"`) with the default [`Connector`] settings, and checks its release
+    /// with the default [`VersionPolicy`] (a different release is logged as a warning).
+    pub async fn connect(uri: impl Into<String>) -> Result<Self> {
+        Self::connect_with(Connector::new(uri), VersionPolicy::default()).await
+    }
+
+    /// Connects with `connector`'s settings (TLS, retries, timeouts...) and checks the
+    /// instance's release with `policy`. When the policy refuses the release, the
+    /// connection is closed and the error is [`Error::VersionMismatch`].
+    pub async fn connect_with(connector: Connector, policy: VersionPolicy) -> Result<Self> {
+        let brayns = Self::new(connector.connect().await?);
+        if let Err(error) = brayns.check_version(policy).await {
+            brayns.rpc.disconnect().await;
+            return Err(error);
+        }
+        Ok(brayns)
+    }
+
+    /// Wraps a connected JSON-RPC client, without checking the instance's release (see
+    /// [`check_version`](Self::check_version)).
     pub fn new(rpc: Client) -> Self {
         Self { rpc }
     }
 
-    /// The underlying JSON-RPC client, for raw requests.
+    /// Asks the instance for its release (`get-version`) and applies `policy` to it.
+    /// Returns the release, or `None` for [`VersionPolicy::Ignore`], which asks nothing.
+    pub async fn check_version(&self, policy: VersionPolicy) -> Result<Option<Version>> {
+        if policy == VersionPolicy::Ignore {
+            return Ok(None);
+        }
+        let reported = self.get_version().await?;
+        let number = |part: i64| {
+            u64::try_from(part).map_err(|_| {
+                Error::from(brayns_rpc::Error::Protocol(format!(
+                    "get-version reported a negative version number: {reported:?}"
+                )))
+            })
+        };
+        let actual = Version {
+            major: number(reported.major)?,
+            minor: number(reported.minor)?,
+            patch: number(reported.patch)?,
+        };
+        policy.check(self.rpc.uri(), actual)?;
+        Ok(Some(actual))
+    }
+
+    /// The underlying JSON-RPC client: the escape hatch for raw requests
+    /// (`brayns.rpc().request("get-version", None)`), notifications and disconnecting.
     pub fn rpc(&self) -> &Client {
         &self.rpc
     }
@@ -57,7 +101,8 @@ pub struct WithBinary<T> {
 /// Params as JSON text: the only generic step before [`call`].
 #[allow(dead_code)] // Generated code for another snapshot may not need every helper.
 pub(crate) fn encode_params<P: Serialize + ?Sized>(params: &P) -> Result<Box<RawValue>> {
-    serde_json::value::to_raw_value(params).map_err(Error::Serialize)
+    serde_json::value::to_raw_value(params)
+        .map_err(|error| brayns_rpc::Error::Serialize(error).into())
 }
 
 fn request(method: &'static str, params: Option<Box<RawValue>>, binary: Option<Bytes>) -> Request {
@@ -79,7 +124,7 @@ pub(crate) async fn call(
     params: Option<Box<RawValue>>,
     binary: Option<Bytes>,
 ) -> Result<Response> {
-    rpc.call(request(method, params, binary)).await
+    Ok(rpc.call(request(method, params, binary)).await?)
 }
 
 /// Starts an async entrypoint; `decode` turns its final reply into the typed output.
@@ -100,7 +145,7 @@ pub(crate) fn start_task<T>(
 /// The `result`, typed.
 #[allow(dead_code)] // Generated code for another snapshot may not need every helper.
 pub(crate) fn decode<R: DeserializeOwned>(response: Response) -> Result<R> {
-    response.decode()
+    Ok(response.decode()?)
 }
 
 /// For methods without a result: whatever the server sent (`null`) is dropped.

@@ -1,29 +1,97 @@
-//! Typed async Rust SDK for Brayns, the Blue Brain rendering service.
+//! Typed async Rust SDK for [Brayns](https://github.com/BlueBrain/Brayns), the Blue Brain
+//! rendering service.
 //!
-//! [`Brayns`] wraps a [`brayns_rpc::Client`] and has one method per entrypoint of the
-//! Brayns release the SDK targets ([`SNAPSHOT_VERSION`]), generated from its schemas by
-//! `cargo xtask codegen`: params and results are the types of [`types`], loaders' typed
-//! properties are in [`loaders`], and [`METHODS`] lists every method for tooling.
+//! [`Brayns`] has one method per entrypoint of the Brayns release this crate targets
+//! ([`BRAYNS_VERSION`]), generated from that release's schemas by `cargo xtask codegen`:
+//! params and results are the types of [`types`], loaders' typed properties are in
+//! [`loaders`], and [`METHODS`] lists every method for tooling. Async entrypoints
+//! (`snapshot`, `add-model`, `upload-model`, `export-gbuffers`) return a [`Task`] with
+//! progress, cancel and a typed output; images come back as bytes ([`WithBinary`]).
 //!
-//! ```no_run
-//! # async fn run() -> brayns_sdk::Result<()> {
-//! let client = brayns_sdk::rpc::Connector::new("localhost:5000").connect().await?;
-//! let brayns = brayns_sdk::Brayns::new(client);
+//! # Quick start
+//!
+//! ```
+//! use brayns_sdk::Brayns;
+//! use brayns_sdk::types::SnapshotParams;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let mock = brayns_mock::MockServer::builder().start().await?;
+//! # let uri = mock.uri();
+//! // `uri` is "host:port" of a running braynsService (or "ws://..." / "wss://...").
+//! let brayns = Brayns::connect(uri).await?;
+//!
 //! let version = brayns.get_version().await?;
 //! println!("Brayns {}.{}.{}", version.major, version.minor, version.patch);
+//!
+//! // Async entrypoints are tasks: follow the progress, then await the output.
+//! let mut task = brayns.snapshot(&SnapshotParams::default())?;
+//! while let Some(progress) = task.next_progress().await {
+//!     println!("{}: {:.0}%", progress.operation, progress.amount * 100.0);
+//! }
+//! let image = task.await?;
+//! println!("{} bytes of {:?}", image.binary.len(), image.result.color_buffer);
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # Errors
+//!
+//! Every method returns [`Result`] with one matchable [`Error`]: [`Error::Server`] for the
+//! server's refusals (invalid params come with the validation messages in
+//! [`ServerError::data`](rpc::ServerError::data)), [`Error::Cancelled`] for cancelled tasks,
+//! [`Error::Rpc`] for the transport, [`Error::VersionMismatch`] when the
+//! [`VersionPolicy`] refuses the instance.
+//!
+//! # Versions
+//!
+//! The crate version is the Brayns release the bindings were generated from, so
+//! `brayns-sdk = "3.10.1"` talks to Brayns 3.10.1. On connect the instance's release is
+//! checked with a [`VersionPolicy`] (by default a mismatch is logged as a warning), and
+//! [`Brayns::verify_schemas`] says exactly which methods of a live instance differ from the
+//! compiled-in schemas ([`compiled_snapshot`]).
+//!
+//! Fixes to the SDK alone, for the same Brayns release, carry SemVer build metadata:
+//! `3.10.1+sdk.1`, `3.10.1+sdk.2`... That keeps the version equal to the Brayns release,
+//! with these consequences:
+//!
+//! - SemVer ignores build metadata for ordering and compatibility: to Cargo
+//!   `3.10.1+sdk.2` *is* `3.10.1`. A requirement `"3.10.1"` accepts it and `cargo update`
+//!   never moves between two of them; a lockfile pins one by its checksum.
+//! - crates.io refuses to publish a version that differs from a published one only by
+//!   build metadata, so SDK-only fixes are published as git tags (`v3.10.1+sdk.1`; depend
+//!   with `git = "...", tag = "v3.10.1+sdk.1"`), and reach crates.io with the next Brayns
+//!   release.
+//! - Pre-releases (`3.10.1-sdk.1`) were rejected: they sort *before* `3.10.1` and a plain
+//!   `"3.10.1"` requirement never selects them. Bumping the patch (`3.10.2`) was rejected
+//!   too: it would claim a Brayns release the bindings were not generated from, and clash
+//!   with the real one.
+//!
+//! [`BRAYNS_VERSION`] always says which release the bindings target, whatever the build
+//! metadata.
+
+#![deny(missing_docs)]
 
 mod client;
+#[cfg(test)]
+mod e2e;
+mod error;
 #[cfg(test)]
 pub mod fixtures;
 #[rustfmt::skip]
 mod generated;
+mod schemas;
 mod task;
+mod version;
 
 pub use brayns_rpc as rpc;
-pub use brayns_rpc::{Bytes, Error, Progress, Result};
+pub use brayns_rpc::{Bytes, Connector, Progress};
+pub use brayns_snapshot::{MethodChange, SchemaPart, Snapshot, SnapshotDiff};
 pub use client::{Brayns, WithBinary};
-pub use generated::{METHODS, MethodInfo, SNAPSHOT_VERSION, SnapshotVersion, loaders, types};
+pub use error::{Error, Result};
+pub use generated::{
+    BRAYNS_VERSION, METHODS, MethodInfo, SNAPSHOT_VERSION, SnapshotVersion, loaders, types,
+};
+pub use schemas::compiled_snapshot;
 pub use task::Task;
+pub use version::{Version, VersionPolicy};

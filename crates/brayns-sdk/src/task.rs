@@ -3,7 +3,9 @@
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 
-use brayns_rpc::{Progress, RequestId, Response, Result};
+use brayns_rpc::{Progress, RequestId, Response};
+
+use crate::Result;
 use futures_util::Stream;
 
 /// A running async entrypoint (`snapshot`, `add-model`, `upload-model`,
@@ -47,7 +49,7 @@ impl<T> Task<T> {
     /// Asks the server to cancel the task. The task then usually ends with
     /// [`Error::Cancelled`](crate::Error::Cancelled), but may still complete normally.
     pub async fn cancel(&self) -> Result<()> {
-        self.inner.cancel().await
+        Ok(self.inner.cancel().await?)
     }
 
     /// Waits for the output. Progress not yet read is discarded.

@@ -1,6 +1,8 @@
 //! Rust source from the lowered snapshot: one function per generated file.
 
+mod calls;
 mod defaults;
+mod embedded;
 mod loaders;
 mod methods;
 mod root;
@@ -28,6 +30,8 @@ pub(crate) struct Settings<'a> {
     /// Path from the output folder to the snapshot folder, for the generated tests'
     /// `include_str!`; `None` generates no tests.
     pub(crate) snapshot_from_out: Option<String>,
+    /// Whether to generate `calls.rs`, the end-to-end tests of every method.
+    pub(crate) call_tests: bool,
 }
 
 /// Every generated file: `(path relative to the output folder, contents)`.
@@ -36,12 +40,16 @@ pub(crate) fn files(settings: &Settings<'_>) -> Result<Vec<(String, String)>, Co
         ("mod.rs".to_owned(), root::file(settings)),
         ("types.rs".to_owned(), types::file(settings)?),
         ("loaders.rs".to_owned(), loaders::file(settings)),
+        ("snapshot.rs".to_owned(), embedded::file(settings)),
     ];
     for (module, tokens) in methods::files(settings) {
         files.push((format!("{module}.rs"), tokens));
     }
     if let Some(path) = &settings.snapshot_from_out {
         files.push(("tests.rs".to_owned(), tests::file(settings, path)));
+    }
+    if settings.call_tests {
+        files.push(("calls.rs".to_owned(), calls::file(settings)));
     }
     files
         .into_iter()

@@ -29,6 +29,13 @@ pub(super) fn file(settings: &Settings<'_>) -> TokenStream {
             mod tests;
         )
     });
+    let calls = settings.call_tests.then(|| {
+        quote!(
+            #[cfg(test)]
+            mod calls;
+        )
+    });
+    let release = format!("{}.{}.{}", version.major, version.minor, version.patch);
     let methods = api.methods.iter().map(|method| {
         let entry = &method.entry;
         let (name, plugin, description) = (&entry.method, &entry.plugin, entry.description.trim());
@@ -62,9 +69,14 @@ pub(super) fn file(settings: &Settings<'_>) -> TokenStream {
         #![doc = #summary]
 
         pub mod loaders;
+        pub(crate) mod snapshot;
         pub mod types;
         #(#modules)*
         #tests
+        #calls
+
+        /// The Brayns release the bindings were generated from, `major.minor.patch`.
+        pub const BRAYNS_VERSION: &str = #release;
 
         /// A Brayns release, as `get-version` reports it.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -3,6 +3,7 @@
 //! Bindings for Brayns 3.10.1 (90 methods, 11 loaders), generated from its schema snapshot.
 
 pub mod loaders;
+pub(crate) mod snapshot;
 
 pub mod types;
 
@@ -20,6 +21,12 @@ mod cylindric_camera;
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod calls;
+
+/// The Brayns release the bindings were generated from, `major.minor.patch`.
+pub const BRAYNS_VERSION: &str = "3.10.1";
 
 /// A Brayns release, as `get-version` reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
