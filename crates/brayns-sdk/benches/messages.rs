@@ -1,0 +1,5 @@
+//! Micro-benchmarks of message encoding and decoding (being written).
+
+fn main() {
+    divan::main();
+}
