@@ -16,11 +16,9 @@ use brayns_sdk::{Brayns, Error};
 const LIMIT: Duration = Duration::from_secs(20);
 
 async fn connect(mock: &MockServer) -> Brayns {
-    let client = brayns_sdk::rpc::Connector::new(mock.uri())
-        .connect()
+    Brayns::connect(mock.uri())
         .await
-        .expect("the mock accepts connections");
-    Brayns::new(client)
+        .expect("the mock accepts connections")
 }
 
 async fn mock() -> MockServer {
@@ -176,6 +174,66 @@ async fn server_errors_are_typed() {
             .await
             .unwrap_err();
         assert!(matches!(error, Error::Server(_)), "{error}");
+        mock.stop().await;
+    })
+    .await
+    .expect("in time");
+}
+
+#[tokio::test]
+async fn invalid_params_come_back_typed_with_the_validation_messages() {
+    tokio::time::timeout(LIMIT, async {
+        let mock = mock().await;
+        let brayns = connect(&mock).await;
+        let light = brayns_sdk::types::AmbientLight {
+            intensity: -1.0,
+            ..Default::default()
+        };
+        let error = brayns.add_light_ambient(&light).await.unwrap_err();
+        let Error::Server(server) = &error else {
+            panic!("expected a server error, got {error:?}");
+        };
+        assert_eq!(server.code, brayns_sdk::rpc::ServerError::INVALID_PARAMS);
+        assert_eq!(error.server_error(), Some(server));
+        let data = server
+            .data
+            .as_ref()
+            .expect("validation errors come as data");
+        assert!(data.to_string().contains("intensity"), "{data}");
+        mock.stop().await;
+    })
+    .await
+    .expect("in time");
+}
+
+#[tokio::test]
+async fn cancelling_a_running_snapshot_ends_it_cancelled() {
+    tokio::time::timeout(LIMIT, async {
+        let mock = MockServer::builder()
+            .progress_steps(1000)
+            .step_duration(Duration::from_millis(10))
+            .start()
+            .await
+            .unwrap();
+        let brayns = connect(&mock).await;
+        let mut task = brayns.snapshot(&SnapshotParams::default()).unwrap();
+        let first = task.next_progress().await;
+        assert!(first.is_some(), "the task runs");
+        task.cancel().await.unwrap();
+        let id = serde_json::json!(task.id().get());
+        let error = task.await.unwrap_err();
+        assert!(matches!(error, Error::Cancelled(_)), "{error:?}");
+        let log = mock.task_log();
+        log.wait_until(|events| {
+            events
+                .iter()
+                .any(|event| event.outcome == brayns_mock::TaskOutcome::Cancelled)
+        })
+        .await;
+        assert!(
+            log.outcomes_of(&id)
+                .contains(&brayns_mock::TaskOutcome::Cancelled)
+        );
         mock.stop().await;
     })
     .await
