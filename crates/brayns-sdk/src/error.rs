@@ -48,7 +48,7 @@ pub enum Error {
     /// The instance's introspection answers (`registry`, `schema`...) do not make a schema
     /// snapshot, so [`verify_schemas`](crate::Brayns::verify_schemas) cannot compare them.
     #[error("the instance's schemas: {0}")]
-    Schemas(FetchError),
+    Schemas(Box<FetchError>),
 }
 
 impl Error {
@@ -91,7 +91,7 @@ impl From<FetchError> for Error {
     fn from(error: FetchError) -> Self {
         match error {
             FetchError::Request { source, .. } => source.into(),
-            other => Self::Schemas(other),
+            other => Self::Schemas(Box::new(other)),
         }
     }
 }
