@@ -150,5 +150,30 @@ async fn large_messages() {
         elapsed * 1000.0 / ROUNDS as f64,
         (ROUNDS * 64) as f64 / elapsed
     );
+
+    // 64 MiB of JSON params: add-spheres with ~800k spheres (parsed and schema-validated).
+    let sphere =
+        r#"{"color":[1.0,0.5,0.25,1.0],"geometry":{"center":[1.5,2.5,3.5],"radius":0.75}}"#;
+    let count = SIZE / (sphere.len() + 1);
+    let mut request = String::with_capacity(SIZE + 100);
+    request.push_str(r#"{"jsonrpc":"2.0","id":1,"method":"add-spheres","params":["#);
+    for i in 0..count {
+        if i > 0 {
+            request.push(',');
+        }
+        request.push_str(sphere);
+    }
+    request.push_str("]}");
+    let request = tokio_tungstenite::tungstenite::Utf8Bytes::from(request);
+    let started = Instant::now();
+    for _ in 0..3 {
+        ws.send(Message::Text(request.clone())).await.expect("send");
+        final_reply(&mut ws).await;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    println!(
+        "add-spheres, 64 MiB JSON params ({count} spheres): {:.0} ms each",
+        elapsed * 1000.0 / 3.0
+    );
     mock.stop().await;
 }

@@ -163,7 +163,7 @@ impl Hub {
     /// `cancel` (PROTOCOL §8). The reply is queued before the target can observe the flag, so it
     /// always precedes the target's code-20 error.
     fn cancel(&self, conn: &Arc<Connection>, request: &Request) {
-        let target = request.params.get("id").cloned().unwrap_or(Value::Null);
+        let target = request.params.get("id").unwrap_or(Value::Null);
         let reply = |result: Result<(), RpcError>| {
             let Some(id) = &request.id else {
                 return;

@@ -4,10 +4,14 @@
 use std::sync::{Arc, LazyLock};
 
 use bytes::Bytes;
-use serde_json::{Value, json};
+use std::collections::HashMap;
+
+use serde_json::value::RawValue;
+use serde_json::{Map, Value, json};
 
 use crate::snapshot::{Entrypoint, Snapshot};
 use crate::validate::validate;
+use crate::validate_raw::validate_request_text;
 
 /// JSON-RPC and Brayns error codes.
 pub mod codes {
@@ -55,8 +59,34 @@ pub(crate) struct Request {
     /// `None` for a notification (absent or null id).
     pub(crate) id: Option<Value>,
     pub(crate) entrypoint: Arc<Entrypoint>,
-    pub(crate) params: Value,
+    pub(crate) params: Params,
     pub(crate) binary: Bytes,
+}
+
+/// Validated params: parsed, or (large requests) JSON text parsed only if a handler needs it.
+pub(crate) enum Params {
+    Value(Value),
+    Text(Box<RawValue>),
+}
+
+impl Params {
+    /// The params as a value (parses large ones).
+    pub(crate) fn to_value(&self) -> std::borrow::Cow<'_, Value> {
+        match self {
+            Params::Value(value) => std::borrow::Cow::Borrowed(value),
+            Params::Text(raw) => {
+                std::borrow::Cow::Owned(serde_json::from_str(raw.get()).unwrap_or(Value::Null))
+            }
+        }
+    }
+
+    /// One top-level field (cheap for both forms when params are small).
+    pub(crate) fn get(&self, key: &str) -> Option<Value> {
+        match self {
+            Params::Value(value) => value.get(key).cloned(),
+            Params::Text(_) => self.to_value().get(key).cloned(),
+        }
+    }
 }
 
 /// What the server makes of one incoming frame.
@@ -105,21 +135,80 @@ pub(crate) fn parse(flags: u8, payload: Vec<u8>, snapshot: &Snapshot) -> Parsed 
     } else {
         return early(codes::INVALID_REQUEST, "Expected text or binary request");
     };
+    if json.len() >= LARGE_REQUEST
+        && let Some(parsed) = parse_large(&json, &binary, snapshot)
+    {
+        return parsed;
+    }
     let value: Value = match serde_json::from_slice(&json) {
         Ok(value) => value,
         Err(error) => return early(codes::PARSE_ERROR, format!("Invalid JSON: '{error}'")),
     };
     let problems = validate(&ENVELOPE, &value);
     if !problems.is_empty() {
-        return Parsed::Error {
-            id: Value::Null,
-            error: RpcError::new(codes::INVALID_REQUEST, "Invalid JSON-RPC request schema")
-                .with_data(json!(problems)),
-        };
+        return envelope_error(problems);
     }
     let Value::Object(mut envelope) = value else {
         return early(codes::INVALID_REQUEST, "Invalid JSON-RPC request schema");
     };
+    let params = envelope.remove("params").map(ParamsText::Value);
+    finish(envelope, params, binary, snapshot)
+}
+
+/// Requests from this size on are validated while parsing, without a `Value` tree of params.
+const LARGE_REQUEST: usize = 256 * 1024;
+
+/// Params as they arrived: parsed (small requests) or still JSON text (large ones).
+enum ParamsText<'a> {
+    Value(Value),
+    Text(&'a RawValue),
+}
+
+fn envelope_error(problems: Vec<String>) -> Parsed {
+    Parsed::Error {
+        id: Value::Null,
+        error: RpcError::new(codes::INVALID_REQUEST, "Invalid JSON-RPC request schema")
+            .with_data(json!(problems)),
+    }
+}
+
+/// The fast path for large requests: the envelope is parsed with `params` left as raw text. Any
+/// request it cannot handle (not an object, invalid JSON or UTF-8) takes the ordinary path, which
+/// produces the exact errors.
+fn parse_large(json: &[u8], binary: &Bytes, snapshot: &Snapshot) -> Option<Parsed> {
+    let text = std::str::from_utf8(json).ok()?;
+    let fields: HashMap<String, &RawValue> = serde_json::from_str(text).ok()?;
+    let mut envelope = Map::new();
+    let mut params = None;
+    for (key, raw) in fields {
+        if key == "params" {
+            params = Some(raw);
+            // Untyped in the envelope schema: a placeholder validates the same.
+            envelope.insert(key, Value::Null);
+        } else {
+            envelope.insert(key, serde_json::from_str(raw.get()).ok()?);
+        }
+    }
+    let problems = validate(&ENVELOPE, &Value::Object(envelope.clone()));
+    if !problems.is_empty() {
+        return Some(envelope_error(problems));
+    }
+    envelope.remove("params");
+    Some(finish(
+        envelope,
+        params.map(ParamsText::Text),
+        binary.clone(),
+        snapshot,
+    ))
+}
+
+/// Steps 3 to 6, once the envelope passed its schema.
+fn finish(
+    mut envelope: Map<String, Value>,
+    params: Option<ParamsText<'_>>,
+    binary: Bytes,
+    snapshot: &Snapshot,
+) -> Parsed {
     let version = envelope
         .get("jsonrpc")
         .and_then(Value::as_str)
@@ -162,9 +251,13 @@ pub(crate) fn parse(flags: u8, payload: Vec<u8>, snapshot: &Snapshot) -> Parsed 
             format!("Method '{method}' not found"),
         ));
     };
-    let params = envelope.remove("params").unwrap_or(Value::Null);
+    let is_null = match &params {
+        None => true,
+        Some(ParamsText::Value(value)) => value.is_null(),
+        Some(ParamsText::Text(raw)) => raw.get().trim() == "null",
+    };
     match &entrypoint.params {
-        None if !params.is_null() => {
+        None if !is_null => {
             return fail(RpcError::new(
                 codes::INVALID_PARAMS,
                 "This method takes no params",
@@ -172,7 +265,16 @@ pub(crate) fn parse(flags: u8, payload: Vec<u8>, snapshot: &Snapshot) -> Parsed 
         }
         None => {}
         Some(schema) => {
-            let problems = validate(schema, &params);
+            let problems = match &params {
+                None => validate(schema, &Value::Null),
+                Some(ParamsText::Value(value)) => validate(schema, value),
+                Some(ParamsText::Text(raw)) => match validate_request_text(schema, raw.get()) {
+                    Ok(problems) => problems,
+                    Err(error) => {
+                        return early(codes::PARSE_ERROR, format!("Invalid JSON: '{error}'"));
+                    }
+                },
+            };
             if !problems.is_empty() {
                 return fail(
                     RpcError::new(codes::INVALID_PARAMS, "Invalid params schema")
@@ -181,6 +283,11 @@ pub(crate) fn parse(flags: u8, payload: Vec<u8>, snapshot: &Snapshot) -> Parsed 
             }
         }
     }
+    let params = match params {
+        None => Params::Value(Value::Null),
+        Some(ParamsText::Value(value)) => Params::Value(value),
+        Some(ParamsText::Text(raw)) => Params::Text(raw.to_owned()),
+    };
     Parsed::Request(Request {
         id,
         entrypoint: entrypoint.clone(),
@@ -219,7 +326,7 @@ pub(crate) fn reply_text(id: &Value, result_json: &str) -> String {
 
 /// `{"error":{"code":..,"message":..[,"data":..]},"id":..,"jsonrpc":"2.0"}`.
 pub(crate) fn error_text(id: &Value, error: &RpcError) -> String {
-    let mut body = serde_json::Map::new();
+    let mut body = Map::new();
     body.insert("code".to_owned(), json!(error.code));
     body.insert("message".to_owned(), json!(error.message));
     if let Some(data) = &error.data {

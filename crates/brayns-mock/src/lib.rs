@@ -55,6 +55,7 @@ mod server;
 mod snapshot;
 mod task_log;
 mod validate;
+mod validate_raw;
 mod wire;
 
 pub use config::MalformedFrame;

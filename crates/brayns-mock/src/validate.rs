@@ -46,24 +46,33 @@ pub fn validate_reply(schema: &Value, value: &Value) -> Vec<String> {
 }
 
 #[derive(Clone, Copy, PartialEq)]
-enum Direction {
+pub(crate) enum Direction {
     Request,
     Reply,
 }
 
-enum PathElement {
+pub(crate) enum PathElement {
     Key(String),
     Index(usize),
 }
 
-struct Validator {
-    direction: Direction,
-    path: Vec<PathElement>,
-    errors: Vec<String>,
+/// The validation state: where we are in the value, and the problems found so far.
+pub(crate) struct Validator {
+    pub(crate) direction: Direction,
+    pub(crate) path: Vec<PathElement>,
+    pub(crate) errors: Vec<String>,
 }
 
 impl Validator {
-    fn add(&mut self, message: String) {
+    pub(crate) fn new(direction: Direction) -> Validator {
+        Validator {
+            direction,
+            path: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    pub(crate) fn add(&mut self, message: String) {
         let mut path = String::new();
         for element in &self.path {
             match element {
@@ -83,7 +92,7 @@ impl Validator {
         }
     }
 
-    fn validate(&mut self, schema: &Value, value: &Value) {
+    pub(crate) fn validate(&mut self, schema: &Value, value: &Value) {
         if value.is_null() {
             let default = schema.get("default").unwrap_or(&Value::Null);
             self.dispatch(schema, default);
@@ -229,14 +238,7 @@ impl Validator {
             self.validate(property, &object[key]);
             self.path.pop();
         }
-        let mut required: Vec<&str> = schema
-            .get("required")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .collect();
-        required.sort_unstable();
+        let required = required_keys(schema);
         for key in required {
             let read_only = properties.get(key).is_some_and(is_read_only);
             if self.direction == Direction::Request && read_only {
@@ -249,10 +251,28 @@ impl Validator {
     }
 }
 
+/// The keys in the order Poco iterates them (sorted).
 fn sorted_keys(object: &Map<String, Value>) -> Vec<&String> {
     let mut keys: Vec<&String> = object.keys().collect();
-    keys.sort_unstable();
+    if !keys.is_sorted() {
+        keys.sort_unstable();
+    }
     keys
+}
+
+/// The `required` keys of an object schema, sorted as the server's `std::map` holds them.
+pub(crate) fn required_keys(schema: &Value) -> Vec<&str> {
+    let mut required: Vec<&str> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    if !required.is_sorted() {
+        required.sort_unstable();
+    }
+    required
 }
 
 pub(crate) fn is_read_only(schema: &Value) -> bool {

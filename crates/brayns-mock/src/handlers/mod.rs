@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use crate::executor::{Stop, TaskContext};
 use crate::image::{self, ImageCache, ImageFormat};
-use crate::jsonrpc::{Request, RpcError, codes};
+use crate::jsonrpc::{Params, Request, RpcError, codes};
 use crate::sample::sample;
 use crate::snapshot::Snapshot;
 use crate::validate::validate_reply;
@@ -19,7 +19,7 @@ mod media;
 mod parameters;
 mod scene;
 
-use scene::{Category, Ids, Model, geometry_bounds};
+use scene::{Category, Ids, Model, geometry_bounds, geometry_bounds_text};
 
 /// The result of running one request.
 pub(crate) enum Outcome {
@@ -137,7 +137,23 @@ impl State {
         request: &Request,
     ) -> Outcome {
         let method = request.entrypoint.name.as_str();
-        let params = &request.params;
+        // Large params stay text until here; `add-*` geometry only needs its bounds, read with a
+        // typed parse instead of building a value tree of the whole array.
+        let geometry = match &request.params {
+            Params::Text(raw) if self.is_geometry_method(method) => {
+                Some(geometry_bounds_text(raw.get()))
+            }
+            _ => None,
+        };
+        let parsed;
+        let params: &Value = match &request.params {
+            Params::Value(value) => value,
+            Params::Text(_) if geometry.is_some() => &Value::Null,
+            Params::Text(raw) => {
+                parsed = serde_json::from_str::<Value>(raw.get()).unwrap_or(Value::Null);
+                &parsed
+            }
+        };
         if method != "schema"
             && let Err(error) = self.check_model_ids(params)
         {
@@ -163,7 +179,7 @@ impl State {
             "snapshot" => self.snapshot_image(context, params).await,
             "export-gbuffers" => self.export_gbuffers(context, params).await,
             "render-image" => self.render_image(params),
-            _ => self.run_sync(method, params),
+            _ => self.run_sync(method, params, geometry),
         };
         if method.starts_with("set-") || method.starts_with("add-") || method.starts_with("clear-")
         {
@@ -172,7 +188,7 @@ impl State {
         outcome
     }
 
-    fn run_sync(&mut self, method: &str, params: &Value) -> Outcome {
+    fn run_sync(&mut self, method: &str, params: &Value, geometry: Option<Value>) -> Outcome {
         match method {
             "get-scene" => self.get_scene(),
             "get-model" => {
@@ -260,7 +276,8 @@ impl State {
                     Category::Clipping => "clipping_geometry",
                     _ => "geometry",
                 };
-                let bounds = (category == Category::Geometry).then(|| geometry_bounds(params));
+                let bounds = (category == Category::Geometry)
+                    .then(|| geometry.unwrap_or_else(|| geometry_bounds(params)));
                 let instance = self.add(category, model_type, Value::Null, bounds);
                 self.result(method, instance)
             }

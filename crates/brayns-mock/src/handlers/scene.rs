@@ -51,6 +51,17 @@ pub(super) fn identity_transform() -> Value {
 }
 
 impl State {
+    /// `add-*` methods whose params are an array of geometries (spheres, boxes, ...).
+    pub(super) fn is_geometry_method(&self, method: &str) -> bool {
+        method.starts_with("add-")
+            && self.returns_model(method)
+            && self
+                .snapshot
+                .entrypoint(method)
+                .and_then(|entrypoint| entrypoint.params.as_ref())
+                .is_some_and(|schema| schema.get("type").and_then(Value::as_str) == Some("array"))
+    }
+
     pub(super) fn returns_model(&self, method: &str) -> bool {
         self.returns(method)
             .and_then(|schema| schema.get("properties"))
@@ -299,6 +310,60 @@ pub(super) fn geometry_bounds(params: &Value) -> Value {
                 let coordinate = point[axis].as_f64().unwrap_or_default();
                 min[axis] = min[axis].min(coordinate - radius);
                 max[axis] = max[axis].max(coordinate + radius);
+            }
+        }
+    }
+    if min[0].is_infinite() {
+        return json!({"max": [0.0, 0.0, 0.0], "min": [0.0, 0.0, 0.0]});
+    }
+    json!({"max": max, "min": min})
+}
+
+/// The fields of `add-*` geometries that position them.
+#[derive(Default, serde::Deserialize)]
+#[serde(default)]
+struct Geometry {
+    center: Option<[f64; 3]>,
+    min: Option<[f64; 3]>,
+    max: Option<[f64; 3]>,
+    p0: Option<[f64; 3]>,
+    p1: Option<[f64; 3]>,
+    radius: Option<f64>,
+    r0: Option<f64>,
+    r1: Option<f64>,
+}
+
+#[derive(serde::Deserialize)]
+struct Item {
+    #[serde(default)]
+    geometry: Geometry,
+}
+
+/// [`geometry_bounds`] from JSON text, with a typed parse (large `add-*` requests).
+pub(super) fn geometry_bounds_text(json: &str) -> Value {
+    let Ok(items) = serde_json::from_str::<Vec<Item>>(json) else {
+        return json!({"max": [0.0, 0.0, 0.0], "min": [0.0, 0.0, 0.0]});
+    };
+    let mut min = [f64::INFINITY; 3];
+    let mut max = [f64::NEG_INFINITY; 3];
+    for Item { geometry } in &items {
+        let radius = [geometry.radius, geometry.r0, geometry.r1]
+            .into_iter()
+            .flatten()
+            .fold(0.0, f64::max);
+        for point in [
+            geometry.center,
+            geometry.min,
+            geometry.max,
+            geometry.p0,
+            geometry.p1,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            for axis in 0..3 {
+                min[axis] = min[axis].min(point[axis] - radius);
+                max[axis] = max[axis].max(point[axis] + radius);
             }
         }
     }
