@@ -5,6 +5,7 @@
 //!
 //! The suite's map of failure modes to tests is `docs/RELIABILITY.md`.
 
+pub mod load;
 mod pki;
 mod proxy;
 mod script;
