@@ -1,5 +1,7 @@
 //! Certificates made in the test with rcgen: a CA and a server certificate it signed.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 
 /// A fresh certificate authority and one server certificate signed by it, all PEM.
@@ -25,11 +27,16 @@ impl Pki {
     }
 
     fn build(server_names: &[&str], expired: bool) -> Pki {
+        // Distinct CA names: a stranger CA with the same name would be found as the issuer and
+        // fail on the signature instead of being unknown.
+        static SERIAL: AtomicUsize = AtomicUsize::new(0);
+        let serial = SERIAL.fetch_add(1, Ordering::Relaxed);
         let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("no names");
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca_params
-            .distinguished_name
-            .push(DnType::CommonName, "brayns reliability test CA");
+        ca_params.distinguished_name.push(
+            DnType::CommonName,
+            format!("brayns reliability test CA {}-{serial}", std::process::id()),
+        );
         let ca_key = KeyPair::generate().expect("ring generates keys");
         let ca_cert = ca_params.self_signed(&ca_key).expect("self-signed CA");
         let issuer = Issuer::new(ca_params, ca_key);
