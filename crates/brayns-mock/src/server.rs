@@ -266,8 +266,14 @@ impl MockServer {
     pub async fn stop(mut self) {
         self.hub.shutdown.send_replace(true);
         for task in self.tasks.drain(..) {
-            let _ = tokio::time::timeout(Duration::from_secs(2), task).await;
+            if tokio::time::timeout(Duration::from_secs(2), task)
+                .await
+                .is_err()
+            {
+                tracing::warn!("a server task did not stop within 2 s");
+            }
         }
+        tracing::debug!("stopped");
     }
 }
 
