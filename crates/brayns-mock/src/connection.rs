@@ -142,7 +142,7 @@ where
         if hub.is_quitting() {
             continue;
         }
-        handle_frame(&hub, &conn, frame);
+        handle_frame(&hub, &conn, frame).await;
     };
     conn.close();
     if graceful {
@@ -159,8 +159,28 @@ where
     }
 }
 
-fn handle_frame(hub: &Hub, conn: &Arc<Connection>, frame: wire::Frame) {
-    match jsonrpc::parse(frame.flags, frame.payload, &hub.snapshot) {
+/// Frames from this size on are parsed on the blocking pool, so validating tens of MiB does not
+/// hold up the async workers (the reader still waits, which keeps this client's order).
+const BLOCKING_PARSE: usize = 1 << 20;
+
+async fn handle_frame(hub: &Hub, conn: &Arc<Connection>, frame: wire::Frame) {
+    let parsed = if frame.payload.len() >= BLOCKING_PARSE {
+        let snapshot = hub.snapshot.clone();
+        match tokio::task::spawn_blocking(move || {
+            jsonrpc::parse(frame.flags, frame.payload, &snapshot)
+        })
+        .await
+        {
+            Ok(parsed) => parsed,
+            Err(error) => {
+                tracing::error!(%error, "request parsing failed");
+                return;
+            }
+        }
+    } else {
+        jsonrpc::parse(frame.flags, frame.payload, &hub.snapshot)
+    };
+    match parsed {
         Parsed::Request(request) => hub.dispatch(conn, request),
         Parsed::Error { id, error } => conn.send(Outgoing::Text(jsonrpc::error_text(&id, &error))),
         Parsed::Silent => {}

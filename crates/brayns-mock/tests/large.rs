@@ -17,12 +17,13 @@ fn spheres(count: usize) -> Value {
 async fn large_geometry_requests_are_validated_and_bounded() {
     let mock = mock().await;
     let mut client = connect(&mock.uri()).await;
-    let params = spheres(5000);
-    assert!(params.to_string().len() > 256 * 1024);
+    // Over 1 MiB: parsed on the blocking pool too.
+    let params = spheres(15000);
+    assert!(params.to_string().len() > 1 << 20);
     let model = client.call("add-spheres", Some(params)).await;
     assert_eq!(
         model["bounds"],
-        json!({"max": [4999.5, 0.5, -0.5], "min": [-0.5, -0.5, -1.5]})
+        json!({"max": [14999.5, 0.5, -0.5], "min": [-0.5, -0.5, -1.5]})
     );
 
     let mut invalid = spheres(5000);
