@@ -28,8 +28,10 @@ impl CountingProxy {
         let accept = tokio::spawn(async move {
             while let Ok((mut inbound, _)) = listener.accept().await {
                 counter.fetch_add(1, Ordering::SeqCst);
+                let _ = inbound.set_nodelay(true);
                 tokio::spawn(async move {
                     if let Ok(mut outbound) = TcpStream::connect(target).await {
+                        let _ = outbound.set_nodelay(true);
                         let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
                     }
                 });

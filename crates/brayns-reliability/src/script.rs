@@ -182,6 +182,8 @@ impl ScriptServer {
         let accept = tokio::spawn(async move {
             while let Ok((tcp, _)) = listener.accept().await {
                 counter.fetch_add(1, Ordering::SeqCst);
+                // Like Brayns and the mock: small replies go out at once (no Nagle delay).
+                let _ = tcp.set_nodelay(true);
                 let (script, tls) = (script.clone(), tls.clone());
                 tokio::spawn(async move {
                     let io: Box<dyn Io> = match tls {

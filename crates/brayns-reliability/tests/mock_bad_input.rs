@@ -248,22 +248,18 @@ type Ws = WebSocketStream<TcpStream>;
 
 /// The next JSON message from the server (text, or the JSON part of a binary frame).
 async fn next_json(ws: &mut Ws) -> Value {
-    loop {
-        let message = tokio::time::timeout(Duration::from_secs(5), ws.next())
-            .await
-            .expect("the server answers")
-            .expect("the server keeps the connection")
-            .expect("a valid websocket message");
-        match message {
-            Message::Text(text) => {
-                return serde_json::from_str(&text).expect("the server sends JSON");
-            }
-            Message::Binary(frame) => {
-                let length = u32::from_le_bytes([frame[0], frame[1], frame[2], frame[3]]) as usize;
-                return serde_json::from_slice(&frame[4..4 + length]).expect("JSON part");
-            }
-            other => panic!("unexpected {other:?}"),
+    let message = tokio::time::timeout(Duration::from_secs(5), ws.next())
+        .await
+        .expect("the server answers")
+        .expect("the server keeps the connection")
+        .expect("a valid websocket message");
+    match message {
+        Message::Text(text) => serde_json::from_str(&text).expect("the server sends JSON"),
+        Message::Binary(frame) => {
+            let length = u32::from_le_bytes([frame[0], frame[1], frame[2], frame[3]]) as usize;
+            serde_json::from_slice(&frame[4..4 + length]).expect("JSON part")
         }
+        other => panic!("unexpected {other:?}"),
     }
 }
 

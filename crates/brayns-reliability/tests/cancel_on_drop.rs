@@ -1,0 +1,167 @@
+//! Cancel-on-drop: dropping an unfinished task handle (the SDK's typed `Task` or brayns-rpc's
+//! `Task`) cancels it on the server, best effort, and surfaces no error to anyone; the mock's
+//! task log shows what the server did.
+
+use std::time::Duration;
+
+use brayns_mock::{MockServer, TaskLog, TaskOutcome};
+use brayns_reliability::bounded;
+use brayns_rpc::{Connector, Request};
+use brayns_sdk::Brayns;
+use brayns_sdk::types::SnapshotParams;
+use serde_json::{Value, json};
+
+/// Waits until the log holds a final outcome for `id`, and returns its outcomes.
+async fn settled(log: &TaskLog, id: &Value) -> Vec<TaskOutcome> {
+    let done = |outcome: &TaskOutcome| !matches!(outcome, TaskOutcome::Started);
+    log.wait_until(|events| {
+        events
+            .iter()
+            .any(|event| &event.id == id && done(&event.outcome))
+    })
+    .await;
+    log.outcomes_of(id)
+}
+
+fn small_snapshot() -> Request {
+    Request::new("snapshot").params_value(json!({"image_settings": {"size": [4, 4]}}))
+}
+
+#[tokio::test]
+async fn dropping_a_running_sdk_task_cancels_it_on_the_server() {
+    bounded(async {
+        let mock = MockServer::builder()
+            .progress_steps(100)
+            .step_duration(Duration::from_millis(20))
+            .start()
+            .await
+            .unwrap();
+        let client = Connector::new(mock.uri()).connect().await.unwrap();
+        let brayns = Brayns::new(client.clone());
+        let mut task = brayns.snapshot(&SnapshotParams::default()).unwrap();
+        task.next_progress().await.expect("it is running");
+        let id = json!(task.id());
+        drop(task);
+        // Without the cancel it would run 100 × 20 ms more and end Completed.
+        assert_eq!(
+            settled(&mock.task_log(), &id).await,
+            [TaskOutcome::Started, TaskOutcome::Cancelled]
+        );
+        // Nothing surfaced: the connection serves the next call, nothing is left pending.
+        assert_eq!(brayns.get_version().await.unwrap().major, 3);
+        assert!(client.is_connected());
+        assert_eq!(client.pending_count(), 0);
+        mock.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn dropping_a_queued_rpc_task_cancels_it_before_it_runs() {
+    bounded(async {
+        let mock = MockServer::builder()
+            .latency("get-scene", Duration::from_millis(300))
+            .start()
+            .await
+            .unwrap();
+        let client = Connector::new(mock.uri()).connect().await.unwrap();
+        // get-scene holds the queue, so the snapshot waits behind it.
+        let blocker = {
+            let client = client.clone();
+            tokio::spawn(async move { client.request("get-scene", None).await })
+        };
+        let task = client.start_task(small_snapshot()).unwrap();
+        let id = json!(task.id());
+        drop(task);
+        assert_eq!(
+            settled(&mock.task_log(), &id).await,
+            [TaskOutcome::Cancelled],
+            "never started"
+        );
+        blocker
+            .await
+            .unwrap()
+            .expect("the call ahead of it is unaffected");
+        assert_eq!(
+            client.request("get-version", None).await.unwrap()["minor"],
+            10
+        );
+        assert_eq!(client.pending_count(), 0);
+        mock.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn dropping_a_task_the_server_already_finished_is_harmless() {
+    bounded(async {
+        let mock = MockServer::builder()
+            .progress_steps(1)
+            .start()
+            .await
+            .unwrap();
+        let client = Connector::new(mock.uri()).connect().await.unwrap();
+        let task = client.start_task(small_snapshot()).unwrap();
+        let id = json!(task.id());
+        assert_eq!(
+            settled(&mock.task_log(), &id).await,
+            [TaskOutcome::Started, TaskOutcome::Completed]
+        );
+        // The reply may or may not have reached the handle yet; either way dropping it now
+        // must not disturb anything (a late cancel gets -32602, which nobody sees).
+        drop(task);
+        assert_eq!(
+            client.request("get-version", None).await.unwrap()["patch"],
+            1
+        );
+        assert!(client.is_connected());
+        assert_eq!(client.pending_count(), 0);
+        mock.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn tasks_dropped_at_any_moment_end_cancelled_or_completed_and_nothing_leaks() {
+    bounded(async {
+        let mock = MockServer::builder()
+            .progress_steps(5)
+            .step_duration(Duration::from_millis(5))
+            .start()
+            .await
+            .unwrap();
+        let client = Connector::new(mock.uri()).connect().await.unwrap();
+        let brayns = Brayns::new(client.clone());
+        let mut ids = Vec::new();
+        let droppers: Vec<_> = (0..20u64)
+            .map(|n| {
+                let task = brayns.snapshot(&SnapshotParams::default()).unwrap();
+                ids.push(json!(task.id()));
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(n * 7)).await;
+                    drop(task);
+                })
+            })
+            .collect();
+        for dropper in droppers {
+            dropper.await.unwrap();
+        }
+        let log = mock.task_log();
+        for id in &ids {
+            let outcomes = settled(&log, id).await;
+            assert!(
+                matches!(
+                    outcomes.as_slice(),
+                    [TaskOutcome::Cancelled]
+                        | [TaskOutcome::Started, TaskOutcome::Cancelled]
+                        | [TaskOutcome::Started, TaskOutcome::Completed]
+                ),
+                "{id}: {outcomes:?}"
+            );
+        }
+        assert_eq!(brayns.get_version().await.unwrap().minor, 10);
+        assert_eq!(client.pending_count(), 0);
+        mock.stop().await;
+    })
+    .await;
+}
