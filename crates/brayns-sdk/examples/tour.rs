@@ -155,11 +155,14 @@ async fn tour(instance: &common::Instance) -> anyhow::Result<()> {
         ProgressStyle::with_template("{spinner} {msg:24} [{bar:40}] {pos:>3}%")?
             .progress_chars("=> "),
     );
+    let mut updates = 0;
     while let Some(progress) = task.next_progress().await {
+        updates += 1;
         bar.set_message(progress.operation.clone());
         bar.set_position((progress.amount * 100.0).round() as u64);
     }
     bar.finish_and_clear();
+    println!("The snapshot task reported progress {updates} times.");
     let image = task.await?;
     std::fs::write(&output, &image.binary)
         .with_context(|| format!("writing {}", output.display()))?;
