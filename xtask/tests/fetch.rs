@@ -161,6 +161,34 @@ async fn check_fails_and_names_the_method_whose_schema_changed() {
 }
 
 #[tokio::test]
+async fn an_instance_without_get_loaders_gives_a_snapshot_without_loaders() {
+    let older = tempfile::tempdir().unwrap();
+    copy_snapshot(&reference_dir(), older.path());
+    std::fs::remove_file(older.path().join("loaders.json")).unwrap();
+    std::fs::remove_file(older.path().join("entrypoints/get-loaders.json")).unwrap();
+    let registry = older.path().join("registry.json");
+    let methods: Vec<String> = serde_json::from_slice(&std::fs::read(&registry).unwrap()).unwrap();
+    let methods: Vec<String> = methods.into_iter().filter(|m| m != "get-loaders").collect();
+    std::fs::write(
+        &registry,
+        serde_json::to_string_pretty(&methods).unwrap() + "\n",
+    )
+    .unwrap();
+
+    let mock = MockServer::builder()
+        .snapshot_dir(older.path())
+        .start()
+        .await
+        .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let output = xtask_fetch(&["--uri", &mock.uri(), "--out", out.path().to_str().unwrap()]).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("no get-loaders"));
+    assert!(files_below(&out.path().join("3.10.1")) == files_below(older.path()));
+    mock.stop().await;
+}
+
+#[tokio::test]
 async fn an_unreachable_instance_is_a_clear_error() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = listener.local_addr().unwrap().to_string();

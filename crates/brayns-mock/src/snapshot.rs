@@ -89,8 +89,8 @@ impl Snapshot {
         .expect("the embedded 3.10.1 snapshot is valid")
     }
 
-    /// Loads a snapshot directory (`registry.json`, `version.json`, `loaders.json`,
-    /// `entrypoints/<method>.json` for every method of the registry).
+    /// Loads a snapshot directory (`registry.json`, `version.json`, `loaders.json` when the
+    /// registry has `get-loaders`, `entrypoints/<method>.json` for every method of the registry).
     pub fn from_dir(dir: impl AsRef<Path>) -> Result<Snapshot, SnapshotError> {
         let dir = dir.as_ref();
         let read = |relative: &str| {
@@ -98,8 +98,12 @@ impl Snapshot {
             std::fs::read_to_string(&path).map_err(|source| SnapshotError::Read { path, source })
         };
         let mut files = Vec::new();
-        for name in ["registry.json", "version.json", "loaders.json"] {
+        for name in ["registry.json", "version.json"] {
             files.push((name.to_owned(), read(name)?));
+        }
+        // Instances older than `get-loaders` have no loaders file.
+        if dir.join("loaders.json").exists() {
+            files.push(("loaders.json".to_owned(), read("loaders.json")?));
         }
         let registry: Value = parse("registry.json", &files[0].1)?;
         for method in registry_names(&registry)? {
@@ -124,7 +128,13 @@ impl Snapshot {
         let registry_value = parse("registry.json", get("registry.json")?)?;
         let registry = registry_names(&registry_value)?;
         let version = parse("version.json", get("version.json")?)?;
-        let loaders = parse("loaders.json", get("loaders.json")?)?;
+        // `loaders.json` is required exactly when the registry has `get-loaders`; without it
+        // the mock plays an instance older than that method, and accepts any loader name.
+        let loaders = if registry.iter().any(|method| method == "get-loaders") {
+            parse("loaders.json", get("loaders.json")?)?
+        } else {
+            Value::Null
+        };
         let mut entrypoints = HashMap::new();
         for method in &registry {
             let path = format!("entrypoints/{method}.json");
@@ -162,7 +172,7 @@ impl Snapshot {
             .filter_map(|name| self.inner.entrypoints.get(name))
     }
 
-    /// The loaders (`get-loaders` result).
+    /// The loaders (`get-loaders` result); `null` when the registry has no `get-loaders`.
     pub fn loaders(&self) -> &Value {
         &self.inner.loaders
     }
