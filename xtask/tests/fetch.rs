@@ -205,3 +205,51 @@ async fn an_unreachable_instance_is_a_clear_error() {
     );
     assert!(std::fs::read_dir(out.path()).unwrap().next().is_none());
 }
+
+#[tokio::test]
+async fn fetching_over_tls_needs_the_instance_certificate() {
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let cert_pem = certified.cert.pem();
+    let mock = MockServer::builder()
+        .snapshot_dir(reference_dir())
+        .tls(cert_pem.clone(), certified.signing_key.serialize_pem())
+        .start()
+        .await
+        .unwrap();
+    let uri = format!("localhost:{}", mock.addr().port());
+    let work = tempfile::tempdir().unwrap();
+    let ca = work.path().join("ca.pem");
+    std::fs::write(&ca, cert_pem).unwrap();
+    let out = work.path().join("schemas");
+
+    // Trusting the instance's certificate: the same snapshot as over ws://.
+    let output = xtask_fetch(&[
+        "--uri",
+        &uri,
+        "--ca",
+        ca.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ])
+    .await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(files_below(&out.join("3.10.1")) == files_below(&reference_dir()));
+
+    // Trusting only the system roots: a TLS error, said as such.
+    let output = xtask_fetch(&[
+        "--uri",
+        &format!("wss://{uri}"),
+        "--out",
+        work.path().join("untrusted").to_str().unwrap(),
+    ])
+    .await;
+    assert!(!output.status.success());
+    let error = text(&output.stderr);
+    assert!(
+        error.contains("cannot connect to the Brayns instance"),
+        "{error}"
+    );
+    assert!(error.to_lowercase().contains("tls"), "{error}");
+    assert!(!work.path().join("untrusted").exists());
+    mock.stop().await;
+}
