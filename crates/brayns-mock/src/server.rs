@@ -175,6 +175,8 @@ impl MockServerBuilder {
     }
 
     /// Starts the server on its own thread with its own multi-thread runtime.
+    ///
+    /// Callable from sync code and from inside another tokio runtime alike.
     pub fn start_in_background(self) -> Result<BackgroundMockServer, StartError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -182,7 +184,14 @@ impl MockServerBuilder {
             .enable_all()
             .build()
             .map_err(StartError::Runtime)?;
-        let server = runtime.block_on(self.start())?;
+        // `block_on` panics on a thread that is already inside a runtime (a `#[tokio::test]`,
+        // say), so the short start-up (bind, spawn) runs on a helper thread that is not.
+        let server = std::thread::scope(|scope| {
+            scope
+                .spawn(|| runtime.block_on(self.start()))
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })?;
         Ok(BackgroundMockServer {
             server: Some(server),
             runtime: Some(runtime),

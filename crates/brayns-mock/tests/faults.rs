@@ -135,6 +135,16 @@ async fn background_server_runs_on_its_own_runtime() {
 }
 
 #[tokio::test]
+async fn background_server_starts_and_stops_from_inside_a_runtime() {
+    // What a user's #[tokio::test] does: no spawn_blocking around either call.
+    let handle = MockServer::builder().start_in_background().unwrap();
+    let mut client = connect(&handle.uri()).await;
+    assert_eq!(client.call("get-version", None).await["patch"], 1);
+    handle.stop();
+    client.expect_closed().await;
+}
+
+#[tokio::test]
 async fn tls_serves_wss_with_the_given_certificate() {
     let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
     let cert_pem = certified.cert.pem();
