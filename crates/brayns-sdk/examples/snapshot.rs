@@ -29,7 +29,8 @@ struct Args {
     height: u64,
 }
 
-fn main() -> anyhow::Result<()> {
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let format = match args.path.extension().and_then(|e| e.to_str()) {
         Some("png") => "png",
@@ -37,9 +38,8 @@ fn main() -> anyhow::Result<()> {
         other => anyhow::bail!("unsupported image extension {other:?}: use .png or .jpg"),
     };
     anyhow::ensure!(args.width > 0 && args.height > 0, "the size must not be 0");
-    // Before the runtime: the embedded mock runs on its own runtime and threads.
     let instance = common::instance()?;
-    tokio::runtime::Runtime::new()?.block_on(save(&args, format, &instance))
+    save(&args, format, &instance).await
 }
 
 async fn save(args: &Args, format: &str, instance: &common::Instance) -> anyhow::Result<()> {

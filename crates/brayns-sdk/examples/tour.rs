@@ -21,10 +21,10 @@ use brayns_sdk::types::{
 use brayns_sdk::{Brayns, Error};
 use indicatif::{ProgressBar, ProgressStyle};
 
-fn main() -> anyhow::Result<()> {
-    // Before the runtime: the embedded mock runs on its own runtime and threads.
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
     let instance = common::instance()?;
-    tokio::runtime::Runtime::new()?.block_on(tour(&instance))
+    tour(&instance).await
 }
 
 async fn tour(instance: &common::Instance) -> anyhow::Result<()> {
