@@ -20,6 +20,7 @@ const ROUNDS: usize = 5;
 #[tokio::main]
 async fn main() {
     let scenario = std::env::args().nth(1).unwrap_or_else(|| "one".to_owned());
+    let baseline = peak_memory_kib();
     let mut rates = Vec::with_capacity(ROUNDS);
     let mut calls = 0;
     for _ in 0..ROUNDS {
@@ -49,12 +50,15 @@ async fn main() {
     }
     rates.sort_by(f64::total_cmp);
     let median = rates[ROUNDS / 2];
-    let peak = peak_memory_kib().map_or("n/a".to_owned(), |kib| {
-        format!("{:.1} MiB", kib as f64 / 1024.0)
-    });
+    let mib = |kib: Option<u64>| {
+        kib.map_or("n/a".to_owned(), |kib| {
+            format!("{:.1} MiB", kib as f64 / 1024.0)
+        })
+    };
+    let (baseline, peak) = (mib(baseline), mib(peak_memory_kib()));
     println!(
         "{scenario}: {calls} calls per round, {ROUNDS} rounds, median {median:.0} calls/s \
-         (min {:.0}, max {:.0}), peak RSS {peak}",
+         (min {:.0}, max {:.0}), peak RSS {peak} (at start {baseline})",
         rates[0],
         rates[ROUNDS - 1]
     );
