@@ -337,3 +337,76 @@ async fn websocket_protocol_violations_end_the_connection_cleanly() {
         .await;
     }
 }
+
+#[tokio::test]
+async fn the_mocks_malformed_replies_cost_only_their_own_call() {
+    use brayns_mock::{MalformedFrame, MockServer};
+    bounded(async {
+        // The malformed frame REPLACES the reply: a skipped frame leaves its call to its
+        // timeout, and the connection keeps serving; a websocket violation ends it.
+        for (frame, survives) in [
+            (MalformedFrame::InvalidJson, true),
+            (MalformedFrame::TruncatedBinaryHeader, true),
+            (MalformedFrame::InvalidUtf8, false),
+            (MalformedFrame::ReservedOpcode, false),
+        ] {
+            let mock = MockServer::builder()
+                .malformed_frame("get-version", frame)
+                .start()
+                .await
+                .unwrap();
+            let client = Connector::new(mock.uri()).connect().await.unwrap();
+            let error = client
+                .call(Request::new("get-version").timeout(Duration::from_millis(300)))
+                .await
+                .unwrap_err();
+            if survives {
+                assert!(
+                    matches!(error, brayns_rpc::Error::Timeout { .. }),
+                    "{frame:?}: {error:?}"
+                );
+                assert!(client.is_connected(), "{frame:?}");
+                let camera = client.request("get-camera-type", None).await.unwrap();
+                assert_eq!(camera, "perspective", "{frame:?}");
+            } else {
+                assert!(error.is_disconnected(), "{frame:?}: {error:?}");
+                assert!(!client.is_connected(), "{frame:?}");
+            }
+            assert_eq!(client.pending_count(), 0);
+            mock.stop().await;
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_server_dying_in_the_middle_of_a_frame_fails_the_call() {
+    use tokio::io::AsyncWriteExt;
+    bounded(async {
+        // Accepts the upgrade, reads the request, then writes the header of a 1 MiB binary
+        // frame and only 1,000 bytes of it before the process "dies".
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+            use futures_util::StreamExt;
+            let _request = ws.next().await;
+            let tcp = ws.get_mut();
+            let mut header = vec![0x82, 127];
+            header.extend_from_slice(&(1u64 << 20).to_be_bytes());
+            tcp.write_all(&header).await.unwrap();
+            tcp.write_all(&[0u8; 1000]).await.unwrap();
+            tcp.flush().await.unwrap();
+        });
+        let client = Connector::new(addr.to_string()).connect().await.unwrap();
+        let error = client
+            .request("snapshot", Some(json!({})))
+            .await
+            .unwrap_err();
+        assert!(error.is_disconnected(), "{error:?}");
+        assert!(!client.is_connected());
+        server.await.unwrap();
+    })
+    .await;
+}
