@@ -348,3 +348,67 @@ async fn excess_clients_hang_in_the_handshake_until_the_connect_timeout() {
     })
     .await;
 }
+
+mod drop_after_some_answers {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The server answers `answered` of `calls` pending calls (in a generated order), then
+    /// vanishes: exactly those calls get their own answer, all others fail with a disconnect.
+    async fn case(calls: usize, order: Vec<usize>, answered: usize) {
+        let plan = Arc::new(Mutex::new(Some(order)));
+        let server = ScriptServer::start(move |mut peer| {
+            let order = plan.lock().unwrap().take().unwrap_or_default();
+            async move {
+                let mut received = Vec::new();
+                for _ in 0..calls {
+                    received.push(peer.recv().await.expect("every call arrives"));
+                }
+                for &n in order.iter().take(answered) {
+                    let request = &received[n];
+                    peer.reply(&request.id(), request.params()).await;
+                }
+                // Vanish: dropping the peer closes TCP without a Close frame.
+            }
+        })
+        .await;
+        let client = connect(server.uri()).await;
+        let pending: Vec<_> = (0..calls)
+            .map(|n| {
+                let client = client.clone();
+                tokio::spawn(async move { (n, client.request("m", Some(json!(n))).await) })
+            })
+            .collect();
+        let mut ok = 0;
+        for call in pending {
+            let (n, outcome) = call.await.unwrap();
+            match outcome {
+                Ok(answer) => {
+                    assert_eq!(answer, json!(n), "its own answer");
+                    ok += 1;
+                }
+                Err(error) => assert!(error.is_disconnected(), "{error:?}"),
+            }
+        }
+        assert_eq!(
+            ok, answered,
+            "every sent answer arrives, no other call succeeds"
+        );
+        assert!(!client.is_connected());
+        assert_eq!(client.pending_count(), 0);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        #[test]
+        fn answers_sent_before_a_drop_all_arrive_and_the_rest_fail(
+            (calls, order, answered) in (1usize..40).prop_flat_map(|calls| {
+                (Just(calls), Just((0..calls).collect::<Vec<_>>()).prop_shuffle(), 0..=calls)
+            }),
+        ) {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(bounded(case(calls, order, answered)));
+        }
+    }
+}
