@@ -80,6 +80,9 @@ mod error;
 pub mod fixtures;
 #[rustfmt::skip]
 mod generated;
+mod meta;
+#[cfg(test)]
+mod round_trip;
 mod schemas;
 mod task;
 mod version;
@@ -89,9 +92,8 @@ pub use brayns_rpc::{Bytes, Connector, Progress};
 pub use brayns_snapshot::{MethodChange, SchemaPart, Snapshot, SnapshotDiff};
 pub use client::{Brayns, WithBinary};
 pub use error::{Error, Result};
-pub use generated::{
-    BRAYNS_VERSION, METHODS, MethodInfo, SNAPSHOT_VERSION, SnapshotVersion, loaders, types,
-};
+pub use generated::{BRAYNS_VERSION, METHODS, SNAPSHOT_VERSION, loaders, types};
+pub use meta::{MethodInfo, SnapshotVersion};
 pub use schemas::compiled_snapshot;
 pub use task::Task;
 pub use version::{Version, VersionPolicy};

@@ -117,19 +117,7 @@ pub(super) fn file(settings: &Settings<'_>) -> TokenStream {
 
         #imports
 
-        /// What `get-loaders` says about one loader.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub struct LoaderInfo {
-            /// The loader name, as `loader_name` takes it.
-            pub name: &'static str,
-            /// The plugin providing the loader (`None` for servers older than 3.5).
-            pub plugin: Option<&'static str>,
-            /// The file extensions (or file names) the loader reads.
-            pub extensions: &'static [&'static str],
-            /// Whether the loader can read uploaded bytes (`None` for servers older than 3.5).
-            pub binary: Option<bool>,
-        }
+        pub use crate::meta::LoaderInfo;
 
         /// Every loader of the snapshot, sorted by name.
         pub const LOADERS: &[LoaderInfo] = &[#(#infos),*];

@@ -96,8 +96,11 @@ fn space_items(text: &str) -> String {
             || next.starts_with("    pub ")
             || next.starts_with("    fn ")
             || next.starts_with("    async fn ");
-        let after_header = line.starts_with("//!") && !next.starts_with("//!") && !next.is_empty();
-        if (closes_item && next_is_item) || after_header {
+        let imports_continue = line.starts_with("use ") && next.starts_with("use ");
+        let after_header = (line.starts_with("//!") && !next.starts_with("//!")
+            || line.starts_with("#![") && !next.starts_with("#!["))
+            && !next.is_empty();
+        if (closes_item && next_is_item && !imports_continue) || after_header {
             out.push('\n');
         }
     }

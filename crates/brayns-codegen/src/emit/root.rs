@@ -1,4 +1,7 @@
 //! `mod.rs`: the module tree, the snapshot's version and the method table.
+//!
+//! The table types (`SnapshotVersion`, `MethodInfo`) are the SDK's hand-written
+//! `crate::meta`; only their values are generated.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -75,21 +78,10 @@ pub(super) fn file(settings: &Settings<'_>) -> TokenStream {
         #tests
         #calls
 
+        use crate::meta::{MethodInfo, SnapshotVersion};
+
         /// The Brayns release the bindings were generated from, `major.minor.patch`.
         pub const BRAYNS_VERSION: &str = #release;
-
-        /// A Brayns release, as `get-version` reports it.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub struct SnapshotVersion {
-            /// Major version.
-            pub major: u64,
-            /// Minor version.
-            pub minor: u64,
-            /// Patch version.
-            pub patch: u64,
-            /// Source control revision of the build.
-            pub revision: &'static str,
-        }
 
         /// The release the bindings were generated from.
         pub const SNAPSHOT_VERSION: SnapshotVersion = SnapshotVersion {
@@ -98,30 +90,6 @@ pub(super) fn file(settings: &Settings<'_>) -> TokenStream {
             patch: #patch,
             revision: #revision,
         };
-
-        /// What the bindings know about one method, for tooling.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub struct MethodInfo {
-            /// The method's wire name (`get-version`).
-            pub name: &'static str,
-            /// The plugin registering it (`Core`, `Circuit Explorer`...).
-            pub plugin: &'static str,
-            /// The schema description.
-            pub description: &'static str,
-            /// Whether it runs as a task with progress and cancel.
-            pub is_async: bool,
-            /// Whether the server marks it deprecated.
-            pub deprecated: bool,
-            /// Whether it takes params (otherwise they must be absent).
-            pub has_params: bool,
-            /// Whether it returns a result (otherwise `null`).
-            pub has_result: bool,
-            /// Whether the request carries a binary payload.
-            pub binary_request: bool,
-            /// Whether the reply may carry a binary payload.
-            pub binary_reply: bool,
-        }
 
         /// Every method of the snapshot, sorted by name.
         pub const METHODS: &[MethodInfo] = &[#(#methods),*];

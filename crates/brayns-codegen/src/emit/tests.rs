@@ -1,5 +1,9 @@
 //! `tests.rs`: round-trip tests of every params, result and loader properties type
 //! against the snapshot's own schemas (run as the SDK's unit tests).
+//!
+//! Each test only names its schema and its type; the checks are the SDK's hand-written
+//! `crate::round_trip` (`params_round_trip`, `result_round_trip`...), the same for every
+//! snapshot.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -8,11 +12,8 @@ use super::{Settings, ty_tokens};
 use crate::model::{DefKind, Ty};
 use crate::naming::snake;
 
-const SUPPORT: &str = include_str!("test_support.rs.in");
-
 pub(super) fn file(settings: &Settings<'_>, snapshot_from_out: &str) -> TokenStream {
     let model = &settings.api.model;
-    let support: TokenStream = SUPPORT.parse().expect("the test support template is Rust");
     let has_default = |ty: &Ty| match ty {
         Ty::Named(id) => match &model.def(*id).kind {
             DefKind::Struct(fields) => super::defaults::has_default(fields),
@@ -74,8 +75,9 @@ pub(super) fn file(settings: &Settings<'_>, snapshot_from_out: &str) -> TokenStr
         #![allow(unused_imports, deprecated)]
 
         use super::types::*;
-
-        #support
+        use crate::round_trip::{
+            default_is_empty_object, loader_schema, params_round_trip, result_round_trip, schema_of,
+        };
 
         #(#method_tests)*
         #(#loader_tests)*

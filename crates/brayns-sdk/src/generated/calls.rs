@@ -5,8 +5,8 @@
 //! (`crate::e2e::Call`).
 
 #![allow(unused_imports, deprecated)]
-use super::types::*;
 
+use super::types::*;
 use crate::e2e::Call;
 
 #[tokio::test]

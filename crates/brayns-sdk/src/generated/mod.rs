@@ -25,21 +25,10 @@ mod tests;
 #[cfg(test)]
 mod calls;
 
+use crate::meta::{MethodInfo, SnapshotVersion};
+
 /// The Brayns release the bindings were generated from, `major.minor.patch`.
 pub const BRAYNS_VERSION: &str = "3.10.1";
-
-/// A Brayns release, as `get-version` reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct SnapshotVersion {
-    /// Major version.
-    pub major: u64,
-    /// Minor version.
-    pub minor: u64,
-    /// Patch version.
-    pub patch: u64,
-    /// Source control revision of the build.
-    pub revision: &'static str,
-}
 
 /// The release the bindings were generated from.
 pub const SNAPSHOT_VERSION: SnapshotVersion = SnapshotVersion {
@@ -48,30 +37,6 @@ pub const SNAPSHOT_VERSION: SnapshotVersion = SnapshotVersion {
     patch: 1,
     revision: "747afcdfc",
 };
-
-/// What the bindings know about one method, for tooling.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct MethodInfo {
-    /// The method's wire name (`get-version`).
-    pub name: &'static str,
-    /// The plugin registering it (`Core`, `Circuit Explorer`...).
-    pub plugin: &'static str,
-    /// The schema description.
-    pub description: &'static str,
-    /// Whether it runs as a task with progress and cancel.
-    pub is_async: bool,
-    /// Whether the server marks it deprecated.
-    pub deprecated: bool,
-    /// Whether it takes params (otherwise they must be absent).
-    pub has_params: bool,
-    /// Whether it returns a result (otherwise `null`).
-    pub has_result: bool,
-    /// Whether the request carries a binary payload.
-    pub binary_request: bool,
-    /// Whether the reply may carry a binary payload.
-    pub binary_reply: bool,
-}
 
 /// Every method of the snapshot, sorted by name.
 pub const METHODS: &[MethodInfo] = &[

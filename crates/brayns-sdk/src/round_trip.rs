@@ -1,15 +1,24 @@
+//! The checks behind the generated round-trip tests (`generated/tests.rs`, and the code
+//! generator's fixtures in `fixtures`): a generated test names the schema and the type, the
+//! checking is done here, once, for every snapshot.
+//!
+//! Values come from `brayns_mock::sample` / `sample_request` and are judged by
+//! `brayns_mock::validate`, the server's own validation.
+
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 /// The `part` (`params`, `returns` or `input_parameters_schema`) of a schema file.
-fn schema_of(text: &str, part: &str) -> Value {
+pub(crate) fn schema_of(text: &str, part: &str) -> Value {
     let file: Value = serde_json::from_str(text).expect("the snapshot file is JSON");
-    file.get(part).cloned().unwrap_or_else(|| panic!("the snapshot file has no `{part}`"))
+    file.get(part)
+        .cloned()
+        .unwrap_or_else(|| panic!("the snapshot file has no `{part}`"))
 }
 
 /// The `input_parameters_schema` of the loader `name` in `loaders.json`.
-fn loader_schema(text: &str, name: &str) -> Value {
+pub(crate) fn loader_schema(text: &str, name: &str) -> Value {
     let loaders: Vec<Value> = serde_json::from_str(text).expect("loaders.json is JSON");
     loaders
         .into_iter()
@@ -28,10 +37,15 @@ fn same(expected: &Value, actual: &Value) -> bool {
         }
         (Value::Object(a), Value::Object(b)) => {
             let present = |map: &serde_json::Map<String, Value>| {
-                map.iter().filter(|(_, v)| !v.is_null()).map(|(k, _)| k.clone()).collect::<Vec<_>>()
+                map.iter()
+                    .filter(|(_, v)| !v.is_null())
+                    .map(|(k, _)| k.clone())
+                    .collect::<Vec<_>>()
             };
             present(a) == present(b)
-                && a.iter().filter(|(_, v)| !v.is_null()).all(|(k, v)| same(v, &b[k]))
+                && a.iter()
+                    .filter(|(_, v)| !v.is_null())
+                    .all(|(k, v)| same(v, &b[k]))
         }
         _ => expected == actual,
     }
@@ -69,7 +83,11 @@ fn minimal(schema: &Value, value: &Value) -> Value {
                 .into()
         }
         Value::Array(items) => match schema.get("items") {
-            Some(item) => items.iter().map(|v| minimal(item, v)).collect::<Vec<_>>().into(),
+            Some(item) => items
+                .iter()
+                .map(|v| minimal(item, v))
+                .collect::<Vec<_>>()
+                .into(),
             None => value.clone(),
         },
         _ => value.clone(),
@@ -79,12 +97,15 @@ fn minimal(schema: &Value, value: &Value) -> Value {
 /// A schema-valid request decodes into `T` and encodes back to the same JSON, which the
 /// server's validation accepts; the smallest valid request decodes too, and encodes to
 /// a subset of the full one (defaults are the schema's).
-fn params_round_trip<T: Serialize + DeserializeOwned>(schema: &Value) {
+pub(crate) fn params_round_trip<T: Serialize + DeserializeOwned>(schema: &Value) {
     let sample = brayns_mock::sample_request(schema);
     let typed: T = serde_json::from_value(sample.clone())
         .unwrap_or_else(|error| panic!("decoding {sample}: {error}"));
     let back = serde_json::to_value(&typed).expect("params encode");
-    assert!(same(&sample, &back), "round trip changed {sample} into {back}");
+    assert!(
+        same(&sample, &back),
+        "round trip changed {sample} into {back}"
+    );
     let errors = brayns_mock::validate(schema, &back);
     assert!(errors.is_empty(), "{back} is not valid params: {errors:?}");
 
@@ -92,19 +113,25 @@ fn params_round_trip<T: Serialize + DeserializeOwned>(schema: &Value) {
     let typed: T = serde_json::from_value(small.clone())
         .unwrap_or_else(|error| panic!("decoding {small}: {error}"));
     let back = serde_json::to_value(&typed).expect("params encode");
-    assert!(contained(&back, &sample), "defaults of {small} gave {back}, schema defaults {sample}");
+    assert!(
+        contained(&back, &sample),
+        "defaults of {small} gave {back}, schema defaults {sample}"
+    );
     let errors = brayns_mock::validate(schema, &back);
     assert!(errors.is_empty(), "{back} is not valid params: {errors:?}");
 }
 
 /// A schema-valid result decodes into `T` and encodes back to the same JSON, also with
 /// an unknown member added (a newer server's field).
-fn result_round_trip<T: Serialize + DeserializeOwned>(schema: &Value) {
+pub(crate) fn result_round_trip<T: Serialize + DeserializeOwned>(schema: &Value) {
     let sample = brayns_mock::sample(schema);
     let typed: T = serde_json::from_value(sample.clone())
         .unwrap_or_else(|error| panic!("decoding {sample}: {error}"));
     let back = serde_json::to_value(&typed).expect("result encodes");
-    assert!(same(&sample, &back), "round trip changed {sample} into {back}");
+    assert!(
+        same(&sample, &back),
+        "round trip changed {sample} into {back}"
+    );
     if let Value::Object(mut map) = sample {
         map.insert("field_from_a_newer_server".into(), Value::from(1));
         let extended = Value::Object(map);
@@ -115,7 +142,7 @@ fn result_round_trip<T: Serialize + DeserializeOwned>(schema: &Value) {
 }
 
 /// `T::default()` is what decoding `{}` gives, and valid params.
-fn default_is_empty_object<T>(schema: &Value)
+pub(crate) fn default_is_empty_object<T>(schema: &Value)
 where
     T: Default + Serialize + DeserializeOwned + PartialEq + std::fmt::Debug,
 {
@@ -124,4 +151,44 @@ where
     let value = serde_json::to_value(T::default()).expect("default encodes");
     let errors = brayns_mock::validate(schema, &value);
     assert!(errors.is_empty(), "{value} is not valid params: {errors:?}");
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn same_compares_numbers_by_value_and_ignores_null_members() {
+        assert!(same(&json!({"a": 1, "b": null}), &json!({"a": 1.0})));
+        assert!(!same(&json!({"a": 1}), &json!({"a": 2})));
+        assert!(!same(&json!({"a": 1}), &json!({"a": 1, "b": 0})));
+        assert!(!same(&json!([1, 2]), &json!([1])));
+    }
+
+    #[test]
+    fn contained_accepts_a_subset_of_members_only() {
+        let full = json!({"a": 1, "b": {"c": true, "d": "x"}});
+        assert!(contained(&json!({"b": {"c": true}}), &full));
+        assert!(!contained(&json!({"b": {"c": false}}), &full));
+        assert!(!contained(&json!({"e": 1}), &full));
+    }
+
+    #[test]
+    fn minimal_keeps_only_required_members_at_every_depth() {
+        let schema = json!({
+            "type": "object",
+            "required": ["inner"],
+            "properties": {
+                "inner": {
+                    "type": "array",
+                    "items": {"type": "object", "required": ["x"], "properties": {"x": {}, "y": {}}}
+                },
+                "extra": {}
+            }
+        });
+        let value = json!({"inner": [{"x": 1, "y": 2}], "extra": 3});
+        assert_eq!(minimal(&schema, &value), json!({"inner": [{"x": 1}]}));
+    }
 }
