@@ -235,3 +235,25 @@ mod canned {
         Some(&rest[..end])
     }
 }
+
+/// Serialization alone, into a buffer already large enough: the floor for `encode`.
+#[divan::bench(args = [1_000, 100_000, 370_000])]
+fn serialize_presized(bencher: Bencher<'_, '_>, count: usize) {
+    let spheres = spheres(count);
+    let len = serde_json::to_string(&spheres).expect("serializes").len();
+    bencher.counter(BytesCount::new(len)).bench_local(|| {
+        let mut buffer = Vec::with_capacity(len + 64);
+        serde_json::to_writer(&mut buffer, divan::black_box(&spheres[..])).expect("serializes");
+        buffer
+    });
+}
+
+/// Serialization alone into a growing `String` (what `to_raw_value` does).
+#[divan::bench(args = [1_000, 100_000, 370_000])]
+fn serialize_growing(bencher: Bencher<'_, '_>, count: usize) {
+    let spheres = spheres(count);
+    let len = serde_json::to_string(&spheres).expect("serializes").len();
+    bencher
+        .counter(BytesCount::new(len))
+        .bench_local(|| serde_json::to_string(divan::black_box(&spheres[..])).expect("serializes"));
+}

@@ -13,7 +13,8 @@
 //! - `binary_mib_s`: `snapshot` replies with a binary payload (64 MiB from the embedded mock;
 //!   with `--uri` the server decides);
 //! - `large_params_mib_s`: `add-spheres` calls whose params serialize to about 64 MiB (the SDK
-//!   serializes its typed params on every call; the floor sends text built once);
+//!   serializes its typed params on every call, `large_params_encode_ms` of each call; the
+//!   floor sends text built once);
 //! - `peak_rss_mib`: peak resident memory (VmHWM) of a child process of this binary that only
 //!   connects through the SDK and takes snapshots, so it reflects the binary case alone;
 //! - `server_rps`: the server's own small-request rate (4 raw connections × 16 in flight).
@@ -238,6 +239,13 @@ async fn measure(uri: &str, plan: &Plan) -> anyhow::Result<serde_json::Value> {
         Ok(rate)
     })
     .await?;
+    // What the SDK adds on this workload: serializing the typed params (any client must).
+    let mut encode_ms = Vec::with_capacity(plan.rounds);
+    for _ in 0..plan.rounds {
+        let started = Instant::now();
+        drop(serde_json::value::to_raw_value(&spheres[..])?);
+        encode_ms.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
     drop(spheres);
 
     let server_rps = raw::server_rate(uri, 4, 16, plan.round * 2).await?;
@@ -259,6 +267,7 @@ async fn measure(uri: &str, plan: &Plan) -> anyhow::Result<serde_json::Value> {
         "raw_large_params_mib_s": round(raw_large),
         "large_params_ratio": round(large / raw_large),
         "large_params_mib": round(params_len as f64 / MIB),
+        "large_params_encode_ms": round(median(encode_ms)),
         "server_rps": round(server_rps),
     }))
 }
