@@ -3,7 +3,7 @@
 use crate::CodegenError;
 use crate::binary::{BinaryUse, binary_use};
 use crate::model::{Context, Model, Role, Root, Ty};
-use crate::naming::{assign_type_names, camel};
+use crate::naming::{assign_type_names, camel, unique};
 use crate::schema::{self, Kind};
 use crate::snapshot::{Entrypoint, Loader, Snapshot, Texts, Version};
 
@@ -121,12 +121,7 @@ fn loader_variants(loaders: &[Loader]) -> Vec<String> {
         if names.contains(&name) {
             name = camel(&loader.name);
         }
-        let base = name.clone();
-        let mut index = 2;
-        while names.contains(&name) {
-            name = format!("{base}{index}");
-            index += 1;
-        }
+        let name = unique(name, |name| names.iter().any(|other| other == name));
         names.push(name);
     }
     names

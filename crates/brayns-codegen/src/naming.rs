@@ -115,27 +115,24 @@ pub(crate) fn title_base(title: &str) -> String {
 
 /// `UpperCamel` of any text, never empty, never starting with a digit.
 pub(crate) fn camel(text: &str) -> String {
-    let spaced: String = text
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
-        .collect();
-    let name = spaced.to_upper_camel_case();
-    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
-        format!("V{name}")
-    } else {
-        name
-    }
+    identifier(text, |words| words.to_upper_camel_case(), 'V')
 }
 
 /// `snake_case` of any text, never empty, never starting with a digit.
 pub(crate) fn snake(text: &str) -> String {
+    identifier(text, |words| words.to_snake_case(), 'v')
+}
+
+/// `text`'s alphanumeric words joined by `case`, with `prefix` in front when that would
+/// be empty or start with a digit.
+fn identifier(text: &str, case: impl FnOnce(&str) -> String, prefix: char) -> String {
     let spaced: String = text
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
         .collect();
-    let name = spaced.to_snake_case();
+    let name = case(&spaced);
     if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
-        format!("v{name}")
+        format!("{prefix}{name}")
     } else {
         name
     }
@@ -173,15 +170,27 @@ pub(crate) fn variant_names(values: &[String]) -> Vec<String> {
         if name == "Self" {
             name = "SelfValue".to_owned();
         }
-        let base = name.clone();
-        let mut index = 2;
-        while names.contains(&name) {
-            name = format!("{base}{index}");
-            index += 1;
-        }
+        let name = unique(name, |name| names.iter().any(|other| other == name));
         names.push(name);
     }
     names
+}
+
+/// `name` itself if it is not `taken`, else the first of `name2`, `name3`... that is not.
+pub(crate) fn unique(name: String, taken: impl Fn(&str) -> bool) -> String {
+    if taken(&name) {
+        numbered(&name, taken)
+    } else {
+        name
+    }
+}
+
+/// The first of `stem2`, `stem3`... that is not `taken`.
+fn numbered(stem: &str, taken: impl Fn(&str) -> bool) -> String {
+    (2..)
+        .map(|number| format!("{stem}{number}"))
+        .find(|name| !taken(name))
+        .expect("finitely many names are taken")
 }
 
 /// `<prefix><base>`, without repeating the words they share: `SetMaterialPhong` and
@@ -274,12 +283,7 @@ pub(crate) fn assign_type_names(model: &mut Model) {
     }
     for (index, slot) in names.iter_mut().enumerate() {
         if slot.is_none() {
-            let stem = candidates(2, index);
-            let mut number = 2;
-            while taken.contains(&format!("{stem}{number}")) {
-                number += 1;
-            }
-            let name = format!("{stem}{number}");
+            let name = numbered(&candidates(2, index), |name| taken.contains(name));
             taken.insert(name.clone());
             *slot = Some(name);
         }

@@ -297,25 +297,38 @@ impl Parser<'_> {
             .find(|key| map.contains_key(*key) && !allowed.contains(key))
     }
 
+    /// The member `key` of `map` read by `read`, `None` when absent; an error naming
+    /// `expected` (`"a string"`) when present with another type.
+    fn member<T>(
+        &self,
+        path: &str,
+        map: &Map<String, Value>,
+        key: &str,
+        expected: &str,
+        read: impl FnOnce(&Value) -> Option<T>,
+    ) -> Result<Option<T>, CodegenError> {
+        map.get(key)
+            .map(|value| {
+                read(value).ok_or_else(|| self.error(path, format!("`{key}` must be {expected}")))
+            })
+            .transpose()
+    }
+
     fn string(
         &self,
         path: &str,
         map: &Map<String, Value>,
         key: &str,
     ) -> Result<Option<String>, CodegenError> {
-        match map.get(key) {
-            None => Ok(None),
-            Some(Value::String(text)) => Ok(Some(text.clone())),
-            Some(_) => Err(self.error(path, format!("`{key}` must be a string"))),
-        }
+        self.member(path, map, key, "a string", |value| {
+            value.as_str().map(str::to_owned)
+        })
     }
 
     fn flag(&self, path: &str, map: &Map<String, Value>, key: &str) -> Result<bool, CodegenError> {
-        match map.get(key) {
-            None => Ok(false),
-            Some(Value::Bool(flag)) => Ok(*flag),
-            Some(_) => Err(self.error(path, format!("`{key}` must be a boolean"))),
-        }
+        Ok(self
+            .member(path, map, key, "a boolean", Value::as_bool)?
+            .unwrap_or(false))
     }
 
     fn number(
@@ -324,11 +337,7 @@ impl Parser<'_> {
         map: &Map<String, Value>,
         key: &str,
     ) -> Result<Option<f64>, CodegenError> {
-        match map.get(key) {
-            None => Ok(None),
-            Some(Value::Number(number)) => Ok(number.as_f64()),
-            Some(_) => Err(self.error(path, format!("`{key}` must be a number"))),
-        }
+        self.member(path, map, key, "a number", Value::as_f64)
     }
 
     fn count(
@@ -337,11 +346,7 @@ impl Parser<'_> {
         map: &Map<String, Value>,
         key: &str,
     ) -> Result<Option<u64>, CodegenError> {
-        match map.get(key) {
-            None => Ok(None),
-            Some(Value::Number(number)) if number.as_u64().is_some() => Ok(number.as_u64()),
-            Some(_) => Err(self.error(path, format!("`{key}` must be a non-negative integer"))),
-        }
+        self.member(path, map, key, "a non-negative integer", Value::as_u64)
     }
 }
 
