@@ -99,39 +99,23 @@ fn minimal(schema: &Value, value: &Value) -> Value {
 /// a subset of the full one (defaults are the schema's).
 pub(crate) fn params_round_trip<T: Serialize + DeserializeOwned>(schema: &Value) {
     let sample = brayns_mock::sample_request(schema);
-    let typed: T = serde_json::from_value(sample.clone())
-        .unwrap_or_else(|error| panic!("decoding {sample}: {error}"));
-    let back = serde_json::to_value(&typed).expect("params encode");
-    assert!(
-        same(&sample, &back),
-        "round trip changed {sample} into {back}"
-    );
-    let errors = brayns_mock::validate(schema, &back);
-    assert!(errors.is_empty(), "{back} is not valid params: {errors:?}");
+    let back = unchanged_through::<T>(&sample);
+    assert_valid_params(schema, &back);
 
     let small = minimal(schema, &sample);
-    let typed: T = serde_json::from_value(small.clone())
-        .unwrap_or_else(|error| panic!("decoding {small}: {error}"));
-    let back = serde_json::to_value(&typed).expect("params encode");
+    let back = through::<T>(&small);
     assert!(
         contained(&back, &sample),
         "defaults of {small} gave {back}, schema defaults {sample}"
     );
-    let errors = brayns_mock::validate(schema, &back);
-    assert!(errors.is_empty(), "{back} is not valid params: {errors:?}");
+    assert_valid_params(schema, &back);
 }
 
 /// A schema-valid result decodes into `T` and encodes back to the same JSON, also with
 /// an unknown member added (a newer server's field).
 pub(crate) fn result_round_trip<T: Serialize + DeserializeOwned>(schema: &Value) {
     let sample = brayns_mock::sample(schema);
-    let typed: T = serde_json::from_value(sample.clone())
-        .unwrap_or_else(|error| panic!("decoding {sample}: {error}"));
-    let back = serde_json::to_value(&typed).expect("result encodes");
-    assert!(
-        same(&sample, &back),
-        "round trip changed {sample} into {back}"
-    );
+    unchanged_through::<T>(&sample);
     if let Value::Object(mut map) = sample {
         map.insert("field_from_a_newer_server".into(), Value::from(1));
         let extended = Value::Object(map);
@@ -139,6 +123,29 @@ pub(crate) fn result_round_trip<T: Serialize + DeserializeOwned>(schema: &Value)
             panic!("an unknown field broke decoding of {extended}: {error}");
         }
     }
+}
+
+/// `value` decoded into `T` and encoded back.
+fn through<T: Serialize + DeserializeOwned>(value: &Value) -> Value {
+    let typed: T = serde_json::from_value(value.clone())
+        .unwrap_or_else(|error| panic!("decoding {value}: {error}"));
+    serde_json::to_value(&typed).unwrap_or_else(|error| panic!("encoding {value} back: {error}"))
+}
+
+/// `sample` decoded into `T` and encoded back, which must give the same JSON.
+fn unchanged_through<T: Serialize + DeserializeOwned>(sample: &Value) -> Value {
+    let back = through::<T>(sample);
+    assert!(
+        same(sample, &back),
+        "round trip changed {sample} into {back}"
+    );
+    back
+}
+
+/// The server's validation accepts `value` as params.
+fn assert_valid_params(schema: &Value, value: &Value) {
+    let errors = brayns_mock::validate(schema, value);
+    assert!(errors.is_empty(), "{value} is not valid params: {errors:?}");
 }
 
 /// `T::default()` is what decoding `{}` gives, and valid params.
@@ -149,8 +156,7 @@ where
     let decoded: T = serde_json::from_str("{}").expect("`{}` decodes");
     assert_eq!(T::default(), decoded);
     let value = serde_json::to_value(T::default()).expect("default encodes");
-    let errors = brayns_mock::validate(schema, &value);
-    assert!(errors.is_empty(), "{value} is not valid params: {errors:?}");
+    assert_valid_params(schema, &value);
 }
 
 #[cfg(test)]
