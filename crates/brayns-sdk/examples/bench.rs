@@ -21,7 +21,7 @@
 //!
 //! Without `--uri` an embedded brayns-mock is started on its own runtime and thread. Every
 //! figure is the median of interleaved rounds (raw, SDK, raw, SDK...), so drift in machine
-//! load hits both sides alike. `--quick` runs short rounds (well under 30 s in all).
+//! load hits both sides alike. `--quick` runs short rounds (10 to 15 s in all, once built).
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -141,9 +141,10 @@ impl Options {
     fn plan(&self) -> Plan {
         if self.quick {
             Plan {
-                rounds: 3,
-                round: Duration::from_millis(400),
+                rounds: 5,
+                round: Duration::from_millis(300),
                 binary_calls: 3,
+                large_rounds: 3,
                 large_calls: 1,
             }
         } else {
@@ -151,6 +152,7 @@ impl Options {
                 rounds: 5,
                 round: Duration::from_secs(2),
                 binary_calls: 10,
+                large_rounds: 5,
                 large_calls: 3,
             }
         }
@@ -165,6 +167,8 @@ struct Plan {
     round: Duration,
     /// Snapshot calls per round.
     binary_calls: usize,
+    /// Interleaved rounds per side of `add-spheres` (each call takes about half a second).
+    large_rounds: usize,
     /// `add-spheres` calls per round.
     large_calls: usize,
 }
@@ -225,7 +229,7 @@ async fn measure(uri: &str, plan: &Plan) -> anyhow::Result<serde_json::Value> {
     let spheres = spheres_of_about(LARGE);
     let params_len = serde_json::to_string(&spheres)?.len();
     let add_spheres = raw::add_spheres_text(&spheres)?;
-    let (large, raw_large) = rounds(plan.rounds, async |side| {
+    let (large, raw_large) = rounds(plan.large_rounds, async |side| {
         let started = Instant::now();
         for _ in 0..plan.large_calls {
             match side {
@@ -240,8 +244,8 @@ async fn measure(uri: &str, plan: &Plan) -> anyhow::Result<serde_json::Value> {
     })
     .await?;
     // What the SDK adds on this workload: serializing the typed params (any client must).
-    let mut encode_ms = Vec::with_capacity(plan.rounds);
-    for _ in 0..plan.rounds {
+    let mut encode_ms = Vec::with_capacity(plan.large_rounds);
+    for _ in 0..plan.large_rounds {
         let started = Instant::now();
         drop(serde_json::value::to_raw_value(&spheres[..])?);
         encode_ms.push(started.elapsed().as_secs_f64() * 1000.0);
