@@ -35,6 +35,11 @@ impl Capture {
 /// `#[tokio::test]` runs on one thread, so the thread-local subscriber sees the connection
 /// task too.
 async fn traced_session(level: Level) -> String {
+    // The subscriber is thread-scoped but tracing caches callsite interest process-wide: two
+    // sessions installing subscribers at once can hide events from each other, so they take
+    // turns.
+    static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _turn = ONE_AT_A_TIME.lock().await;
     let capture = Capture::default();
     let writer = capture.clone();
     let subscriber = tracing_subscriber::fmt()

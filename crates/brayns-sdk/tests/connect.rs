@@ -1,45 +1,12 @@
 //! Connecting: the version policy against mocks serving other releases, and
 //! `verify_schemas` against mocks serving the same or a changed snapshot.
 
-use std::time::Duration;
-
 use brayns_mock::MockServer;
 use brayns_sdk::{Brayns, Connector, Error, SchemaPart, Version, VersionPolicy};
-use serde_json::Value;
 
-/// Every test is bounded: nothing may hang CI.
-const LIMIT: Duration = Duration::from_secs(10);
+mod common;
 
-/// The SDK's compiled-in snapshot as files, with `edit` applied to each file's JSON.
-fn snapshot_files(edit: impl Fn(&str, &mut Value)) -> brayns_mock::Snapshot {
-    let files = brayns_sdk::compiled_snapshot()
-        .files()
-        .expect("the compiled-in snapshot has files")
-        .into_iter()
-        .map(|(path, text)| {
-            let path = path.to_string_lossy().replace('\\', "/");
-            let mut json: Value = serde_json::from_str(&text).expect("snapshot files are JSON");
-            edit(&path, &mut json);
-            (path, json.to_string())
-        });
-    brayns_mock::Snapshot::from_files(files).expect("the edited snapshot loads")
-}
-
-/// A mock reporting release `major.minor.patch`, with the schemas of the SDK's.
-async fn mock_of_release(major: u64, minor: u64, patch: u64) -> MockServer {
-    let snapshot = snapshot_files(|path, json| {
-        if path == "version.json" {
-            json["major"] = major.into();
-            json["minor"] = minor.into();
-            json["patch"] = patch.into();
-        }
-    });
-    MockServer::builder()
-        .snapshot(snapshot)
-        .start()
-        .await
-        .expect("the mock starts")
-}
+use common::{LIMIT, mock_of_release, snapshot_files};
 
 async fn connect(mock: &MockServer, policy: VersionPolicy) -> Result<Brayns, Error> {
     Brayns::connect_with(Connector::new(mock.uri()), policy).await
@@ -219,56 +186,6 @@ async fn verify_schemas_reports_removed_methods_and_another_release() {
         assert!(diff.changed.is_empty(), "{diff}");
         assert!(diff.version_changed());
         mock.stop().await;
-    })
-    .await
-    .expect("in time");
-}
-
-/// A `tracing` writer into a shared buffer.
-#[derive(Clone, Default)]
-struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-#[tokio::test(flavor = "current_thread")]
-async fn the_default_policy_warns_through_tracing_naming_both_releases() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .with_max_level(tracing::Level::WARN)
-        .finish();
-    // The current-thread runtime keeps every poll on this thread, under this subscriber.
-    let _guard = tracing::subscriber::set_default(subscriber);
-    tokio::time::timeout(LIMIT, async {
-        let target = Version::TARGET;
-        let mock = mock_of_release(target.major, target.minor + 2, 5).await;
-        Brayns::connect(mock.uri()).await.unwrap();
-        let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-        assert!(logs.contains("WARN"), "{logs}");
-        let other = format!("{}.{}.5", target.major, target.minor + 2);
-        assert!(
-            logs.contains(&other) && logs.contains(&target.to_string()),
-            "{logs}"
-        );
-
-        captured.0.lock().unwrap().clear();
-        let same = MockServer::builder().start().await.unwrap();
-        Brayns::connect(same.uri()).await.unwrap();
-        let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-        assert!(!logs.contains("another Brayns release"), "{logs}");
-        mock.stop().await;
-        same.stop().await;
     })
     .await
     .expect("in time");
