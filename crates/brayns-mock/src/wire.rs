@@ -30,6 +30,19 @@ pub(crate) async fn handshake<S>(stream: &mut BufReader<S>) -> io::Result<Handsh
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
+    if !starts_like_http(stream).await? {
+        // Poco rejects a request line that cannot be HTTP as soon as it reads it (method token
+        // invalid or over 32 bytes) with a bare 400; waiting for a header end instead would
+        // leave, say, a TLS ClientHello sent to a plain server hanging until its timeout.
+        let writer = stream.get_mut();
+        writer
+            .write_all(
+                b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            )
+            .await?;
+        writer.flush().await?;
+        return Ok(Handshake::Done);
+    }
     let mut head = Vec::new();
     loop {
         let before = head.len();
@@ -99,6 +112,27 @@ where
     writer.write_all(response.as_bytes()).await?;
     writer.flush().await?;
     Ok(Handshake::Upgraded)
+}
+
+/// Poco's limit on the request method (`HTTPRequest::MAX_METHOD_LENGTH`).
+const MAX_METHOD: usize = 32;
+
+/// Whether the first bytes received can start an HTTP request line: an uppercase method token
+/// of at most [`MAX_METHOD`] bytes, ended by a space (or not ended yet). Reads once at most.
+async fn starts_like_http<S: AsyncRead + Unpin>(stream: &mut BufReader<S>) -> io::Result<bool> {
+    let buffered = stream.fill_buf().await?;
+    let method = buffered
+        .iter()
+        .take_while(|&&byte| byte != b' ')
+        .take(MAX_METHOD + 1);
+    let mut length = 0;
+    for byte in method {
+        if !byte.is_ascii_uppercase() {
+            return Ok(false);
+        }
+        length += 1;
+    }
+    Ok(length <= MAX_METHOD)
 }
 
 /// One incoming frame: the raw first header byte (FIN, RSV, opcode) and the unmasked payload.
