@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use brayns_mock::MockServer;
-use brayns_reliability::{CountingProxy, Pki, ScriptServer, bounded};
+use brayns_reliability::{CountingProxy, Pki, bounded};
 use brayns_rpc::{Connector, Error, Tls};
 use rustls::CertificateError;
 
@@ -136,13 +136,13 @@ async fn system_roots_do_not_trust_a_private_ca() {
 #[tokio::test]
 async fn wss_to_a_plain_server_fails_with_a_clear_tls_error() {
     bounded(async {
-        // A plain websocket server that, like Brayns (Poco), rejects a request that is not HTTP
-        // at once. (brayns-mock instead waits for a full HTTP head, so a ClientHello hangs until
-        // the connect timeout: see docs/RELIABILITY.md.)
+        // The plain mock, like Brayns (Poco), answers a request line that is not HTTP (here a
+        // TLS ClientHello) with 400 at once, so the client fails on the TLS layer, promptly.
         let pki = Pki::new(&["localhost"]);
-        let server = ScriptServer::echo().await;
+        let mock = MockServer::builder().start().await.unwrap();
+        let proxy = CountingProxy::start(mock.addr()).await;
         let error = refused(connector(
-            format!("wss://localhost:{}", server.port()),
+            format!("wss://localhost:{}", proxy.port()),
             trust(&pki),
         ))
         .await;
@@ -153,7 +153,14 @@ async fn wss_to_a_plain_server_fails_with_a_clear_tls_error() {
                 .starts_with("TLS error with wss://localhost:"),
             "{error}"
         );
-        assert_eq!(server.accepted(), 1, "not retried");
+        assert_eq!(proxy.accepted(), 1, "not retried");
+        // The plain mock keeps serving plain clients.
+        let client = Connector::new(mock.uri()).connect().await.unwrap();
+        assert_eq!(
+            client.request("get-version", None).await.unwrap()["minor"],
+            10
+        );
+        mock.stop().await;
     })
     .await;
 }
