@@ -26,9 +26,9 @@
 //! The generated code uses only `serde`, `serde_json` and a small runtime contract with the
 //! SDK's hand-written layer: `crate::Result`, `crate::Task<T>`, `crate::WithBinary<T>`,
 //! `crate::Bytes`, the client type's `rpc()`, the non-generic helpers of `crate::client`
-//! (`call`, `start_task`, `encode_params`, `decode*`), the table types of `crate::meta`
-//! (`SnapshotVersion`, `MethodInfo`, `LoaderInfo`, re-exported from `loaders.rs`) and, for
-//! `tests.rs`, the checks of `crate::round_trip`.
+//! (`call`, `start_task`, `encode_params`, `array_params`, `decode*`), the table types of
+//! `crate::meta` (`SnapshotVersion`, `MethodInfo`, `LoaderInfo`, re-exported from
+//! `loaders.rs`) and, for `tests.rs`, the checks of `crate::round_trip`.
 //!
 //! Like progenitor's output, the generated files hold only what varies with the snapshot:
 //! anything that would be the same for every snapshot (a table's type, a test helper) is

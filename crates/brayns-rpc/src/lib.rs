@@ -86,6 +86,7 @@
 //! INFO: connection events, and for each request and reply the method, id and sizes. DEBUG adds
 //! the payloads (params, results, progress), truncated when large. WARN: skipped messages.
 
+mod array;
 mod client;
 mod connection;
 mod connector;

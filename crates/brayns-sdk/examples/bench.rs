@@ -13,8 +13,8 @@
 //! - `binary_mib_s`: `snapshot` replies with a binary payload (64 MiB from the embedded mock;
 //!   with `--uri` the server decides);
 //! - `large_params_mib_s`: `add-spheres` calls whose params serialize to about 64 MiB (the SDK
-//!   serializes its typed params on every call, `large_params_encode_ms` of each call; the
-//!   floor sends text built once);
+//!   serializes its typed params on every call, as the generated method does, on several
+//!   threads: `large_params_encode_ms` of each call; the floor sends text built once);
 //! - `peak_rss_mib`: peak resident memory (VmHWM) of a child process of this binary that only
 //!   connects through the SDK and takes snapshots, so it reflects the binary case alone;
 //! - `server_rps`: the server's own small-request rate (4 raw connections × 16 in flight).
@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use brayns_mock::MockServer;
 use brayns_sdk::Brayns;
-use brayns_sdk::rpc::Connector;
+use brayns_sdk::rpc::{Connector, Request};
 use brayns_sdk::types::{AddSpheresGeometryWithColor, SnapshotParams, Sphere};
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
@@ -247,7 +247,7 @@ async fn measure(uri: &str, plan: &Plan) -> anyhow::Result<serde_json::Value> {
     let mut encode_ms = Vec::with_capacity(plan.large_rounds);
     for _ in 0..plan.large_rounds {
         let started = Instant::now();
-        drop(serde_json::value::to_raw_value(&spheres[..])?);
+        drop(Request::new("add-spheres").params_array(&spheres)?);
         encode_ms.push(started.elapsed().as_secs_f64() * 1000.0);
     }
     drop(spheres);

@@ -98,22 +98,61 @@ pub struct WithBinary<T> {
     pub binary: Bytes,
 }
 
+/// A method's params, ready for its request: JSON text, or an array left for
+/// [`Request::params_array`] to serialize (on several threads when it is large).
+pub(crate) enum Params<'a> {
+    /// Serialized by [`encode_params`].
+    Json(Box<RawValue>),
+    /// The items of an array param, from [`array_params`].
+    Array(Box<dyn ArrayParams + Send + 'a>),
+}
+
+/// An array of serializable items, without its item type: keeps [`call`] and [`start_task`]
+/// non-generic.
+pub(crate) trait ArrayParams {
+    /// Sets `self` as the params of `request`.
+    fn set_on(&self, request: Request) -> brayns_rpc::Result<Request>;
+}
+
+/// The items of an array param (a slice cannot be a trait object itself).
+struct Items<'a, T>(&'a [T]);
+
+impl<T: Serialize + Sync> ArrayParams for Items<'_, T> {
+    fn set_on(&self, request: Request) -> brayns_rpc::Result<Request> {
+        request.params_array(self.0)
+    }
+}
+
 /// Params as JSON text: the only generic step before [`call`].
 #[allow(dead_code)] // Generated code for another snapshot may not need every helper.
-pub(crate) fn encode_params<P: Serialize + ?Sized>(params: &P) -> Result<Box<RawValue>> {
+pub(crate) fn encode_params<P: Serialize + ?Sized>(params: &P) -> Result<Params<'static>> {
     serde_json::value::to_raw_value(params)
+        .map(Params::Json)
         .map_err(|error| brayns_rpc::Error::Serialize(error).into())
 }
 
-fn request(method: &'static str, params: Option<Box<RawValue>>, binary: Option<Bytes>) -> Request {
+/// Array params (the `add-*` methods' primitives): serialized straight into the request,
+/// large ones on several threads, instead of through an intermediate [`RawValue`].
+#[allow(dead_code)] // Generated code for another snapshot may not need every helper.
+pub(crate) fn array_params<T: Serialize + Sync>(items: &[T]) -> Params<'_> {
+    Params::Array(Box::new(Items(items)))
+}
+
+fn request(
+    method: &'static str,
+    params: Option<Params<'_>>,
+    binary: Option<Bytes>,
+) -> Result<Request> {
     let mut request = Request::new(method);
-    if let Some(params) = params {
-        request = request.params_raw(params);
+    match params {
+        None => {}
+        Some(Params::Json(json)) => request = request.params_raw(json),
+        Some(Params::Array(items)) => request = items.set_on(request)?,
     }
     if let Some(binary) = binary {
         request = request.binary(binary);
     }
-    request
+    Ok(request)
 }
 
 /// Sends a request and waits for its reply.
@@ -121,10 +160,11 @@ fn request(method: &'static str, params: Option<Box<RawValue>>, binary: Option<B
 pub(crate) async fn call(
     rpc: &Client,
     method: &'static str,
-    params: Option<Box<RawValue>>,
+    params: Option<Params<'_>>,
     binary: Option<Bytes>,
 ) -> Result<Response> {
-    Ok(rpc.call(request(method, params, binary)).await?)
+    let request = request(method, params, binary)?;
+    Ok(rpc.call(request).await?)
 }
 
 /// Starts an async entrypoint; `decode` turns its final reply into the typed output.
@@ -132,12 +172,12 @@ pub(crate) async fn call(
 pub(crate) fn start_task<T>(
     rpc: &Client,
     method: &'static str,
-    params: Option<Box<RawValue>>,
+    params: Option<Params<'_>>,
     binary: Option<Bytes>,
     decode: fn(Response) -> Result<T>,
 ) -> Result<Task<T>> {
     Ok(Task::new(
-        rpc.start_task(request(method, params, binary))?,
+        rpc.start_task(request(method, params, binary)?)?,
         decode,
     ))
 }

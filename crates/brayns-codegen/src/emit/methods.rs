@@ -79,17 +79,22 @@ fn function(settings: &Settings<'_>, method: &Method) -> TokenStream {
     let (params_arg, params_value) = match &method.params {
         None => (None, quote!(None)),
         Some(ty) => {
-            let ty = match ty {
+            // Arrays (the `add-*` methods' primitives, up to millions of them) go to the
+            // request unserialized, so large ones are serialized on several threads.
+            let (ty, value) = match ty {
                 Ty::Vec(item) => {
                     let item = ty_tokens(model, item);
-                    quote!([#item])
+                    (
+                        quote!([#item]),
+                        quote!(Some(crate::client::array_params(params))),
+                    )
                 }
-                other => ty_tokens(model, other),
+                other => (
+                    ty_tokens(model, other),
+                    quote!(Some(crate::client::encode_params(params)?)),
+                ),
             };
-            (
-                Some(quote!(params: &#ty,)),
-                quote!(Some(crate::client::encode_params(params)?)),
-            )
+            (Some(quote!(params: &#ty,)), value)
         }
     };
     let (binary_arg, binary_value) = match method.binary {

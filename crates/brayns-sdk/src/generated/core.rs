@@ -36,7 +36,7 @@ impl crate::Brayns {
         let response = crate::client::call(
                 self.rpc(),
                 "add-bounded-planes",
-                Some(crate::client::encode_params(params)?),
+                Some(crate::client::array_params(params)),
                 None,
             )
             .await?;
@@ -53,7 +53,7 @@ impl crate::Brayns {
         let response = crate::client::call(
                 self.rpc(),
                 "add-boxes",
-                Some(crate::client::encode_params(params)?),
+                Some(crate::client::array_params(params)),
                 None,
             )
             .await?;
@@ -70,7 +70,7 @@ impl crate::Brayns {
         let response = crate::client::call(
                 self.rpc(),
                 "add-capsules",
-                Some(crate::client::encode_params(params)?),
+                Some(crate::client::array_params(params)),
                 None,
             )
             .await?;
@@ -273,7 +273,7 @@ impl crate::Brayns {
         let response = crate::client::call(
                 self.rpc(),
                 "add-planes",
-                Some(crate::client::encode_params(params)?),
+                Some(crate::client::array_params(params)),
                 None,
             )
             .await?;
@@ -290,7 +290,7 @@ impl crate::Brayns {
         let response = crate::client::call(
                 self.rpc(),
                 "add-spheres",
-                Some(crate::client::encode_params(params)?),
+                Some(crate::client::array_params(params)),
                 None,
             )
             .await?;
