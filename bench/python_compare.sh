@@ -19,7 +19,9 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 cargo build --quiet --release -p brayns-mock -p brayns-sdk --example bench --bin brayns-mock
 
-"$target/release/brayns-mock" --port "$port" --binary-payload-size $((64 << 20)) >"$target/python-compare-mock.log" 2>&1 &
+# MOCK_THREADS: the mock's runtime threads (default 1, its lowest-latency setting).
+"$target/release/brayns-mock" --port "$port" --worker-threads "${MOCK_THREADS:-1}" \
+    --binary-payload-size $((64 << 20)) >"$target/python-compare-mock.log" 2>&1 &
 mock=$!
 trap 'kill $mock 2>/dev/null || true' EXIT
 for _ in $(seq 50); do

@@ -59,6 +59,11 @@ struct Args {
     /// Duration of one simulated step of an async entrypoint, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 2)]
     step_duration: u64,
+    /// Runtime threads. 1 (the default) serves everything on one thread, the lowest latency per
+    /// request (a request's reader, the global executor and its writer never wake another
+    /// thread); more let many busy connections read and write in parallel.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    worker_threads: usize,
 }
 
 fn parse_latency(text: &str) -> Result<(String, Duration), String> {
@@ -85,8 +90,7 @@ fn read(path: &PathBuf) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|error| format!("cannot read {}: {error}", path.display()))
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let args = Args::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -94,7 +98,21 @@ async fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    match run(args).await {
+    let mut runtime = if args.worker_threads <= 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        builder.worker_threads(args.worker_threads);
+        builder
+    };
+    let runtime = match runtime.enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            tracing::error!("cannot start the runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(args)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             tracing::error!("{message}");

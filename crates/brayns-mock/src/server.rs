@@ -47,6 +47,8 @@ pub struct MockServerBuilder {
     bind: Option<SocketAddr>,
     tls: Option<(Vec<u8>, Vec<u8>)>,
     config: Config,
+    /// Threads of [`MockServerBuilder::start_in_background`]'s runtime; 0 or 1: one thread.
+    worker_threads: usize,
 }
 
 impl MockServerBuilder {
@@ -130,6 +132,15 @@ impl MockServerBuilder {
         self
     }
 
+    /// Threads of the runtime [`start_in_background`](Self::start_in_background) creates
+    /// (default 1). One thread gives the lowest latency per request: the connection's reader,
+    /// the global executor and the connection's writer hand each request over without waking
+    /// another thread. More threads let many busy connections read and write in parallel.
+    pub fn worker_threads(mut self, threads: usize) -> Self {
+        self.worker_threads = threads;
+        self
+    }
+
     /// Starts the server on the current tokio runtime.
     pub async fn start(self) -> Result<MockServer, StartError> {
         let snapshot = match (self.snapshot, self.snapshot_dir) {
@@ -174,29 +185,65 @@ impl MockServerBuilder {
         })
     }
 
-    /// Starts the server on its own thread with its own multi-thread runtime.
+    /// Starts the server on its own thread with its own runtime ([`worker_threads`]
+    /// threads, one by default).
     ///
     /// Callable from sync code and from inside another tokio runtime alike.
+    ///
+    /// [`worker_threads`]: Self::worker_threads
     pub fn start_in_background(self) -> Result<BackgroundMockServer, StartError> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("brayns-mock")
-            .enable_all()
-            .build()
+        let runtime = runtime(self.worker_threads).map_err(StartError::Runtime)?;
+        let (started_tx, started_rx) = std::sync::mpsc::channel();
+        // The runtime is driven by this thread until the server stops: with one worker it is
+        // the only thread the server runs on; with more it only waits for the stop.
+        let thread = std::thread::Builder::new()
+            .name("brayns-mock".to_owned())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    let server = match self.start().await {
+                        Ok(server) => server,
+                        Err(error) => {
+                            let _ = started_tx.send(Err(error));
+                            return;
+                        }
+                    };
+                    let _ = started_tx.send(Ok((server.addr, server.hub.clone())));
+                    server.stopped().await;
+                    server.stop().await;
+                });
+                // Do not wait long for blocking parses still running.
+                runtime.shutdown_timeout(Duration::from_secs(1));
+            })
             .map_err(StartError::Runtime)?;
-        // `block_on` panics on a thread that is already inside a runtime (a `#[tokio::test]`,
-        // say), so the short start-up (bind, spawn) runs on a helper thread that is not.
-        let server = std::thread::scope(|scope| {
-            scope
-                .spawn(|| runtime.block_on(self.start()))
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        })?;
-        Ok(BackgroundMockServer {
-            server: Some(server),
-            runtime: Some(runtime),
-        })
+        match started_rx.recv() {
+            Ok(Ok((addr, hub))) => Ok(BackgroundMockServer {
+                addr,
+                hub,
+                thread: Some(thread),
+            }),
+            Ok(Err(error)) => {
+                let _ = thread.join();
+                Err(error)
+            }
+            // The thread ended without a word: it panicked.
+            Err(_) => match thread.join() {
+                Err(panic) => std::panic::resume_unwind(panic),
+                Ok(()) => unreachable!("the server thread reports before it ends"),
+            },
+        }
     }
+}
+
+/// A current-thread runtime for `threads` of 0 or 1, a multi-thread one otherwise.
+fn runtime(threads: usize) -> std::io::Result<tokio::runtime::Runtime> {
+    let mut builder = if threads <= 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        builder.worker_threads(threads).thread_name("brayns-mock");
+        builder
+    };
+    builder.enable_all().build()
 }
 
 fn tls_acceptor(cert_pem: &[u8], key_pem: &[u8]) -> Result<TlsAcceptor, StartError> {
@@ -295,31 +342,30 @@ impl Drop for MockServer {
     }
 }
 
-/// A [`MockServer`] running on its own runtime and threads ([`MockServerBuilder::start_in_background`]).
+/// A [`MockServer`] running on its own runtime and thread
+/// ([`MockServerBuilder::start_in_background`]). Dropping it stops it.
 #[derive(Debug)]
 pub struct BackgroundMockServer {
-    server: Option<MockServer>,
-    runtime: Option<tokio::runtime::Runtime>,
+    addr: SocketAddr,
+    hub: Arc<Hub>,
+    /// The thread driving the server's runtime; it ends once the server stopped.
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl BackgroundMockServer {
-    fn server(&self) -> &MockServer {
-        self.server.as_ref().expect("present until dropped")
-    }
-
     /// The address it listens on.
     pub fn addr(&self) -> SocketAddr {
-        self.server().addr()
+        self.addr
     }
 
     /// `"host:port"`.
     pub fn uri(&self) -> String {
-        self.server().uri()
+        self.addr.to_string()
     }
 
     /// What the executor did with each request.
     pub fn task_log(&self) -> TaskLog {
-        self.server().task_log()
+        self.hub.log.clone()
     }
 
     /// Stops the server and its runtime. Callable (and droppable) from sync or async code.
@@ -328,24 +374,91 @@ impl BackgroundMockServer {
     }
 
     fn shutdown(&mut self) {
-        let (Some(server), Some(runtime)) = (self.server.take(), self.runtime.take()) else {
+        let Some(thread) = self.thread.take() else {
             return;
         };
+        self.hub.shutdown.send_replace(true);
         if tokio::runtime::Handle::try_current().is_ok() {
-            // Inside another runtime we may not block: signal, then let the runtime drop its
-            // tasks (and so every socket) on its own threads.
-            server.hub.shutdown.send_replace(true);
-            drop(server);
-            runtime.shutdown_background();
-        } else {
-            runtime.block_on(server.stop());
-            runtime.shutdown_timeout(Duration::from_secs(1));
+            // Inside another runtime we may not block: the server's thread stops every task
+            // (and so closes every socket) on its own, right after the signal.
+            return;
+        }
+        if let Err(panic) = thread.join() {
+            std::panic::resume_unwind(panic);
         }
     }
 }
 
 impl Drop for BackgroundMockServer {
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            // Signal only: a second panic from the join would abort.
+            self.hub.shutdown.send_replace(true);
+            return;
+        }
         self.shutdown();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+
+    use super::*;
+
+    /// `get-version` over a bare blocking socket: the upgrade, one masked text frame, the
+    /// reply's unmasked text frame.
+    fn get_version(addr: SocketAddr) -> String {
+        let mut socket = TcpStream::connect(addr).unwrap();
+        socket
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        socket
+            .write_all(
+                b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+                  Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+            )
+            .unwrap();
+        let mut head = Vec::new();
+        let mut byte = [0u8];
+        while !head.ends_with(b"\r\n\r\n") {
+            socket.read_exact(&mut byte).unwrap();
+            head.push(byte[0]);
+        }
+        assert!(head.starts_with(b"HTTP/1.1 101"));
+        let request = br#"{"jsonrpc":"2.0","id":1,"method":"get-version"}"#;
+        let mut frame = vec![0x81, 0x80 | request.len() as u8, 0, 0, 0, 0];
+        frame.extend_from_slice(request);
+        socket.write_all(&frame).unwrap();
+        let mut header = [0u8; 2];
+        socket.read_exact(&mut header).unwrap();
+        assert_eq!(header[0], 0x81);
+        let len = match header[1] {
+            126 => {
+                let mut len = [0u8; 2];
+                socket.read_exact(&mut len).unwrap();
+                usize::from(u16::from_be_bytes(len))
+            }
+            len => usize::from(len),
+        };
+        let mut reply = vec![0; len];
+        socket.read_exact(&mut reply).unwrap();
+        String::from_utf8(reply).unwrap()
+    }
+
+    #[test]
+    fn background_servers_serve_on_one_thread_or_several() {
+        for threads in [0, 1, 2] {
+            let server = MockServer::builder()
+                .worker_threads(threads)
+                .start_in_background()
+                .unwrap();
+            let reply = get_version(server.addr());
+            assert!(reply.contains(r#""id":1"#), "{threads} threads: {reply}");
+            assert!(reply.contains(r#""patch":1"#), "{threads} threads: {reply}");
+            // Outside a runtime `stop` joins the server's thread: it returns once stopped.
+            server.stop();
+        }
     }
 }

@@ -184,12 +184,16 @@ mod tests {
         let expected = serde_json::to_vec(&items).unwrap();
         assert!(threads_for(expected.len()) >= threads_for(PARALLEL_MIN_BYTES));
         assert_eq!(parallel(&items), expected);
-        // Whatever this machine's parallelism, the chunked path itself is exercised.
-        let mut out = vec![b'['];
-        write_items(&mut out, &items[..1]).unwrap();
-        write_parallel(&mut out, &items[1..], 3, 150).unwrap();
-        out.push(b']');
-        assert_eq!(out, expected);
+        // Whatever this machine's parallelism, the chunked path itself is exercised, whether
+        // the size estimate is good or far off.
+        let per_item = expected.len() / items.len();
+        for estimate in [per_item, per_item / 3] {
+            let mut out = vec![b'['];
+            write_items(&mut out, &items[..1]).unwrap();
+            write_parallel(&mut out, &items[1..], 3, estimate).unwrap();
+            out.push(b']');
+            assert_eq!(out, expected, "estimate {estimate} bytes per item");
+        }
     }
 
     /// Fails to serialize at the given indices, each with its own message.

@@ -93,8 +93,9 @@ fn main() -> anyhow::Result<()> {
 /// The client side's runtime, the same for the SDK and the floor.
 ///
 /// A current-thread runtime: the machine's other cores are left to the server (the embedded
-/// mock has its own two-thread runtime), and the SDK's connection task and the caller then
-/// hand replies over without crossing threads.
+/// mock runs on its own thread), and the SDK's connection task and the caller then hand
+/// replies over without crossing threads. (Serializing large array params still uses every
+/// core: `Request::params_array` starts scoped threads of its own.)
 fn client_runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
