@@ -72,6 +72,11 @@
 
 #![deny(missing_docs)]
 
+// The README's quick start is compiled with the doctests, so it cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
+
 mod client;
 #[cfg(test)]
 mod e2e;
