@@ -8,7 +8,6 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
-use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 use tracing::{debug, info};
 
 use crate::connection::Outgoing;
@@ -16,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::pending::{PendingGuard, Shared, Slot};
 use crate::request::{Encoded, Request, RequestId, Truncated};
 use crate::response::Response;
+use crate::socket::Outbound;
 use crate::task::Task;
 
 /// A connection to a Brayns instance.
@@ -235,7 +235,7 @@ impl Client {
         }
     }
 
-    fn encode(&self, request: Request, id: Option<RequestId>) -> Result<Message> {
+    fn encode(&self, request: Request, id: Option<RequestId>) -> Result<Outbound> {
         if tracing::enabled!(tracing::Level::DEBUG)
             && let Some(params) = request.params_json()
         {
@@ -246,18 +246,21 @@ impl Client {
             Encoded::Text(json) => {
                 info!(%method, id = id.map(RequestId::get), json = json.len(), "request");
                 // serde_json writes UTF-8 and the envelope is ASCII, so this only checks.
-                String::from_utf8(json)
-                    .map(|text| Message::Text(Utf8Bytes::from(text)))
-                    .map_err(|_| Error::Protocol(format!("{method}: request JSON is not UTF-8")))
+                match std::str::from_utf8(&json) {
+                    Ok(_) => Ok(Outbound::text(json)),
+                    Err(_) => Err(Error::Protocol(format!(
+                        "{method}: request JSON is not UTF-8"
+                    ))),
+                }
             }
             Encoded::Binary { json_len, frame } => {
                 info!(%method, id = id.map(RequestId::get), json = json_len, binary = frame.len() - 4 - json_len, "request");
-                Ok(Message::Binary(frame.into()))
+                Ok(Outbound::binary(frame))
             }
         }
     }
 
-    fn send(&self, message: Message) -> Result<()> {
+    fn send(&self, message: Outbound) -> Result<()> {
         self.inner
             .outgoing
             .send(Outgoing::Frame(message))

@@ -2,17 +2,13 @@
 //! the server sends to the pending map.
 
 use std::future::poll_fn;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::{Sink, Stream};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{mpsc, oneshot};
-use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::{self, Message};
 use tracing::{debug, info, warn};
 
 use crate::error::Error;
@@ -20,11 +16,12 @@ use crate::incoming::{Incoming, WireId, classify, split_binary};
 use crate::pending::{ProgressRoute, Shared, Slot};
 use crate::request::Truncated;
 use crate::response::Response;
+use crate::socket::{Inbound, Outbound, Socket};
 
 /// What callers ask of the connection task.
 pub(crate) enum Outgoing {
     /// A frame to write.
-    Frame(Message),
+    Frame(Outbound),
     /// Close the connection; answered once every pending call has failed.
     Disconnect(oneshot::Sender<()>),
 }
@@ -48,7 +45,7 @@ enum Exit {
 
 /// Spawns the connection task on the current runtime.
 pub(crate) fn spawn<S>(
-    ws: WebSocketStream<S>,
+    ws: Socket<S>,
     shared: Arc<Shared>,
     uri: String,
 ) -> mpsc::UnboundedSender<Outgoing>
@@ -61,7 +58,7 @@ where
 }
 
 async fn run<S>(
-    mut ws: WebSocketStream<S>,
+    mut ws: Socket<S>,
     mut outgoing: mpsc::UnboundedReceiver<Outgoing>,
     shared: Arc<Shared>,
     uri: String,
@@ -87,7 +84,7 @@ async fn run<S>(
     if graceful {
         // Flush what callers queued (a last notification, say) and say goodbye, without
         // waiting for the server's answer: Brayns never sends one.
-        let _ = tokio::time::timeout(CLOSE_GRACE, ws.close(None)).await;
+        let _ = tokio::time::timeout(CLOSE_GRACE, poll_fn(|cx| ws.poll_close(cx))).await;
     }
     drop(ws);
     if let Some(ack) = ack {
@@ -97,7 +94,7 @@ async fn run<S>(
 
 fn drive<S>(
     cx: &mut Context<'_>,
-    ws: &mut WebSocketStream<S>,
+    ws: &mut Socket<S>,
     outgoing: &mut mpsc::UnboundedReceiver<Outgoing>,
     shared: &Shared,
     unflushed: &mut bool,
@@ -114,16 +111,14 @@ where
             yielded = true;
             break;
         }
-        match Pin::new(&mut *ws).poll_ready(cx) {
+        match ws.poll_ready(cx) {
             Poll::Ready(Ok(())) => {}
             Poll::Ready(Err(error)) => return Poll::Ready(Exit::Lost(write_failure(error))),
             Poll::Pending => break,
         }
         match outgoing.poll_recv(cx) {
             Poll::Ready(Some(Outgoing::Frame(message))) => {
-                if let Err(error) = Pin::new(&mut *ws).start_send(message) {
-                    return Poll::Ready(Exit::Lost(write_failure(error)));
-                }
+                ws.queue(message);
                 *unflushed = true;
                 sent += 1;
             }
@@ -135,7 +130,7 @@ where
         }
     }
     if *unflushed {
-        match Pin::new(&mut *ws).poll_flush(cx) {
+        match ws.poll_flush(cx) {
             Poll::Ready(Ok(())) => *unflushed = false,
             Poll::Ready(Err(error)) => return Poll::Ready(Exit::Lost(write_failure(error))),
             Poll::Pending => {}
@@ -149,17 +144,17 @@ where
             yielded = true;
             break;
         }
-        match Pin::new(&mut *ws).poll_next(cx) {
-            Poll::Ready(Some(Ok(message))) => {
+        match ws.poll_next(cx) {
+            Poll::Ready(Ok(Some(message))) => {
                 received += 1;
                 if let Some(reason) = dispatch(message, shared) {
                     return Poll::Ready(Exit::Lost(reason));
                 }
             }
-            Poll::Ready(Some(Err(error))) => {
+            Poll::Ready(Err(error)) => {
                 return Poll::Ready(Exit::Lost(format!("read failed: {error}")));
             }
-            Poll::Ready(None) => {
+            Poll::Ready(Ok(None)) => {
                 return Poll::Ready(Exit::Lost("the server closed the connection".to_owned()));
             }
             Poll::Pending => break,
@@ -172,26 +167,16 @@ where
     Poll::Pending
 }
 
-fn write_failure(error: tungstenite::Error) -> String {
+fn write_failure(error: std::io::Error) -> String {
     format!("write failed: {error}")
 }
 
 /// Handles one incoming websocket message. Returns a reason when it ends the connection.
-fn dispatch(message: Message, shared: &Shared) -> Option<String> {
+fn dispatch(message: Inbound, shared: &Shared) -> Option<String> {
     let parts = match message {
-        Message::Text(json) => Ok((json, Bytes::new())),
-        Message::Binary(frame) => split_binary(frame),
-        Message::Close(frame) => {
-            return Some(match frame {
-                Some(frame) => format!("the server sent Close ({} {})", frame.code, frame.reason),
-                None => "the server sent Close".to_owned(),
-            });
-        }
-        // Brayns never pings; tungstenite answers a ping by itself, nothing to do here.
-        Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {
-            debug!("ignoring a control frame");
-            return None;
-        }
+        Inbound::Text(json) => Ok((json, Bytes::new())),
+        Inbound::Binary(frame) => split_binary(frame),
+        Inbound::Close(reason) => return Some(reason),
     };
     let (json, binary) = match parts {
         Ok(parts) => parts,

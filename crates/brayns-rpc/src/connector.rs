@@ -7,16 +7,16 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
-use tokio_tungstenite::tungstenite;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tracing::{debug, info};
 
 use crate::client::Client;
 use crate::connection;
 use crate::error::{Error, Result};
 use crate::pending::Shared;
+use crate::socket::Socket;
 use crate::target::{self, Scheme, Target};
 use crate::tls::{self, Tls};
+use crate::upgrade::{self, UpgradeError};
 
 /// Default limit for one incoming message or frame: 2 GiB, above Brayns' own `INT_MAX` cap.
 pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 2 << 30;
@@ -190,19 +190,16 @@ impl Connector {
         }
     }
 
-    async fn upgrade<S>(&self, stream: S, target: &Target) -> Result<Client, Failure>
+    async fn upgrade<S>(&self, mut stream: S, target: &Target) -> Result<Client, Failure>
     where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
-        let config = WebSocketConfig::default()
-            .max_message_size(Some(self.max_message_size))
-            .max_frame_size(Some(self.max_message_size));
-        let (ws, _response) =
-            tokio_tungstenite::client_async_with_config(target.url.as_str(), stream, Some(config))
-                .await
-                .map_err(|error| Failure::Fatal(handshake_failure(&target.url, error)))?;
+        let read_ahead = upgrade::upgrade(&mut stream, &target.url)
+            .await
+            .map_err(|error| Failure::Fatal(handshake_failure(&target.url, error)))?;
+        let socket = Socket::new(stream, &read_ahead, self.max_message_size);
         let shared = Arc::new(Shared::new());
-        let outgoing = connection::spawn(ws, shared.clone(), target.url.clone());
+        let outgoing = connection::spawn(socket, shared.clone(), target.url.clone());
         Ok(Client::new(
             outgoing,
             shared,
@@ -235,18 +232,17 @@ fn tls_failure(uri: &str, error: io::Error) -> Error {
     }
 }
 
-fn handshake_failure(uri: &str, error: tungstenite::Error) -> Error {
+fn handshake_failure(uri: &str, error: UpgradeError) -> Error {
     match error {
-        tungstenite::Error::Http(response) => Error::Protocol(format!(
-            "websocket upgrade to {uri} refused with HTTP {}{}",
-            response.status(),
-            response
-                .body()
-                .as_deref()
-                .map(|body| format!(": {}", String::from_utf8_lossy(body).trim()))
-                .unwrap_or_default()
+        UpgradeError::Refused { status, body } => Error::Protocol(format!(
+            "websocket upgrade to {uri} refused with HTTP {status}{}",
+            if body.is_empty() {
+                String::new()
+            } else {
+                format!(": {body}")
+            }
         )),
-        tungstenite::Error::Io(error) => {
+        UpgradeError::Io(error) => {
             if let Some(rustls) = error
                 .get_ref()
                 .and_then(|inner| inner.downcast_ref::<rustls::Error>())
@@ -261,8 +257,8 @@ fn handshake_failure(uri: &str, error: tungstenite::Error) -> Error {
                 "websocket handshake with {uri} failed (is the server using TLS?): {error}"
             ))
         }
-        other => Error::Protocol(format!(
-            "websocket handshake with {uri} failed (is the server using TLS?): {other}"
+        UpgradeError::Invalid(reason) => Error::Protocol(format!(
+            "websocket handshake with {uri} failed (is the server using TLS?): {reason}"
         )),
     }
 }

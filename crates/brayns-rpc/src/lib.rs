@@ -43,11 +43,19 @@
 //!   [`Task::progress`] stream; [`Task::cancel`] sends `cancel {"id": ...}`; awaiting the task
 //!   gives the result, [`Error::Cancelled`] (code 20) or the normal result when the server
 //!   finished first. Dropping an unfinished task cancels it (best effort).
-//! - **Websocket hygiene** (PROTOCOL.md "Pitfalls"): the client never sends pings or pongs
-//!   (Brayns reads either as Close; Brayns never pings, so tungstenite's automatic pong never
-//!   fires), never fragments, never negotiates permessage-deflate, accepts incoming messages up
-//!   to 2 GiB by default ([`Connector::max_message_size`]), and does not wait for a close
-//!   handshake on [`Client::disconnect`] (Brayns never answers one).
+//! - **Websocket hygiene** (PROTOCOL.md "Pitfalls"): the client's own frame layer (only the
+//!   upgrade's key helpers come from tungstenite) never sends pings or pongs and ignores any it
+//!   receives (Brayns reads either as Close and never sends one), sends every message as one
+//!   final masked frame, never negotiates permessage-deflate, accepts incoming messages up to
+//!   2 GiB by default ([`Connector::max_message_size`], checked from the frame header before
+//!   anything is allocated), fails the connection on a fragmented message, a masked or
+//!   reserved frame or a text frame that is not UTF-8, and does not wait for a close handshake
+//!   on [`Client::disconnect`] (Brayns never answers one).
+//! - **Memory.** A large incoming frame is read straight into one buffer of its exact size,
+//!   which becomes the reply's [`bytes::Bytes`]; that buffer is reused for the next large frame
+//!   only once every part of the previous reply is dropped, so peak memory is one copy of the
+//!   payload per reply held. Outgoing payloads are masked in place and written without another
+//!   copy.
 //!
 //! # Error policy
 //!
@@ -91,13 +99,16 @@ mod client;
 mod connection;
 mod connector;
 mod error;
+mod frame;
 mod incoming;
 mod pending;
 mod request;
 mod response;
+mod socket;
 mod target;
 mod task;
 mod tls;
+mod upgrade;
 
 pub use bytes::Bytes;
 
