@@ -48,9 +48,9 @@
 //!   receives (Brayns reads either as Close and never sends one), sends every message as one
 //!   final masked frame, never negotiates permessage-deflate, accepts incoming messages up to
 //!   2 GiB by default ([`Connector::max_message_size`], checked from the frame header before
-//!   anything is allocated), fails the connection on a fragmented message, a masked or
-//!   reserved frame or a text frame that is not UTF-8, and does not wait for a close handshake
-//!   on [`Client::disconnect`] (Brayns never answers one).
+//!   anything is allocated), fails the connection on framing it cannot trust (a fragmented
+//!   message, a masked or reserved frame), and does not wait for a close handshake on
+//!   [`Client::disconnect`] (Brayns never answers one).
 //! - **Memory.** A large incoming frame is read straight into one buffer of its exact size,
 //!   which becomes the reply's [`bytes::Bytes`]; that buffer is reused for the next large frame
 //!   only once every part of the previous reply is dropped, so peak memory is one copy of the
@@ -61,7 +61,8 @@
 //!
 //! - Server errors are [`Error::Server`] with the [`ServerError`] intact (`code`, `message`,
 //!   `data`); code 20 is [`Error::Cancelled`]. Key on codes, never on messages.
-//! - **A malformed message from the server** (bad JSON, not an object, a truncated binary header,
+//! - **A malformed message from the server** (a text frame that is not UTF-8, bad JSON, not an
+//!   object, a truncated binary header,
 //!   a reply for an unknown id, a message that is neither reply, error nor progress) is logged at
 //!   WARN and skipped; the connection keeps working. A well-formed reply whose error object is
 //!   malformed fails its call with [`Error::Protocol`]. A late reply to a request that timed out

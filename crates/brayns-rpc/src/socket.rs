@@ -7,10 +7,15 @@
 //! written from the caller's buffer (large ones) or packed with their neighbours into one write
 //! (small ones), never copied again nor shifted after a partial write.
 //!
-//! Policy, per RFC 6455 and PROTOCOL.md: a fragmented message (Brayns never fragments), invalid
-//! UTF-8 in a text frame, a masked frame, reserved bits or opcodes and a frame over the message
-//! limit fail the connection; pings and pongs are ignored (Brayns never sends them, and reads
-//! any the client would send as Close, so none is ever answered); a Close ends the stream.
+//! Policy, per RFC 6455 and PROTOCOL.md: framing the client cannot trust (a fragmented message,
+//! which Brayns never sends; a masked frame; reserved bits or opcodes; a frame over the message
+//! limit) fails the connection, since the byte stream may be out of step. A text frame whose
+//! payload is not UTF-8 is a bad message in a sound frame, like bad JSON: it is logged and
+//! skipped, and the connection goes on (RFC 6455 §8.1 would fail the connection; for a
+//! client of a single server that never sends one, losing every pending call over one bad
+//! message is the worse outcome). Pings and pongs are ignored (Brayns never sends them, and
+//! reads any the client would send as Close, so none is ever answered); a Close ends the
+//! stream.
 
 use std::collections::VecDeque;
 use std::io::{self, IoSlice};
@@ -20,7 +25,7 @@ use std::task::{Context, Poll, ready};
 use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_tungstenite::tungstenite::Utf8Bytes;
-use tracing::debug;
+use tracing::{debug, warn};
 
 use crate::frame::{self, Header};
 
@@ -341,9 +346,13 @@ fn message(header: Header, payload: Bytes) -> io::Result<Option<Inbound>> {
         frame::TEXT | frame::BINARY if !header.fin => Err(invalid(
             "the server fragmented a message (Brayns never does; not supported)".to_owned(),
         )),
-        frame::TEXT => Utf8Bytes::try_from(payload)
-            .map(|text| Some(Inbound::Text(text)))
-            .map_err(|_| invalid("the server sent a text frame that is not UTF-8".to_owned())),
+        frame::TEXT => match Utf8Bytes::try_from(payload) {
+            Ok(text) => Ok(Some(Inbound::Text(text))),
+            Err(_) => {
+                warn!("skipping a text frame from the server that is not UTF-8");
+                Ok(None)
+            }
+        },
         frame::BINARY => Ok(Some(Inbound::Binary(payload))),
         frame::CLOSE => Ok(Some(Inbound::Close(describe_close(&payload)))),
         frame::PING | frame::PONG => {
@@ -576,7 +585,6 @@ mod tests {
     #[tokio::test]
     async fn violations_fail_the_connection() {
         for (bytes, what) in [
-            (server_frame(0x81, &[0xff, 0xfe]), "not UTF-8"),
             (server_frame(0x01, b"half"), "fragmented"),
             (server_frame(0x80, b"more"), "lone continuation"),
             (server_frame(0x82, &[0; 100]), "over the limit"),
@@ -586,6 +594,17 @@ mod tests {
             let mut socket = Socket::new(Trickle { bytes, at: 0 }, &[], 64);
             assert!(next(&mut socket).await.is_err(), "{what}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_text_frame_that_is_not_utf8_is_skipped() {
+        let mut bytes = server_frame(0x81, &[b'{', 0xff, 0xfe, b'}']);
+        bytes.extend(server_frame(0x81, b"{\"id\":1}"));
+        let mut socket = Socket::new(Trickle { bytes, at: 0 }, &[], 64);
+        assert_eq!(
+            next(&mut socket).await.unwrap(),
+            Some(Inbound::Text(Utf8Bytes::from_static("{\"id\":1}")))
+        );
     }
 
     /// What a server reads: (opcode, unmasked payload) per frame, checking each is final and
