@@ -14,7 +14,7 @@ use crate::connection::Outgoing;
 use crate::error::{Error, Result};
 use crate::pending::{PendingGuard, Shared, Slot};
 use crate::request::{Encoded, Request, RequestId, Truncated};
-use crate::response::Response;
+use crate::response::{Progress, Response};
 use crate::socket::Outbound;
 use crate::task::Task;
 
@@ -43,6 +43,16 @@ impl std::fmt::Debug for Client {
             .field("connected", &self.is_connected())
             .finish()
     }
+}
+
+/// A request registered in the pending map and queued: what its caller waits on.
+struct InFlight<'a> {
+    id: RequestId,
+    method: Cow<'static, str>,
+    timeout: Option<Duration>,
+    reply: oneshot::Receiver<Result<Response>>,
+    /// Removes the pending entry unless disarmed (a dropped or timed-out call).
+    guard: PendingGuard<'a>,
 }
 
 impl Client {
@@ -102,22 +112,13 @@ impl Client {
     /// [`Error::Disconnected`] when the connection is or goes down. Dropping the future
     /// forgets the request (its late reply is discarded).
     pub async fn call(&self, request: Request) -> Result<Response> {
-        let shared = &*self.inner.shared;
-        let timeout = request.timeout_value().or(self.inner.default_timeout);
-        let method = request.method_cow().clone();
-        let id = shared.next_id();
-        let (done, reply) = oneshot::channel();
-        let slot = Slot {
-            method: method.clone(),
-            done,
-            progress: None,
-        };
-        let message = self.encode(request, Some(id))?;
-        shared
-            .insert(id, slot)
-            .map_err(|reason| Error::disconnected(&reason))?;
-        let guard = PendingGuard::new(shared, id);
-        self.send(message)?;
+        let InFlight {
+            id,
+            method,
+            timeout,
+            reply,
+            guard,
+        } = self.send_request(request, None)?;
         let outcome = match timeout {
             Some(after) => match tokio::time::timeout(after, reply).await {
                 Ok(outcome) => outcome,
@@ -161,23 +162,15 @@ impl Client {
     /// The request is sent before this returns. The request's timeout (or the default one)
     /// bounds the whole task.
     pub fn start_task(&self, request: Request) -> Result<Task> {
-        let shared = &*self.inner.shared;
-        let timeout = request.timeout_value().or(self.inner.default_timeout);
-        let method = request.method_cow().clone();
-        let id = shared.next_id();
-        let (done, reply) = oneshot::channel();
         let (progress_sender, progress) = mpsc::unbounded_channel();
-        let slot = Slot {
-            method: method.clone(),
-            done,
-            progress: Some(progress_sender),
-        };
-        let message = self.encode(request, Some(id))?;
-        shared
-            .insert(id, slot)
-            .map_err(|reason| Error::disconnected(&reason))?;
-        let guard = PendingGuard::new(shared, id);
-        self.send(message)?;
+        let InFlight {
+            id,
+            method,
+            timeout,
+            reply,
+            guard,
+        } = self.send_request(request, Some(progress_sender))?;
+        // From here the task owns the entry: dropping it cancels and removes it.
         guard.disarm();
         Ok(Task::new(
             self.clone(),
@@ -187,6 +180,38 @@ impl Client {
             progress,
             timeout,
         ))
+    }
+
+    /// Registers `request` in the pending map (routing progress to `progress`, for tasks) and
+    /// queues it for sending: the one path every answered request takes.
+    fn send_request(
+        &self,
+        request: Request,
+        progress: Option<mpsc::UnboundedSender<Progress>>,
+    ) -> Result<InFlight<'_>> {
+        let shared = &*self.inner.shared;
+        let timeout = request.timeout_value().or(self.inner.default_timeout);
+        let method = request.method_cow().clone();
+        let id = shared.next_id();
+        let (done, reply) = oneshot::channel();
+        let slot = Slot {
+            method: method.clone(),
+            done,
+            progress,
+        };
+        let message = self.encode(request, Some(id))?;
+        shared
+            .insert(id, slot)
+            .map_err(|reason| Error::disconnected(&reason))?;
+        let guard = PendingGuard::new(shared, id);
+        self.send(message)?;
+        Ok(InFlight {
+            id,
+            method,
+            timeout,
+            reply,
+            guard,
+        })
     }
 
     /// Closes the connection: every pending call fails with [`Error::Disconnected`] and later
