@@ -138,10 +138,11 @@ pub(crate) fn mask_key() -> [u8; 4] {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn server_header(first: u8, len: u64) -> Vec<u8> {
+    /// The header of an unmasked server frame whose first byte is `first`.
+    pub(crate) fn server_header(first: u8, len: u64) -> Vec<u8> {
         let mut bytes = vec![first];
         if len <= 125 {
             bytes.push(len as u8);

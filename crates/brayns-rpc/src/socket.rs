@@ -397,17 +397,7 @@ mod tests {
     use super::*;
 
     fn server_frame(first: u8, payload: &[u8]) -> Vec<u8> {
-        let len = payload.len() as u64;
-        let mut bytes = vec![first];
-        if len <= 125 {
-            bytes.push(len as u8);
-        } else if len <= 0xffff {
-            bytes.push(126);
-            bytes.extend_from_slice(&(len as u16).to_be_bytes());
-        } else {
-            bytes.push(127);
-            bytes.extend_from_slice(&len.to_be_bytes());
-        }
+        let mut bytes = frame::tests::server_header(first, payload.len() as u64);
         bytes.extend_from_slice(payload);
         bytes
     }
