@@ -38,15 +38,10 @@ impl State {
         params: &Value,
     ) -> Outcome {
         let settings = params.get("image_settings").cloned().unwrap_or(Value::Null);
-        let format_name = get_str(&settings, "format", "png").to_owned();
-        let Some(format) = ImageFormat::parse(&format_name) else {
-            return params_error(format!("Unsupported image format '{format_name}'"));
+        let (format, quality) = match image_encoding(&settings, "png", "quality") {
+            Ok(encoding) => encoding,
+            Err(error) => return error,
         };
-        let quality = settings
-            .get("quality")
-            .and_then(Value::as_u64)
-            .unwrap_or(100)
-            .min(100) as u8;
         let (width, height) = match settings.get("size").and_then(Value::as_array) {
             Some(size) if size.len() == 2 => {
                 let edge = |i: usize| size[i].as_u64().unwrap_or(0).min(u64::from(u32::MAX)) as u32;
@@ -123,15 +118,10 @@ impl State {
         if !send && force {
             return params_error("Cannot force sending if send is disabled");
         }
-        let format_name = get_str(params, "format", "jpg").to_owned();
-        let Some(format) = ImageFormat::parse(&format_name) else {
-            return params_error(format!("Unsupported image format '{format_name}'"));
+        let (format, quality) = match image_encoding(params, "jpg", "jpeg_quality") {
+            Ok(encoding) => encoding,
+            Err(error) => return error,
         };
-        let quality = params
-            .get("jpeg_quality")
-            .and_then(Value::as_u64)
-            .unwrap_or(100)
-            .min(100) as u8;
         let render = get_bool(params, "render", true);
         let new_frame = render && self.accumulation < MAX_ACCUMULATION;
         if new_frame {
@@ -154,4 +144,23 @@ impl State {
             Err(error) => Outcome::Error(error),
         }
     }
+}
+
+/// The image format (`format`, `default_format` when absent) and quality (under
+/// `quality_key`, 100 when absent, at most 100) an image request asks for; `snapshot` and
+/// `render-image` spell them differently.
+fn image_encoding(
+    settings: &Value,
+    default_format: &str,
+    quality_key: &str,
+) -> Result<(ImageFormat, u8), Outcome> {
+    let format_name = get_str(settings, "format", default_format);
+    let format = ImageFormat::parse(format_name)
+        .ok_or_else(|| params_error(format!("Unsupported image format '{format_name}'")))?;
+    let quality = settings
+        .get(quality_key)
+        .and_then(Value::as_u64)
+        .unwrap_or(100)
+        .min(100) as u8;
+    Ok((format, quality))
 }
