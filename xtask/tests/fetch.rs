@@ -38,6 +38,19 @@ async fn xtask_fetch(args: &[&str]) -> Output {
         .expect("xtask runs")
 }
 
+/// `cargo xtask fetch --check` of `mock` against the committed `schemas/`.
+async fn check_against_committed(mock: &MockServer) -> Output {
+    let schemas = root().join("schemas");
+    xtask_fetch(&[
+        "--check",
+        "--uri",
+        &mock.uri(),
+        "--out",
+        schemas.to_str().unwrap(),
+    ])
+    .await
+}
+
 /// Every file below `dir`: its path relative to `dir` and its bytes, sorted.
 fn files_below(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut files = Vec::new();
@@ -107,15 +120,7 @@ async fn check_passes_when_the_instance_matches_the_committed_snapshot() {
         .start()
         .await
         .unwrap();
-    let schemas = root().join("schemas");
-    let output = xtask_fetch(&[
-        "--check",
-        "--uri",
-        &mock.uri(),
-        "--out",
-        schemas.to_str().unwrap(),
-    ])
-    .await;
+    let output = check_against_committed(&mock).await;
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(text(&output.stdout).contains("no differences"));
     mock.stop().await;
@@ -137,15 +142,7 @@ async fn check_fails_and_names_the_method_whose_schema_changed() {
         .start()
         .await
         .unwrap();
-    let schemas = root().join("schemas");
-    let output = xtask_fetch(&[
-        "--check",
-        "--uri",
-        &mock.uri(),
-        "--out",
-        schemas.to_str().unwrap(),
-    ])
-    .await;
+    let output = check_against_committed(&mock).await;
     assert!(!output.status.success());
     let report = text(&output.stdout);
     assert!(
