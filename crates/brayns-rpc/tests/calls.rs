@@ -181,6 +181,40 @@ async fn typed_request_round_trip_and_decode_error() {
     .await;
 }
 
+/// Scientific users set values and read them back: every f64 must survive the trip through
+/// the wire text exactly, which serde_json's default float parser does not guarantee (the
+/// first value below came back 1 ULP off before `float_roundtrip` was enabled).
+#[tokio::test]
+async fn floats_decode_to_exactly_the_value_sent() {
+    bounded(async {
+        let server = Server::start(|conn| conn.echo()).await;
+        let client = Connector::new(server.uri()).connect().await.unwrap();
+        let sent = [
+            -0.929_957_166_867_764_3,
+            0.1 + 0.2,
+            f64::MIN_POSITIVE,
+            f64::MAX,
+            5e-324,
+            1.797_693_134_862_315_7e308,
+            2.225_073_858_507_201e-308,
+            123_456_789.123_456_79,
+        ];
+        #[derive(Deserialize)]
+        struct Floats {
+            params: Vec<f64>,
+        }
+        let echoed: Floats = client.request_typed("floats", Some(&sent)).await.unwrap();
+        for (back, sent) in echoed.params.iter().zip(sent) {
+            assert_eq!(
+                back.to_bits(),
+                sent.to_bits(),
+                "{sent:e} came back as {back:e}"
+            );
+        }
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn notification_has_no_id_and_is_not_awaited() {
     bounded(async {
