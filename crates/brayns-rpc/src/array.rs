@@ -37,13 +37,19 @@ pub(crate) fn write_array<T: Serialize + Sync>(
         let per_item = (out.len() - start) / sample.len();
         let estimate = per_item.saturating_mul(items.len());
         let threads = threads_for(estimate);
+        // Room for the whole array up front (plus slack for the estimate's error), so neither
+        // this thread's chunk nor the appended ones move the buffer; a large one is a spare
+        // buffer of an earlier request when there is one, its pages already mapped.
+        let needed = estimate + estimate / 16;
+        if out.capacity() - out.len() < needed {
+            let mut larger = crate::spare::take(out.len() + needed);
+            larger.extend_from_slice(out);
+            *out = larger;
+        }
         if threads <= 1 {
             out.push(b',');
             write_items(out, rest)?;
         } else {
-            // Room for the whole array up front (plus slack for the estimate's error), so
-            // neither this thread's chunk nor the appended ones move the buffer.
-            out.reserve(estimate + estimate / 16);
             write_parallel(out, rest, threads, per_item)?;
         }
     }
@@ -61,7 +67,8 @@ fn threads_for(estimate: usize) -> usize {
 }
 
 /// Appends `,` and `items` (non-empty) to `out`, in `threads` chunks: the first formatted by
-/// this thread straight into `out`, the others by scoped threads into their own buffers.
+/// this thread straight into `out`, the others by scoped threads into their own buffers
+/// (spare ones when there are: see [`crate::spare`]).
 fn write_parallel<T: Serialize + Sync>(
     out: &mut Vec<u8>,
     items: &[T],
@@ -75,7 +82,7 @@ fn write_parallel<T: Serialize + Sync>(
         let handles: Vec<_> = chunks
             .map(|chunk| {
                 scope.spawn(move || {
-                    let mut text = Vec::with_capacity(per_item.saturating_mul(chunk.len()) + 64);
+                    let mut text = crate::spare::take(per_item.saturating_mul(chunk.len()) + 64);
                     write_items(&mut text, chunk).map(|()| text)
                 })
             })
@@ -100,6 +107,7 @@ fn write_parallel<T: Serialize + Sync>(
     for text in others {
         out.push(b',');
         out.extend_from_slice(&text);
+        crate::spare::keep(text);
     }
     Ok(())
 }
@@ -193,6 +201,21 @@ mod tests {
             write_parallel(&mut out, &items[1..], 3, estimate).unwrap();
             out.push(b']');
             assert_eq!(out, expected, "estimate {estimate} bytes per item");
+        }
+    }
+
+    #[test]
+    fn spare_buffers_holding_stale_bytes_never_leak_into_a_request() {
+        // Buffers as the socket hands them back: full of an earlier (masked) frame.
+        for _ in 0..3 {
+            crate::spare::keep(vec![b'X'; 8 << 20]);
+        }
+        let items = spheres(40_001);
+        let expected = serde_json::to_vec(&items).unwrap();
+        for _ in 0..3 {
+            let text = parallel(&items);
+            assert!(!text.contains(&b'X'));
+            assert_eq!(text, expected);
         }
     }
 

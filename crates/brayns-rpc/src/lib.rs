@@ -55,7 +55,11 @@
 //!   which becomes the reply's [`bytes::Bytes`]; that buffer is reused for the next large frame
 //!   only once every part of the previous reply is dropped, so peak memory is one copy of the
 //!   payload per reply held. Outgoing payloads are masked in place and written without another
-//!   copy.
+//!   copy. Buffers of 1 MiB and more that were written (or used by the parallel serialization
+//!   of large arrays, [`Request::params_array`]) are kept for the next large request, whose
+//!   serialization then writes into pages already mapped instead of faulting in fresh ones
+//!   (half the encoding time of a 64 MiB `add-spheres` call); at most 8 are kept, and all are
+//!   released after 5 s without a large request.
 //!
 //! # Error policy
 //!
@@ -106,6 +110,7 @@ mod pending;
 mod request;
 mod response;
 mod socket;
+mod spare;
 mod target;
 mod task;
 mod tls;

@@ -158,8 +158,8 @@ impl Request {
     ///
     /// Fails when the frame would exceed [`MAX_OUTGOING_FRAME`]: the server would drop the
     /// connection, failing every other pending call with it.
-    pub(crate) fn encode(self, id: Option<RequestId>) -> Result<Encoded> {
-        let mut json = self.body;
+    pub(crate) fn encode(mut self, id: Option<RequestId>) -> Result<Encoded> {
+        let mut json = std::mem::take(&mut self.body);
         if json.is_empty() {
             json.reserve(48 + self.method.len());
             json.push(b'{');
@@ -180,21 +180,28 @@ impl Request {
             Some(payload) => 4 + json.len() + payload.len(),
         };
         check_frame_len(&self.method, frame_len)?;
-        Ok(match self.binary {
+        Ok(match self.binary.take() {
             None => Encoded::Text(json),
             Some(payload) => {
-                let mut frame = Vec::with_capacity(frame_len);
+                let mut frame = crate::spare::take(frame_len);
                 // Fits: the whole frame is below MAX_OUTGOING_FRAME < u32::MAX.
                 let len = json.len() as u32;
                 frame.extend_from_slice(&len.to_le_bytes());
                 frame.extend_from_slice(&json);
                 frame.extend_from_slice(&payload);
-                Encoded::Binary {
-                    json_len: json.len(),
-                    frame,
-                }
+                let json_len = json.len();
+                crate::spare::keep(json);
+                Encoded::Binary { json_len, frame }
             }
         })
+    }
+}
+
+/// The buffer of a request dropped unsent (or already encoded: then it is empty) goes back to
+/// the spare buffers when it is large.
+impl Drop for Request {
+    fn drop(&mut self) {
+        crate::spare::keep(std::mem::take(&mut self.body));
     }
 }
 

@@ -317,7 +317,9 @@ where
             self.written += wrote;
             self.queued -= wrote;
             if self.written == front.len() {
-                self.queue.pop_front();
+                if let Some(Chunk::Large { payload, .. }) = self.queue.pop_front() {
+                    crate::spare::keep(payload);
+                }
                 self.written = 0;
             }
         }
