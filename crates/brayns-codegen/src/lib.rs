@@ -52,7 +52,10 @@
 //! - Types are deduplicated structurally ([`model`](crate#type-identity)); names are
 //!   deterministic (see [`naming`]).
 //! - Params types omit `readOnly` properties; result types keep them and accept unknown
-//!   fields.
+//!   fields. A string enum that any result carries also accepts values the snapshot does not
+//!   list, as a last `Unknown(String)` variant (`#[serde(untagged)]`, kept as sent), so a
+//!   newer server's new value does not fail the whole result; enums only params use stay
+//!   closed (and `Copy`), so a misspelled value is still caught.
 //! - Optional fields are `Option`s skipped when `None` (never `null`); fields with a schema
 //!   default hold it, and `Default` equals what the server assumes for `{}`.
 //! - `minItems == maxItems` arrays are `[T; N]`, `minimum >= 0` integers are `u64`, string

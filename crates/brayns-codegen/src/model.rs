@@ -71,7 +71,12 @@ pub(crate) struct TypeDef {
 pub(crate) enum DefKind {
     Struct(Vec<Field>),
     /// A string enum: the exact wire values.
-    Enum(Vec<String>),
+    Enum {
+        values: Vec<String>,
+        /// Results carry it: it also holds values this snapshot does not list (a newer server
+        /// may add some), so they decode instead of failing the whole result.
+        open: bool,
+    },
     /// An untagged union of primitive types.
     OneOf(Vec<Ty>),
     /// `oneOf` variant `null`, kept apart from `Ty` because only unions can hold it.
@@ -167,7 +172,18 @@ impl Model {
             Kind::String => Ty::String,
             Kind::Enum(values) => {
                 let key = format!("enum {:?} {:?}", node.title, values);
-                self.intern(key, node, context, false, DefKind::Enum(values.clone()))
+                let kind = DefKind::Enum {
+                    values: values.clone(),
+                    open: false,
+                };
+                let ty = self.intern(key, node, context, false, kind);
+                // One type serves both directions, so an enum any result carries is open.
+                if let (Role::Result, Ty::Named(id)) = (role, &ty)
+                    && let DefKind::Enum { open, .. } = &mut self.defs[id.0].kind
+                {
+                    *open = true;
+                }
+                ty
             }
             Kind::Array {
                 items,

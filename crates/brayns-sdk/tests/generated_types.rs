@@ -84,6 +84,36 @@ fn enums_keep_the_exact_wire_spellings() {
     assert!(serde_json::from_value::<DataType>(json!("unsigned_char")).is_err());
 }
 
+/// A newer Brayns may add a load source; every `add-*`, `get-model` and `get-scene` result
+/// carries one, so an unknown value must decode (kept as sent), not fail the whole result.
+#[test]
+fn result_enums_keep_values_a_newer_server_adds() {
+    let instance = |source: &str| {
+        json!({
+            "bounds": {"min": [0, 0, 0], "max": [1, 1, 1]},
+            "info": {"load_info": {
+                "load_parameters": {}, "loader_name": "mesh", "path": "/a.obj", "source": source
+            }},
+            "model_id": 3,
+            "model_type": "mesh",
+        })
+    };
+    let source_of = |value| {
+        let model: ModelInstance = serde_json::from_value(value).unwrap();
+        model.info.load_info.unwrap().source
+    };
+    assert_eq!(source_of(instance("from_blob")), Source::FromBlob);
+    let unknown = source_of(instance("from_network"));
+    assert_eq!(unknown, Source::Unknown("from_network".to_owned()));
+    assert_eq!(unknown.as_str(), "from_network");
+    assert_eq!(
+        serde_json::to_value(&unknown).unwrap(),
+        json!("from_network")
+    );
+    // Params-only enums stay closed: a typo is caught when decoding user input.
+    assert!(serde_json::from_value::<DataType>(json!("unsigned_char")).is_err());
+}
+
 #[test]
 fn maps_are_maps_and_request_ids_are_an_enum() {
     let message = ColorModelMessage {

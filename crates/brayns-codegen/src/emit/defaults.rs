@@ -82,7 +82,7 @@ impl Defaults<'_> {
                 let def = self.model.def(*id);
                 let name = type_ident(&def.name);
                 match (&def.kind, value) {
-                    (DefKind::Enum(values), Value::String(text)) => {
+                    (DefKind::Enum { values, .. }, Value::String(text)) => {
                         let index = values.iter().position(|v| v == text).ok_or_else(mismatch)?;
                         let variant = type_ident(&variant_names(values)[index]);
                         quote!(#name::#variant)

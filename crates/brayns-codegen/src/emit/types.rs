@@ -17,7 +17,7 @@ pub(super) fn file(settings: &Settings<'_>) -> Result<TokenStream, CodegenError>
         .into_iter()
         .map(|def| match &def.kind {
             DefKind::Struct(fields) => structure(model, def, fields),
-            DefKind::Enum(values) => Ok(enumeration(def, values)),
+            DefKind::Enum { values, open } => Ok(enumeration(def, values, *open)),
             DefKind::OneOf(types) => Ok(union(model, def, types, false)),
             DefKind::OneOfWithNull(types) => Ok(union(model, def, types, true)),
         })
@@ -158,13 +158,13 @@ fn structure(model: &Model, def: &TypeDef, fields: &[Field]) -> Result<TokenStre
     })
 }
 
-fn enumeration(def: &TypeDef, values: &[String]) -> TokenStream {
+/// A string enum. A closed one is `Copy` with a `const` spelling; an open one (see
+/// [`DefKind::Enum`]) adds `Unknown(String)`, tried last, which keeps any other value as sent.
+fn enumeration(def: &TypeDef, values: &[String], open: bool) -> TokenStream {
     let name = type_ident(&def.name);
     let doc = type_doc(def);
-    let variants: Vec<_> = variant_names(values)
-        .iter()
-        .map(|v| type_ident(v))
-        .collect();
+    let names = variant_names(values);
+    let variants: Vec<_> = names.iter().map(|v| type_ident(v)).collect();
     let members = values.iter().zip(&variants).map(|(value, variant)| {
         let text = format!(" `{value}`");
         quote! {
@@ -177,18 +177,44 @@ fn enumeration(def: &TypeDef, values: &[String]) -> TokenStream {
         .iter()
         .zip(&variants)
         .map(|(value, variant)| quote!(Self::#variant => #value,));
+    if !open {
+        return quote! {
+            #doc
+            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+            pub enum #name {
+                #(#members)*
+            }
+
+            impl #name {
+                /// The value's spelling on the wire.
+                pub const fn as_str(self) -> &'static str {
+                    match self {
+                        #(#arms)*
+                    }
+                }
+            }
+        };
+    }
+    let unknown = type_ident(&crate::naming::unique("Unknown".to_owned(), |taken| {
+        names.iter().any(|name| name == taken)
+    }));
     quote! {
         #doc
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
         pub enum #name {
             #(#members)*
+            /// A value this SDK's snapshot does not list (a newer Brayns may send one), kept
+            /// as sent.
+            #[serde(untagged)]
+            #unknown(String),
         }
 
         impl #name {
             /// The value's spelling on the wire.
-            pub const fn as_str(self) -> &'static str {
+            pub fn as_str(&self) -> &str {
                 match self {
                     #(#arms)*
+                    Self::#unknown(value) => value,
                 }
             }
         }

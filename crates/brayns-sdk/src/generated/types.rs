@@ -2061,7 +2061,6 @@ impl SonataNodePopulationParametersReportType {
 #[derive(
     Debug,
     Clone,
-    Copy,
     PartialEq,
     Eq,
     Hash,
@@ -2080,15 +2079,20 @@ pub enum Source {
     /// `none`
     #[serde(rename = "none")]
     None,
+    /// A value this SDK's snapshot does not list (a newer Brayns may send one), kept
+    /// as sent.
+    #[serde(untagged)]
+    Unknown(String),
 }
 
 impl Source {
     /// The value's spelling on the wire.
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::FromFile => "from_file",
             Self::FromBlob => "from_blob",
             Self::None => "none",
+            Self::Unknown(value) => value,
         }
     }
 }
