@@ -1,11 +1,12 @@
 //! The whole snapshot lowered: every method and loader with its Rust types.
 
 use crate::CodegenError;
+use crate::Version;
 use crate::binary::{BinaryUse, binary_use};
 use crate::model::{Context, Model, Role, Root, Ty};
 use crate::naming::{assign_type_names, camel, unique};
 use crate::schema::{self, Kind};
-use crate::snapshot::{Entrypoint, Loader, Snapshot, Texts, Version};
+use crate::snapshot::{Entrypoint, Loader, Snapshot, Texts};
 
 /// One method with its types.
 #[derive(Debug)]

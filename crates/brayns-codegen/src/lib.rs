@@ -81,8 +81,8 @@ mod snapshot;
 
 use std::path::{Component, Path, PathBuf};
 
+pub use brayns_snapshot::Version;
 pub use error::CodegenError;
-pub use snapshot::Version;
 
 /// How to generate.
 #[derive(Debug, Clone)]

@@ -1,25 +1,14 @@
-//! Reading a snapshot folder: `version.json`, `registry.json`, `loaders.json` (optional)
-//! and `entrypoints/<method>.json`, the layout `cargo xtask fetch` writes.
+//! What the generator needs from a snapshot folder (`version.json`, `registry.json`,
+//! `loaders.json` when present, `entrypoints/<method>.json`), read with `brayns-snapshot`.
 
 use std::path::{Path, PathBuf};
 
+use brayns_snapshot::Version;
 use serde::Deserialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::CodegenError;
-
-/// The Brayns release a snapshot was taken from.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct Version {
-    /// Major version.
-    pub major: u64,
-    /// Minor version.
-    pub minor: u64,
-    /// Patch version.
-    pub patch: u64,
-    /// Source control revision of the build.
-    pub revision: String,
-}
 
 /// One entrypoint's `schema` answer.
 #[derive(Debug, Clone)]
@@ -72,16 +61,20 @@ pub(crate) struct Snapshot {
 }
 
 impl Snapshot {
+    /// Reads a snapshot folder with `brayns-snapshot` (the one definition of the layout), then
+    /// parses what the generator needs.
     pub(crate) fn load(dir: &Path) -> Result<Self, CodegenError> {
-        let version_json = read_json(&dir.join("version.json"))?;
-        let version: Version = serde_json::from_value(version_json.clone())
-            .map_err(|error| CodegenError::snapshot(dir.join("version.json"), error.to_string()))?;
-        let registry_path = dir.join("registry.json");
-        let mut registry: Vec<String> = serde_json::from_value(read_json(&registry_path)?)
-            .map_err(|error| CodegenError::snapshot(&registry_path, error.to_string()))?;
-        registry.sort();
+        let snapshot = brayns_snapshot::Snapshot::load(dir).map_err(|error| match error {
+            brayns_snapshot::SnapshotError::Io { path, source } => CodegenError::io(path, source),
+            other => CodegenError::snapshot(dir, other.to_string()),
+        })?;
+        let parse = |path: PathBuf, raw: &RawValue| {
+            serde_json::from_str::<Value>(raw.get())
+                .map_err(|error| CodegenError::snapshot(path, error.to_string()))
+        };
+        let registry: Vec<&str> = snapshot.methods().collect();
         let mut texts = Texts {
-            version: compact(&version_json),
+            version: compact(&parse(dir.join("version.json"), snapshot.version_json())?),
             registry: compact(&Value::from(registry.clone())),
             loaders: None,
             entrypoints: Vec::with_capacity(registry.len()),
@@ -89,30 +82,34 @@ impl Snapshot {
         let mut entrypoints = Vec::with_capacity(registry.len());
         for method in registry {
             let path = dir.join("entrypoints").join(format!("{method}.json"));
-            let json = read_json(&path)?;
-            texts.entrypoints.push((method.clone(), compact(&json)));
-            entrypoints.push(entrypoint(method, json, &path)?);
+            let raw = snapshot
+                .entrypoint(method)
+                .ok_or_else(|| CodegenError::snapshot(&path, "missing"))?;
+            let json = parse(path.clone(), raw)?;
+            texts.entrypoints.push((method.to_owned(), compact(&json)));
+            entrypoints.push(entrypoint(method.to_owned(), json, &path)?);
         }
-        let loaders_path = dir.join("loaders.json");
-        let mut loaders = if loaders_path.exists() {
-            let json = read_json(&loaders_path)?;
-            texts.loaders = Some(compact(&json));
-            let Value::Array(items) = json else {
-                return Err(CodegenError::snapshot(
-                    loaders_path,
-                    "expected an array of loaders",
-                ));
-            };
-            items
-                .into_iter()
-                .map(|item| loader(item, &loaders_path))
-                .collect::<Result<Vec<_>, _>>()?
-        } else {
-            Vec::new()
+        let mut loaders = match snapshot.loaders() {
+            Some(raw) => {
+                let loaders_path = dir.join("loaders.json");
+                let json = parse(loaders_path.clone(), raw)?;
+                texts.loaders = Some(compact(&json));
+                let Value::Array(items) = json else {
+                    return Err(CodegenError::snapshot(
+                        loaders_path,
+                        "expected an array of loaders",
+                    ));
+                };
+                items
+                    .into_iter()
+                    .map(|item| loader(item, &loaders_path))
+                    .collect::<Result<Vec<_>, _>>()?
+            }
+            None => Vec::new(),
         };
         loaders.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(Self {
-            version,
+            version: snapshot.version().clone(),
             texts,
             entrypoints,
             loaders,
@@ -124,11 +121,6 @@ impl Snapshot {
 /// file's order.
 fn compact(json: &Value) -> String {
     json.to_string()
-}
-
-fn read_json(path: &PathBuf) -> Result<Value, CodegenError> {
-    let text = std::fs::read_to_string(path).map_err(|error| CodegenError::io(path, error))?;
-    serde_json::from_str(&text).map_err(|error| CodegenError::snapshot(path, error.to_string()))
 }
 
 fn entrypoint(method: String, json: Value, path: &Path) -> Result<Entrypoint, CodegenError> {

@@ -17,7 +17,8 @@
 //! ```
 //!
 //! What it answers:
-//! - `registry`, `schema`, `get-version`, `get-loaders`: the snapshot files, compact, in file order.
+//! - `registry`, `schema`, `get-version`, `get-loaders`: the snapshot files, compact, keys in
+//!   file order; `registry` sorted (Brayns leaves its order unspecified).
 //! - Models (`add-*`, `add-model`, `upload-model`, `instantiate-model`, `visualize-atlas-usecase`)
 //!   get ids 0, 1, 2, ... (released ids are reused), are listed by `get-scene` / `get-model`, updated
 //!   by `update-model` and removed by `remove-model` / `clear-*`. A `model_id`, `id` or `ids` naming

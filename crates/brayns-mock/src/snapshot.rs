@@ -1,36 +1,24 @@
 //! The schema snapshot the mock serves: what a live instance answers to `registry`,
 //! `get-version`, `get-loaders` and `schema`, in the layout of `schemas/3.10.1/`.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_snapshot.rs"));
 }
 
-/// Why a snapshot could not be loaded.
+/// Why a snapshot could not be served.
 #[derive(Debug, thiserror::Error)]
 pub enum SnapshotError {
-    /// A file of the snapshot could not be read.
-    #[error("cannot read {path}: {source}")]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// A file of the snapshot is not valid JSON.
-    #[error("{path}: invalid JSON: {source}")]
-    Json {
-        /// The file (relative to the snapshot directory).
-        path: String,
-        /// The parse error.
-        source: serde_json::Error,
-    },
-    /// A file has valid JSON of the wrong shape.
+    /// The files could not be read, or are not a snapshot (see [`brayns_snapshot::Snapshot`]).
+    #[error(transparent)]
+    Load(#[from] brayns_snapshot::SnapshotError),
+    /// A valid snapshot the mock cannot serve.
     #[error("{path}: {problem}")]
     Shape {
         /// The file (relative to the snapshot directory).
@@ -92,61 +80,69 @@ impl Snapshot {
     /// Loads a snapshot directory (`registry.json`, `version.json`, `loaders.json` when the
     /// registry has `get-loaders`, `entrypoints/<method>.json` for every method of the registry).
     pub fn from_dir(dir: impl AsRef<Path>) -> Result<Snapshot, SnapshotError> {
-        let dir = dir.as_ref();
-        let read = |relative: &str| {
-            let path = dir.join(relative);
-            std::fs::read_to_string(&path).map_err(|source| SnapshotError::Read { path, source })
-        };
-        let mut files = Vec::new();
-        for name in ["registry.json", "version.json"] {
-            files.push((name.to_owned(), read(name)?));
-        }
-        // Instances older than `get-loaders` have no loaders file.
-        if dir.join("loaders.json").exists() {
-            files.push(("loaders.json".to_owned(), read("loaders.json")?));
-        }
-        let registry: Value = parse("registry.json", &files[0].1)?;
-        for method in registry_names(&registry)? {
-            let relative = format!("entrypoints/{method}.json");
-            let text = read(&relative)?;
-            files.push((relative, text));
-        }
-        Snapshot::from_files(files)
+        Snapshot::serving(&brayns_snapshot::Snapshot::load(dir)?)
     }
 
     /// Builds a snapshot from (relative path, contents) pairs, as found in a snapshot directory.
     pub fn from_files(
         files: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Snapshot, SnapshotError> {
-        let files: HashMap<String, String> = files.into_iter().collect();
+        let files: BTreeMap<String, String> = files.into_iter().collect();
         let get = |name: &str| {
-            files.get(name).ok_or_else(|| SnapshotError::Shape {
-                path: name.to_owned(),
-                problem: "missing file".to_owned(),
-            })
+            files
+                .get(name)
+                .map(String::as_str)
+                .ok_or_else(|| SnapshotError::Shape {
+                    path: name.to_owned(),
+                    problem: "missing file".to_owned(),
+                })
         };
-        let registry_value = parse("registry.json", get("registry.json")?)?;
-        let registry = registry_names(&registry_value)?;
-        let version = parse("version.json", get("version.json")?)?;
+        let entrypoints = files.iter().filter_map(|(path, text)| {
+            let method = path.strip_prefix("entrypoints/")?.strip_suffix(".json")?;
+            Some((method, text.as_str()))
+        });
+        let snapshot = brayns_snapshot::Snapshot::from_texts(
+            get("version.json")?,
+            get("registry.json")?,
+            files.get("loaders.json").map(String::as_str),
+            entrypoints,
+        )?;
+        Snapshot::serving(&snapshot)
+    }
+
+    /// Serves what `snapshot` holds (a folder loaded or fetched with `brayns-snapshot`, or an
+    /// SDK's compiled-in one).
+    pub fn serving(snapshot: &brayns_snapshot::Snapshot) -> Result<Snapshot, SnapshotError> {
+        let registry: Vec<String> = snapshot.methods().map(str::to_owned).collect();
         // `loaders.json` is required exactly when the registry has `get-loaders`; without it
         // the mock plays an instance older than that method, and accepts any loader name.
         let loaders = if registry.iter().any(|method| method == "get-loaders") {
-            parse("loaders.json", get("loaders.json")?)?
+            let loaders = snapshot.loaders().ok_or_else(|| SnapshotError::Shape {
+                path: "loaders.json".to_owned(),
+                problem: "missing file (the registry has get-loaders)".to_owned(),
+            })?;
+            parse("loaders.json", loaders)?
         } else {
             Value::Null
         };
         let mut entrypoints = HashMap::new();
         for method in &registry {
             let path = format!("entrypoints/{method}.json");
-            let schema = parse(&path, get(&path)?)?;
-            let entrypoint = entrypoint(method, &path, &schema)?;
+            let schema = snapshot
+                .entrypoint(method)
+                .ok_or_else(|| SnapshotError::Shape {
+                    path: path.clone(),
+                    problem: "missing file".to_owned(),
+                })?;
+            let entrypoint = entrypoint(method, &path, &parse(&path, schema)?)?;
             entrypoints.insert(method.clone(), Arc::new(entrypoint));
         }
+        let version_json = compact(&parse("version.json", snapshot.version_json())?);
         Ok(Snapshot {
             inner: Arc::new(SnapshotData {
-                registry_json: compact(&registry_value),
+                registry_json: compact(&Value::from(registry.clone())),
                 registry,
-                version_json: compact(&version),
+                version_json,
                 loaders_json: compact(&loaders),
                 loaders,
                 entrypoints,
@@ -154,7 +150,7 @@ impl Snapshot {
         })
     }
 
-    /// Method names in registry order.
+    /// Method names, sorted (the order of the snapshot's `registry.json`).
     pub fn methods(&self) -> &[String] {
         &self.inner.registry
     }
@@ -164,7 +160,7 @@ impl Snapshot {
         self.inner.entrypoints.get(method)
     }
 
-    /// Every entrypoint, in registry order.
+    /// Every entrypoint, sorted by method name.
     pub fn entrypoints(&self) -> impl Iterator<Item = &Arc<Entrypoint>> {
         self.inner
             .registry
@@ -196,33 +192,17 @@ impl Default for Snapshot {
     }
 }
 
-fn parse(path: &str, text: &str) -> Result<Value, SnapshotError> {
-    serde_json::from_str(text).map_err(|source| SnapshotError::Json {
+/// The value of a snapshot answer; `serde_json`'s `preserve_order` keeps the keys in the
+/// server's order.
+fn parse(path: &str, raw: &RawValue) -> Result<Value, SnapshotError> {
+    serde_json::from_str(raw.get()).map_err(|error| SnapshotError::Shape {
         path: path.to_owned(),
-        source,
+        problem: error.to_string(),
     })
 }
 
 fn compact(value: &Value) -> Arc<str> {
     Arc::from(value.to_string())
-}
-
-fn registry_names(registry: &Value) -> Result<Vec<String>, SnapshotError> {
-    let shape = |problem: &str| SnapshotError::Shape {
-        path: "registry.json".to_owned(),
-        problem: problem.to_owned(),
-    };
-    let items = registry
-        .as_array()
-        .ok_or_else(|| shape("expected an array of method names"))?;
-    items
-        .iter()
-        .map(|item| {
-            item.as_str()
-                .map(str::to_owned)
-                .ok_or_else(|| shape("expected an array of method names"))
-        })
-        .collect()
 }
 
 fn entrypoint(method: &str, path: &str, schema: &Value) -> Result<Entrypoint, SnapshotError> {

@@ -17,15 +17,19 @@
 //! server's own JSON text and re-indented token by token, never rebuilt from a map, so
 //! the server's key order survives whatever `serde_json` features a build enables.
 //!
-//! [`fetch`] builds a snapshot from a live instance over a [`brayns_rpc::Client`];
-//! [`diff`] says which methods were added, removed or changed between two snapshots.
+//! `fetch` (feature `fetch`, on by default) builds a snapshot from a live instance over a
+//! `brayns_rpc::Client`; [`diff`] says which methods were added, removed or changed between
+//! two snapshots. Without `fetch` the crate does not depend on the transport, which is how
+//! the mock and the code generator read snapshot folders.
 
 mod diff;
 mod error;
+#[cfg(feature = "fetch")]
 mod fetch;
 mod snapshot;
 
 pub use diff::{MethodChange, SchemaPart, SnapshotDiff, diff};
 pub use error::SnapshotError;
+#[cfg(feature = "fetch")]
 pub use fetch::{FetchError, FetchEvent, fetch};
 pub use snapshot::{Snapshot, Version};

@@ -157,6 +157,11 @@ impl Snapshot {
         &self.version
     }
 
+    /// The `get-version` answer, as the server sent it (with any field [`Version`] leaves out).
+    pub fn version_json(&self) -> &RawValue {
+        &self.version_json
+    }
+
     /// The registered methods, sorted.
     pub fn methods(&self) -> impl ExactSizeIterator<Item = &str> {
         self.entrypoints.keys().map(String::as_str)

@@ -11,9 +11,10 @@ use serde_json::Value;
 /// Every test is bounded: nothing may hang CI.
 pub const LIMIT: Duration = Duration::from_secs(10);
 
-/// The SDK's compiled-in snapshot as files, with `edit` applied to each file's JSON.
+/// The SDK's compiled-in snapshot as files, with `edit` applied to each file's JSON; the
+/// schema files of methods the edited registry no longer lists are left out.
 pub fn snapshot_files(edit: impl Fn(&str, &mut Value)) -> brayns_mock::Snapshot {
-    let files = brayns_sdk::compiled_snapshot()
+    let files: Vec<(String, Value)> = brayns_sdk::compiled_snapshot()
         .files()
         .expect("the compiled-in snapshot has files")
         .into_iter()
@@ -21,8 +22,22 @@ pub fn snapshot_files(edit: impl Fn(&str, &mut Value)) -> brayns_mock::Snapshot 
             let path = path.to_string_lossy().replace('\\', "/");
             let mut json: Value = serde_json::from_str(&text).expect("snapshot files are JSON");
             edit(&path, &mut json);
-            (path, json.to_string())
-        });
+            (path, json)
+        })
+        .collect();
+    let listed: Vec<String> = files
+        .iter()
+        .find(|(path, _)| path == "registry.json")
+        .and_then(|(_, registry)| registry.as_array())
+        .expect("a registry array")
+        .iter()
+        .filter_map(Value::as_str)
+        .map(|method| format!("entrypoints/{method}.json"))
+        .collect();
+    let files = files
+        .into_iter()
+        .filter(|(path, _)| !path.starts_with("entrypoints/") || listed.contains(path))
+        .map(|(path, json)| (path, json.to_string()));
     brayns_mock::Snapshot::from_files(files).expect("the edited snapshot loads")
 }
 
