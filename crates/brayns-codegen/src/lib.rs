@@ -159,19 +159,38 @@ pub fn generate(
 
 /// Writes `files` into `out_dir` (created if needed) and removes the `.rs` files there that
 /// are not generated any more. Files already up to date are not touched.
+///
+/// Only files carrying the generated header are ever overwritten or removed: if any file in
+/// the way lacks it (a mistyped `--out` pointing at hand-written sources), nothing is written
+/// and the error names it.
 pub fn write(out_dir: &Path, files: &[GeneratedFile]) -> Result<(), CodegenError> {
-    std::fs::create_dir_all(out_dir).map_err(|error| CodegenError::io(out_dir, error))?;
-    for file in files {
-        let path = out_dir.join(&file.path);
-        if std::fs::read_to_string(&path).ok().as_deref() != Some(file.contents.as_str()) {
-            std::fs::write(&path, &file.contents)
-                .map_err(|error| CodegenError::io(&path, error))?;
-        }
+    let stale = stale_files(out_dir, files)?;
+    if let Some(foreign) = stale
+        .iter()
+        .find(|path| path.exists() && !is_generated(path))
+    {
+        return Err(CodegenError::NotGenerated {
+            path: foreign.clone(),
+        });
     }
-    for extra in extra_files(out_dir, files)? {
-        std::fs::remove_file(&extra).map_err(|error| CodegenError::io(&extra, error))?;
+    std::fs::create_dir_all(out_dir).map_err(|error| CodegenError::io(out_dir, error))?;
+    for path in stale {
+        match files.iter().find(|file| out_dir.join(&file.path) == path) {
+            Some(file) => std::fs::write(&path, &file.contents),
+            None => std::fs::remove_file(&path),
+        }
+        .map_err(|error| CodegenError::io(&path, error))?;
     }
     Ok(())
+}
+
+/// Whether the file at `path` starts with the header every generated file has.
+fn is_generated(path: &Path) -> bool {
+    use std::io::Read as _;
+    let mut start = vec![0; emit::HEADER.len()];
+    std::fs::File::open(path)
+        .and_then(|mut file| file.read_exact(&mut start))
+        .is_ok_and(|()| start == emit::HEADER.as_bytes())
 }
 
 /// The files of `out_dir` that differ from `files`: changed, missing, or no longer
