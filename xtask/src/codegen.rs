@@ -1,6 +1,6 @@
 //! `cargo xtask codegen`: turn a schema snapshot into the SDK's generated bindings.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -10,7 +10,8 @@ use crate::project_root;
 /// Arguments of `cargo xtask codegen`.
 #[derive(clap::Args)]
 pub(crate) struct CodegenArgs {
-    /// The snapshot folder (default: `schemas/3.10.1`).
+    /// The snapshot folder (default: `schemas/<the brayns-sdk crate's version>`, the release
+    /// the SDK targets).
     #[arg(long)]
     schemas: Option<PathBuf>,
     /// The output folder (default: `crates/brayns-sdk/src/generated`).
@@ -23,9 +24,10 @@ pub(crate) struct CodegenArgs {
 
 pub(crate) fn run(args: CodegenArgs) -> anyhow::Result<ExitCode> {
     let root = project_root();
-    let schemas = args
-        .schemas
-        .unwrap_or_else(|| root.join("schemas").join("3.10.1"));
+    let schemas = match args.schemas {
+        Some(schemas) => schemas,
+        None => root.join("schemas").join(sdk_release(&root)?),
+    };
     let out = args
         .out
         .unwrap_or_else(|| root.join("crates/brayns-sdk/src/generated"));
@@ -52,4 +54,18 @@ pub(crate) fn run(args: CodegenArgs) -> anyhow::Result<ExitCode> {
         schemas.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The Brayns release the SDK targets: its crate version without build metadata
+/// (`3.10.1+sdk.2` targets `3.10.1`; the SDK checks the two agree in its tests).
+fn sdk_release(root: &Path) -> anyhow::Result<String> {
+    let manifest_path = root.join("crates/brayns-sdk/Cargo.toml");
+    let manifest = std::fs::read_to_string(&manifest_path)
+        .with_context(|| format!("reading {}", manifest_path.display()))?;
+    let version = manifest
+        .lines()
+        .find_map(|line| line.strip_prefix("version = \""))
+        .and_then(|rest| rest.split('"').next())
+        .with_context(|| format!("no `version = \"...\"` line in {}", manifest_path.display()))?;
+    Ok(version.split('+').next().unwrap_or(version).to_owned())
 }

@@ -44,11 +44,15 @@ const ADJUSTMENTS: &[(&str, &str)] = &[
     ("render-image", r#"{"send": true, "force": true}"#),
 ];
 
-/// The mock's snapshot, parsed once for all tests.
+/// The mock's snapshot, parsed once for all tests: the SDK's own compiled-in one, so the
+/// tests follow the bindings to whatever release they are regenerated for.
 fn snapshot() -> brayns_mock::Snapshot {
     static SNAPSHOT: OnceLock<brayns_mock::Snapshot> = OnceLock::new();
     SNAPSHOT
-        .get_or_init(brayns_mock::Snapshot::embedded)
+        .get_or_init(|| {
+            brayns_mock::Snapshot::serving(crate::compiled_snapshot())
+                .expect("the mock serves the compiled-in snapshot")
+        })
         .clone()
 }
 

@@ -1,0 +1,91 @@
+//! `cargo xtask codegen` and its `--check`, run as the real binary: the committed bindings
+//! are what the SDK's snapshot generates, and a stale output fails with the house message.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn xtask_codegen(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .arg("codegen")
+        .args(args)
+        .output()
+        .expect("xtask runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn committed_bindings_are_up_to_date() {
+    let output = xtask_codegen(&["--check"]);
+    assert!(
+        output.status.success(),
+        "{}\nrun `cargo xtask codegen` and commit",
+        text(&output.stderr)
+    );
+    // The default snapshot is the release the SDK's crate version names.
+    assert!(
+        text(&output.stdout).contains("schemas/3.10.1"),
+        "{}",
+        text(&output.stdout)
+    );
+}
+
+#[test]
+fn check_fails_on_stale_output_and_codegen_repairs_it() {
+    let schemas = root().join("crates/brayns-codegen/tests/fixtures/awkward/snapshot");
+    let schemas = schemas.to_str().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let out_arg = out.path().to_str().unwrap();
+    let args = |check: bool| {
+        let mut args = vec!["--schemas", schemas, "--out", out_arg];
+        if check {
+            args.push("--check");
+        }
+        args
+    };
+
+    let missing = xtask_codegen(&args(true));
+    assert_eq!(missing.status.code(), Some(1), "{}", text(&missing.stderr));
+    assert!(xtask_codegen(&args(false)).status.success());
+    assert!(xtask_codegen(&args(true)).status.success());
+
+    let types = out.path().join("types.rs");
+    let mut edited = std::fs::read_to_string(&types).unwrap();
+    edited.push_str("\n// a hand edit\n");
+    std::fs::write(&types, edited).unwrap();
+    let stale = xtask_codegen(&args(true));
+    assert_eq!(stale.status.code(), Some(1));
+    let stderr = text(&stale.stderr);
+    assert!(
+        stderr.contains(&format!("stale: {}", types.display())),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("run `cargo xtask codegen` and commit"),
+        "{stderr}"
+    );
+
+    assert!(xtask_codegen(&args(false)).status.success());
+    assert!(xtask_codegen(&args(true)).status.success());
+}
+
+#[test]
+fn codegen_refuses_an_output_folder_of_hand_written_sources() {
+    let out = tempfile::tempdir().unwrap();
+    let lib = out.path().join("lib.rs");
+    std::fs::write(&lib, "pub fn keep() {}\n").unwrap();
+    let output = xtask_codegen(&["--out", out.path().to_str().unwrap()]);
+    assert!(!output.status.success());
+    assert!(
+        text(&output.stderr).contains("refusing"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&lib).unwrap(), "pub fn keep() {}\n");
+}
