@@ -66,6 +66,10 @@ pub async fn fetch(
             format!("expected an array of method names: {error}"),
         )
     })?;
+    // Refused before any schema is asked for: a name like `../x` would become a path.
+    for method in &registry {
+        crate::snapshot::check_method_name(method)?;
+    }
     let loaders = match call(client, "get-loaders", None).await {
         Ok(loaders) => Some(loaders),
         Err(FetchError::Request {

@@ -68,6 +68,7 @@ impl Snapshot {
             )?;
         }
         for (method, schema) in &entrypoints {
+            check_method_name(method)?;
             expect_shape::<serde_json::Map<String, serde_json::Value>>(
                 &format!("schema of '{method}'"),
                 schema,
@@ -128,6 +129,7 @@ impl Snapshot {
         let entrypoints_dir = dir.join(ENTRYPOINTS_DIR);
         let mut texts = Vec::with_capacity(registry.len());
         for method in &registry {
+            check_method_name(method)?;
             texts.push((
                 method.as_str(),
                 read(entrypoint_path(&entrypoints_dir, method))?,
@@ -220,6 +222,30 @@ impl Snapshot {
             }
         }
         Ok(())
+    }
+}
+
+/// Fails unless `method` can name its schema file: ASCII letters, digits, `-`, `_` and `.`,
+/// not starting with `.`. Brayns' names are all like `add-model`; anything else (`../x`, an
+/// absolute path, a control character) would read or write a file outside the snapshot
+/// folder, so a registry listing it is refused.
+pub(crate) fn check_method_name(method: &str) -> Result<(), SnapshotError> {
+    let valid = !method.is_empty()
+        && method.len() <= 128
+        && !method.starts_with('.')
+        && method
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.'));
+    if valid {
+        Ok(())
+    } else {
+        Err(SnapshotError::invalid(
+            REGISTRY_FILE,
+            format!(
+                "{method:?} is not a method name a snapshot can store \
+                 (ASCII letters, digits, '-', '_' and '.', not first)"
+            ),
+        ))
     }
 }
 

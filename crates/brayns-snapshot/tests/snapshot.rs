@@ -132,6 +132,45 @@ fn a_schema_file_not_in_the_registry_is_named_in_the_error() {
     assert!(error.to_string().contains("exit-later"), "{error}");
 }
 
+/// A registry is the server's word, and each name becomes a file name: none may lead
+/// outside the snapshot folder, whether loading, building or (see xtask's tests) fetching.
+#[test]
+fn method_names_that_would_escape_the_folder_are_refused() {
+    let inside = tempfile::tempdir().unwrap();
+    let dir = inside.path().join("snapshot");
+    committed().write(&dir).unwrap();
+    // A file the escaping name would reach, so only the name check can stop it.
+    std::fs::write(inside.path().join("escaped.json"), "{}\n").unwrap();
+    for name in [
+        "../escaped",
+        "/etc/passwd",
+        "..",
+        ".hidden",
+        "",
+        "a\u{0}b",
+        "a\\b",
+        "a b",
+    ] {
+        let registry = serde_json::to_string(&[name]).unwrap();
+        std::fs::write(dir.join("registry.json"), &registry).unwrap();
+        let error = Snapshot::load(&dir).unwrap_err();
+        assert!(
+            matches!(error, SnapshotError::Invalid { .. }),
+            "{name:?}: {error:?}"
+        );
+        assert!(error.to_string().contains("not a method name"), "{error}");
+
+        let error = Snapshot::from_texts(
+            r#"{"major":3,"minor":10,"patch":1,"revision":"x"}"#,
+            &registry,
+            None,
+            [(name, "{}")],
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("not a method name"), "{error}");
+    }
+}
+
 #[test]
 fn answers_of_the_wrong_shape_are_rejected() {
     let error = Snapshot::from_texts(
