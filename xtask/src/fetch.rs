@@ -29,6 +29,11 @@ pub(crate) struct FetchArgs {
     /// How long to wait for the connection and websocket handshake, in seconds.
     #[arg(long, default_value_t = 10)]
     connect_timeout: u64,
+    /// How long to wait for each answer, in seconds: an instance that never answers (or
+    /// answers something that is not JSON-RPC, which the client skips) fails the fetch
+    /// naming the request instead of hanging it.
+    #[arg(long, default_value_t = 30)]
+    request_timeout: u64,
 }
 
 pub(crate) fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
@@ -58,8 +63,9 @@ pub(crate) fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn fetch_live(args: &FetchArgs) -> anyhow::Result<Snapshot> {
-    let mut connector =
-        Connector::new(&args.uri).connect_timeout(Duration::from_secs(args.connect_timeout));
+    let mut connector = Connector::new(&args.uri)
+        .connect_timeout(Duration::from_secs(args.connect_timeout))
+        .request_timeout(Some(Duration::from_secs(args.request_timeout)));
     if let Some(ca) = &args.ca {
         connector = connector.tls(Tls::CustomCaFile(ca.clone()));
     }

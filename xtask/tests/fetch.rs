@@ -203,6 +203,38 @@ async fn an_unreachable_instance_is_a_clear_error() {
     assert!(std::fs::read_dir(out.path()).unwrap().next().is_none());
 }
 
+/// The client skips a malformed message (it cannot know whose reply it was), so without a
+/// request timeout the fetch would wait for that reply forever.
+#[tokio::test]
+async fn an_answer_that_is_not_json_rpc_fails_the_fetch_naming_the_request() {
+    let mock = MockServer::builder()
+        .malformed_frame("schema", brayns_mock::MalformedFrame::InvalidJson)
+        .start()
+        .await
+        .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let output = xtask_fetch(&[
+        "--uri",
+        &mock.uri(),
+        "--out",
+        out.path().to_str().unwrap(),
+        "--request-timeout",
+        "1",
+    ])
+    .await;
+    assert!(!output.status.success());
+    let error = text(&output.stderr);
+    assert!(error.contains("schema {\"endpoint\":"), "{error}");
+    assert!(error.contains("no reply after 1s"), "{error}");
+    assert_eq!(
+        error.matches("no reply after").count(),
+        1,
+        "said once: {error}"
+    );
+    assert!(std::fs::read_dir(out.path()).unwrap().next().is_none());
+    mock.stop().await;
+}
+
 #[tokio::test]
 async fn fetching_over_tls_needs_the_instance_certificate() {
     let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
