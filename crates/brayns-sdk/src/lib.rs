@@ -45,8 +45,12 @@
 //!
 //! # Versions
 //!
-//! The crate version is the Brayns release the bindings were generated from, so
-//! `brayns-sdk = "3.10.1"` talks to Brayns 3.10.1. On connect the instance's release is
+//! The crate version is the Brayns release the bindings were generated from: depend on it
+//! with a tilde requirement, `brayns-sdk = "~3.10.1"`, to talk to Brayns 3.10. A plain
+//! `"3.10.1"` is Cargo's caret requirement (`^3.10.1`, any 3.x from 3.10.1 on), so once a
+//! 3.11 SDK is published `cargo update` would move you to bindings for another Brayns
+//! release, whose types may differ incompatibly: a Brayns minor release is a breaking
+//! release of this crate, even though the major number does not say so. On connect the instance's release is
 //! checked with a [`VersionPolicy`] (by default a mismatch is logged as a warning), and
 //! [`Brayns::verify_schemas`] says exactly which methods of a live instance differ from the
 //! compiled-in schemas ([`compiled_snapshot`]).
