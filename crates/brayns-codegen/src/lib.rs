@@ -57,7 +57,12 @@
 //!   newer server's new value does not fail the whole result; enums only params use stay
 //!   closed (and `Copy`), so a misspelled value is still caught.
 //! - Optional fields are `Option`s skipped when `None` (never `null`); fields with a schema
-//!   default hold it, and `Default` equals what the server assumes for `{}`.
+//!   default hold it, and `Default` equals what the server assumes for `{}`. Params types
+//!   with required fields (so no `Default`) and optional ones get `new(required...)`, every
+//!   other field at that same default; loader params take a `LoaderProperties` instead of
+//!   `loader_name` and `loader_properties`.
+//! - Deprecated methods are `#[deprecated]` with Brayns' own description as the note (it
+//!   names the replacement).
 //! - `minItems == maxItems` arrays are `[T; N]`, `minimum >= 0` integers are `u64`, string
 //!   enums keep their exact wire spellings, maps are `BTreeMap`s, untyped values are
 //!   `serde_json::Value`, and `oneOf` of primitives is an untagged enum.

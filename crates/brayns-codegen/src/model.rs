@@ -62,6 +62,8 @@ pub(crate) struct TypeDef {
     pub(crate) site: Site,
     /// A params shape that lost `readOnly` properties: named `<Title>Update`.
     pub(crate) dropped_read_only: bool,
+    /// Params (or loader properties) carry it: users build values of it.
+    pub(crate) in_params: bool,
     /// Methods and loaders using the type, in discovery order, without repeats.
     pub(crate) users: Vec<String>,
 }
@@ -259,13 +261,17 @@ impl Model {
                             .collect::<Vec<_>>()
                             .join(", ")
                     );
-                    self.intern(
+                    let ty = self.intern(
                         key,
                         node,
                         context,
                         dropped_read_only,
                         DefKind::Struct(fields),
-                    )
+                    );
+                    if let (Role::Params, Ty::Named(id)) = (role, &ty) {
+                        self.defs[id.0].in_params = true;
+                    }
+                    ty
                 }
             },
             Kind::OneOf(variants) => {
@@ -330,6 +336,7 @@ impl Model {
                 root: context.root,
             },
             dropped_read_only,
+            in_params: false,
             users: vec![context.owner_label.to_owned()],
         });
         self.keys.insert(key, id);

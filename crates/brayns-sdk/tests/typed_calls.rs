@@ -6,7 +6,7 @@ use std::time::Duration;
 use brayns_mock::MockServer;
 use brayns_sdk::loaders::LoaderProperties;
 use brayns_sdk::types::{
-    BBPLoaderParameters, DataType, GBuffersParams, GetModelMessage, ModelInstanceUpdate,
+    BBPLoaderParameters, Channels, DataType, GBuffersParams, GetModelMessage, ModelInstanceUpdate,
     RawVolumeLoaderParameters, RenderImageParams, SnapshotParams, UpdateModelMessage,
     UploadModelParams,
 };
@@ -75,8 +75,12 @@ async fn binary_replies_of_export_gbuffers_and_render_image() {
     tokio::time::timeout(LIMIT, async {
         let mock = mock().await;
         let brayns = connect(&mock).await;
-        let params: GBuffersParams =
-            serde_json::from_value(serde_json::json!({"channels": ["color"]})).unwrap();
+        // The required property, every optional one left out.
+        let params = GBuffersParams::new(vec![Channels::Color]);
+        assert_eq!(
+            serde_json::to_value(&params).unwrap(),
+            serde_json::json!({"channels": ["color"]})
+        );
         let exr = brayns.export_gbuffers(&params).unwrap().await.unwrap();
         assert!(!exr.is_empty(), "the EXR comes as the binary payload");
         let image = brayns

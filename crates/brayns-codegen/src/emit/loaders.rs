@@ -3,11 +3,10 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::defaults::Defaults;
 use super::{Settings, doc, named_in, ty_tokens};
 use crate::CodegenError;
 use crate::model::{Field, Model, Presence, Ty, TypeDef};
-use crate::naming::{field_idents, type_ident};
+use crate::naming::type_ident;
 
 pub(super) fn file(settings: &Settings<'_>) -> TokenStream {
     let model = &settings.api.model;
@@ -160,39 +159,23 @@ pub(super) fn constructor(
     if !(has_name && has_properties) {
         return Ok(None);
     }
-    let idents = field_idents(fields.iter().map(|field| field.wire.as_str()));
-    let mut arguments = Vec::new();
-    let mut arguments_doc = Vec::new();
-    let mut inits = Vec::new();
-    for (field, ident) in fields.iter().zip(idents) {
-        let init = match (field.wire.as_str(), &field.presence) {
-            ("loader_name", _) => quote!(#ident: loader.loader_name().to_owned()),
-            ("loader_properties", _) => quote!(#ident: loader.to_json()?),
-            (_, Presence::Required) => {
-                let ty = ty_tokens(model, &field.ty);
-                arguments.push(quote!(#ident: #ty));
-                arguments_doc.push(format!("`{}`", field.wire));
-                quote!(#ident)
-            }
-            _ => {
-                let value = Defaults {
-                    model,
-                    origin: &field.origin,
-                }
-                .absent(field)?;
-                quote!(#ident: #value)
-            }
-        };
-        inits.push(init);
-    }
+    let super::types::ConstructorParts {
+        arguments,
+        argument_names,
+        inits,
+    } = super::types::constructor_parts(model, fields, |field, ident| match field.wire.as_str() {
+        "loader_name" => Some(quote!(#ident: loader.loader_name().to_owned())),
+        "loader_properties" => Some(quote!(#ident: loader.to_json()?)),
+        _ => None,
+    })?;
     let name = type_ident(&def.name);
     let text = format!(
         "Params for `loader`, with {} and every optional property left to its default.\n\n\
          Fails only if the properties cannot be turned into JSON.",
-        if arguments_doc.is_empty() {
+        if argument_names.is_empty() {
             "nothing else".to_owned()
         } else {
-            arguments_doc.join(", ")
+            argument_names.join(", ")
         }
     );
     let doc = doc(&text);

@@ -132,9 +132,14 @@ fn function(settings: &Settings<'_>, method: &Method) -> TokenStream {
         ),
         BinaryUse::None => {}
     }
-    let deprecated = entry
-        .deprecated
-        .then(|| quote!(#[deprecated(note = "deprecated by Brayns")]));
+    // Brayns' description of a deprecated method names its replacement.
+    let deprecated = entry.deprecated.then(|| {
+        let note = match entry.description.trim() {
+            "" => "deprecated by Brayns",
+            description => description,
+        };
+        quote!(#[deprecated(note = #note)])
+    });
     if entry.is_async {
         text.push_str(
             "\n\nAsync on the server: returns a task at once; await it for the result, follow its \

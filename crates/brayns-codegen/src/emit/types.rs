@@ -145,7 +145,10 @@ fn structure(model: &Model, def: &TypeDef, fields: &[Field]) -> Result<TokenStre
             }
         }
     });
-    let constructor = super::loaders::constructor(model, def, fields)?;
+    let constructor = match super::loaders::constructor(model, def, fields)? {
+        Some(loader_constructor) => Some(loader_constructor),
+        None => required_constructor(model, def, fields)?,
+    };
     Ok(quote! {
         #type_doc
         #[derive(Debug, Clone, PartialEq, #derive_default serde::Serialize, serde::Deserialize)]
@@ -155,6 +158,90 @@ fn structure(model: &Model, def: &TypeDef, fields: &[Field]) -> Result<TokenStre
         #default_impl
         #constructor
         #(#default_fns)*
+    })
+}
+
+/// For params structs with required properties (so no `Default`) and optional ones: `new`
+/// taking the required ones, every other property left to its default, so users need not
+/// spell out ten `None`s to set one field.
+fn required_constructor(
+    model: &Model,
+    def: &TypeDef,
+    fields: &[Field],
+) -> Result<Option<TokenStream>, CodegenError> {
+    let optional = fields
+        .iter()
+        .any(|field| field.presence != Presence::Required);
+    if !def.in_params || has_default(fields) || !optional {
+        return Ok(None);
+    }
+    let ConstructorParts {
+        arguments,
+        argument_names,
+        inits,
+    } = constructor_parts(model, fields, |_, _| None)?;
+    let name = type_ident(&def.name);
+    let text = format!(
+        "`{}` with {}, and every optional property left to its default.",
+        def.name,
+        argument_names.join(", ")
+    );
+    let doc = doc(&text);
+    Ok(Some(quote! {
+        impl #name {
+            #doc
+            pub fn new(#(#arguments),*) -> Self {
+                Self { #(#inits),* }
+            }
+        }
+    }))
+}
+
+/// What a constructor is made of.
+pub(super) struct ConstructorParts {
+    /// `name: Type`, one per required field.
+    pub(super) arguments: Vec<TokenStream>,
+    /// The wire names of those fields, quoted for the docs.
+    pub(super) argument_names: Vec<String>,
+    /// `name: value`, one per field.
+    pub(super) inits: Vec<TokenStream>,
+}
+
+/// An argument per required field and every field's initializer (the others at their
+/// default); `special` may take over a field's initializer.
+pub(super) fn constructor_parts(
+    model: &Model,
+    fields: &[Field],
+    special: impl Fn(&Field, &proc_macro2::Ident) -> Option<TokenStream>,
+) -> Result<ConstructorParts, CodegenError> {
+    let idents = field_idents(fields.iter().map(|field| field.wire.as_str()));
+    let mut arguments = Vec::new();
+    let mut argument_names = Vec::new();
+    let mut inits = Vec::with_capacity(fields.len());
+    for (field, ident) in fields.iter().zip(idents) {
+        let init = match (special(field, &ident), &field.presence) {
+            (Some(init), _) => init,
+            (None, Presence::Required) => {
+                let ty = ty_tokens(model, &field.ty);
+                arguments.push(quote!(#ident: #ty));
+                argument_names.push(format!("`{}`", field.wire));
+                quote!(#ident)
+            }
+            (None, _) => {
+                let value = Defaults {
+                    model,
+                    origin: &field.origin,
+                }
+                .absent(field)?;
+                quote!(#ident: #value)
+            }
+        };
+        inits.push(init);
+    }
+    Ok(ConstructorParts {
+        arguments,
+        argument_names,
+        inits,
     })
 }
 

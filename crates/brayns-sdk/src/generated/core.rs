@@ -80,7 +80,9 @@ impl crate::Brayns {
     /// Old way of adding clip plane, use 'add-clipping-planes' instead
     ///
     /// Calls `add-clip-plane`. Params: `Plane`. Result: `ModelInstance`.
-    #[deprecated(note = "deprecated by Brayns")]
+    #[deprecated(
+        note = "Old way of adding clip plane, use 'add-clipping-planes' instead"
+    )]
     pub async fn add_clip_plane(&self, params: &Plane) -> crate::Result<ModelInstance> {
         let response = crate::client::call(
                 self.rpc(),
@@ -314,7 +316,9 @@ impl crate::Brayns {
     /// Old clear for clipping geometries, use 'clear-clipping-geometries' instead
     ///
     /// Calls `clear-clip-planes`.
-    #[deprecated(note = "deprecated by Brayns")]
+    #[deprecated(
+        note = "Old clear for clipping geometries, use 'clear-clipping-geometries' instead"
+    )]
     pub async fn clear_clip_planes(&self) -> crate::Result<()> {
         let response = crate::client::call(self.rpc(), "clear-clip-planes", None, None)
             .await?;

@@ -54,6 +54,16 @@ pub struct AddClippingBoundedPlanesClippingGeometry {
     pub primitives: Vec<BoundedPlane>,
 }
 
+impl AddClippingBoundedPlanesClippingGeometry {
+    /// `AddClippingBoundedPlanesClippingGeometry` with `primitives`, and every optional property left to its default.
+    pub fn new(primitives: Vec<BoundedPlane>) -> Self {
+        Self {
+            invert_normals: false,
+            primitives,
+        }
+    }
+}
+
 /// The `ClippingGeometry` object.
 ///
 /// Used by `add-clipping-boxes`.
@@ -66,6 +76,16 @@ pub struct AddClippingBoxesClippingGeometry {
     pub invert_normals: bool,
     /// Clipping primitive list
     pub primitives: Vec<BoxType>,
+}
+
+impl AddClippingBoxesClippingGeometry {
+    /// `AddClippingBoxesClippingGeometry` with `primitives`, and every optional property left to its default.
+    pub fn new(primitives: Vec<BoxType>) -> Self {
+        Self {
+            invert_normals: false,
+            primitives,
+        }
+    }
 }
 
 /// The `ClippingGeometry` object.
@@ -82,6 +102,16 @@ pub struct AddClippingCapsulesClippingGeometry {
     pub primitives: Vec<Capsule>,
 }
 
+impl AddClippingCapsulesClippingGeometry {
+    /// `AddClippingCapsulesClippingGeometry` with `primitives`, and every optional property left to its default.
+    pub fn new(primitives: Vec<Capsule>) -> Self {
+        Self {
+            invert_normals: false,
+            primitives,
+        }
+    }
+}
+
 /// The `ClippingGeometry` object.
 ///
 /// Used by `add-clipping-planes`.
@@ -96,6 +126,16 @@ pub struct AddClippingPlanesClippingGeometry {
     pub primitives: Vec<Plane>,
 }
 
+impl AddClippingPlanesClippingGeometry {
+    /// `AddClippingPlanesClippingGeometry` with `primitives`, and every optional property left to its default.
+    pub fn new(primitives: Vec<Plane>) -> Self {
+        Self {
+            invert_normals: false,
+            primitives,
+        }
+    }
+}
+
 /// The `ClippingGeometry` object.
 ///
 /// Used by `add-clipping-spheres`.
@@ -108,6 +148,16 @@ pub struct AddClippingSpheresClippingGeometry {
     pub invert_normals: bool,
     /// Clipping primitive list
     pub primitives: Vec<Sphere>,
+}
+
+impl AddClippingSpheresClippingGeometry {
+    /// `AddClippingSpheresClippingGeometry` with `primitives`, and every optional property left to its default.
+    pub fn new(primitives: Vec<Sphere>) -> Self {
+        Self {
+            invert_normals: false,
+            primitives,
+        }
+    }
 }
 
 /// The `AddModelParams` object.
@@ -637,6 +687,16 @@ pub struct DTILoaderParameters {
     pub spike_decay_time: f64,
 }
 
+impl DTILoaderParameters {
+    /// `DTILoaderParameters` with `radius`, and every optional property left to its default.
+    pub fn new(radius: f64) -> Self {
+        Self {
+            radius,
+            spike_decay_time: 1.0,
+        }
+    }
+}
+
 fn default_dti_loader_parameters_spike_decay_time() -> f64 {
     1.0
 }
@@ -806,6 +866,24 @@ pub struct GBuffersParams {
     /// Simulation frame to render
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub simulation_frame: Option<u64>,
+}
+
+impl GBuffersParams {
+    /// `GBuffersParams` with `channels`, and every optional property left to its default.
+    pub fn new(channels: Vec<Channels>) -> Self {
+        Self {
+            camera: None,
+            camera_near_clip: None,
+            camera_view: None,
+            channels,
+            file_path: None,
+            image_end: None,
+            image_start: None,
+            renderer: None,
+            resolution: None,
+            simulation_frame: None,
+        }
+    }
 }
 
 /// Geometry generation configuration
@@ -1919,6 +1997,19 @@ pub struct SonataEdgePopulationParameters {
     pub radius: f64,
 }
 
+impl SonataEdgePopulationParameters {
+    /// `SonataEdgePopulationParameters` with `edge_population`, `load_afferent`, and every optional property left to its default.
+    pub fn new(edge_population: String, load_afferent: bool) -> Self {
+        Self {
+            edge_percentage: 1.0,
+            edge_population,
+            edge_report_name: None,
+            load_afferent,
+            radius: 2.0,
+        }
+    }
+}
+
 fn default_sonata_edge_population_parameters_edge_percentage() -> f64 {
     1.0
 }
@@ -1983,6 +2074,36 @@ pub struct SonataNodePopulationParameters {
     /// Default: `{}`.
     #[serde(default)]
     pub vasculature_geometry_parameters: VasculatureGeometrySettings,
+}
+
+impl SonataNodePopulationParameters {
+    /// `SonataNodePopulationParameters` with `node_population`, and every optional property left to its default.
+    pub fn new(node_population: String) -> Self {
+        Self {
+            edge_populations: None,
+            neuron_morphology_parameters: NeuronMorphologyLoaderParameters {
+                geometry_type: GeometryType::Smooth,
+                growth: 1.0,
+                load_axon: false,
+                load_dendrites: false,
+                load_soma: false,
+                radius_multiplier: 1.0,
+                resampling: 2.0,
+                subsampling: 1,
+            },
+            node_count_limit: None,
+            node_ids: None,
+            node_percentage: 0.01,
+            node_population,
+            node_sets: None,
+            report_name: None,
+            report_type: SonataNodePopulationParametersReportType::None,
+            spike_transition_time: 1.0,
+            vasculature_geometry_parameters: VasculatureGeometrySettings {
+                radius_multiplier: 1.0,
+            },
+        }
+    }
 }
 
 fn default_sonata_node_population_parameters_node_percentage() -> f64 {
