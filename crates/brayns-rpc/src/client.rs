@@ -36,6 +36,14 @@ struct Inner {
     uri: String,
 }
 
+impl Drop for Inner {
+    /// The last handle is gone: the connection task must stop, even if its writer is blocked
+    /// by a peer that stopped reading (then it would never see the channel close).
+    fn drop(&mut self) {
+        self.shared.control().abandon();
+    }
+}
+
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
@@ -215,10 +223,16 @@ impl Client {
     }
 
     /// Closes the connection: every pending call fails with [`Error::Disconnected`] and later
-    /// calls fail fast. Sends a Close frame but does not wait for an answer (Brayns sends none).
+    /// calls fail fast. What was queued before is still written, then a Close frame, but
+    /// never waiting for an answer (Brayns sends none) nor more than a short grace (250 ms),
+    /// so this returns promptly even when the server has stopped reading.
     pub async fn disconnect(&self) {
         let (ack, done) = oneshot::channel();
-        if self.inner.outgoing.send(Outgoing::Disconnect(ack)).is_ok() {
+        // In the channel, the request marks where the frames to flush end; the signal makes
+        // the connection task notice it at once, even with its writer blocked.
+        let queued = self.inner.outgoing.send(Outgoing::Disconnect(ack)).is_ok();
+        self.inner.shared.control().disconnect();
+        if queued {
             // An error only means the connection task is gone already.
             let _ = done.await;
         }

@@ -11,6 +11,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, info, warn};
 
+use crate::control::Stop;
 use crate::error::Error;
 use crate::incoming::{Incoming, WireId, classify, split_binary};
 use crate::pending::{ProgressRoute, Shared, Slot};
@@ -18,11 +19,13 @@ use crate::request::Truncated;
 use crate::response::Response;
 use crate::socket::{Inbound, Outbound, Socket};
 
-/// What callers ask of the connection task.
+/// What callers ask of the connection task, in order.
 pub(crate) enum Outgoing {
     /// A frame to write.
     Frame(Outbound),
-    /// Close the connection; answered once every pending call has failed.
+    /// Close the connection; answered once every pending call has failed. Frames queued after
+    /// it are dropped. It is also signalled through [`Control`](crate::control::Control), so
+    /// the task notices it even while its writer is blocked and this channel is not read.
     Disconnect(oneshot::Sender<()>),
 }
 
@@ -37,8 +40,9 @@ const CLOSE_GRACE: Duration = Duration::from_millis(250);
 enum Exit {
     /// The socket ended or failed.
     Lost(String),
-    /// `disconnect()` was called.
-    Disconnect(oneshot::Sender<()>),
+    /// `disconnect()` was called. Carries its request when the driver read it from the
+    /// channel (frames behind it are then not to be sent); otherwise it is still queued.
+    Disconnect(Option<oneshot::Sender<()>>),
     /// Every client handle was dropped.
     Abandoned,
 }
@@ -68,10 +72,10 @@ async fn run<S>(
     let mut unflushed = false;
     let exit = poll_fn(|cx| drive(cx, &mut ws, &mut outgoing, &shared, &mut unflushed)).await;
     // `graceful`: the client ended the connection, so the socket is still usable for goodbyes.
-    let (reason, ack, graceful) = match exit {
-        Exit::Lost(reason) => (reason, None, false),
-        Exit::Disconnect(ack) => ("disconnected by the client".to_owned(), Some(ack), true),
-        Exit::Abandoned => ("every client handle was dropped".to_owned(), None, true),
+    let (reason, graceful) = match &exit {
+        Exit::Lost(reason) => (reason.clone(), false),
+        Exit::Disconnect(_) => ("disconnected by the client".to_owned(), true),
+        Exit::Abandoned => ("every client handle was dropped".to_owned(), true),
     };
     let reason: Arc<str> = reason.into();
     // Fail every waiter first: nothing below may delay them.
@@ -81,15 +85,46 @@ async fn run<S>(
         let _ = slot.done.send(Err(Error::disconnected(&reason)));
     }
     outgoing.close();
+    let (farewell, acks) = leftovers(&mut outgoing, exit);
     if graceful {
         // Flush what callers queued (a last notification, say) and say goodbye, without
-        // waiting for the server's answer: Brayns never sends one.
-        let _ = tokio::time::timeout(CLOSE_GRACE, poll_fn(|cx| ws.poll_close(cx))).await;
+        // waiting for the server's answer (Brayns never sends one) and never for long: a
+        // server that stopped reading must not hold the close up.
+        let goodbye = async {
+            for frame in farewell {
+                poll_fn(|cx| ws.poll_ready(cx)).await?;
+                ws.queue(frame);
+            }
+            poll_fn(|cx| ws.poll_close(cx)).await
+        };
+        let _ = tokio::time::timeout(CLOSE_GRACE, goodbye).await;
     }
     drop(ws);
-    if let Some(ack) = ack {
+    for ack in acks {
         let _ = ack.send(());
     }
+}
+
+/// Empties the closed channel: the frames queued before the first disconnect request (to
+/// flush on a graceful close) and every disconnect request (to answer once closed).
+fn leftovers(
+    outgoing: &mut mpsc::UnboundedReceiver<Outgoing>,
+    exit: Exit,
+) -> (Vec<Outbound>, Vec<oneshot::Sender<()>>) {
+    let mut acks = Vec::new();
+    if let Exit::Disconnect(Some(ack)) = exit {
+        acks.push(ack);
+    }
+    let mut frames = Vec::new();
+    while let Ok(message) = outgoing.try_recv() {
+        match message {
+            Outgoing::Frame(frame) if acks.is_empty() => frames.push(frame),
+            // Queued after a disconnect: its caller has been failed already.
+            Outgoing::Frame(_) => {}
+            Outgoing::Disconnect(ack) => acks.push(ack),
+        }
+    }
+    (frames, acks)
 }
 
 fn drive<S>(
@@ -102,6 +137,13 @@ fn drive<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
+    // First, whatever the writer's state: a blocked writer must not hide a disconnect.
+    match shared.control().poll_stop(cx) {
+        Poll::Ready(Stop::Disconnect) => return Poll::Ready(Exit::Disconnect(None)),
+        Poll::Ready(Stop::Abandoned) => return Poll::Ready(Exit::Abandoned),
+        Poll::Pending => {}
+    }
+
     let mut yielded = false;
 
     // Outgoing: queue as many frames as the sink takes, then flush once.
@@ -123,7 +165,7 @@ where
                 sent += 1;
             }
             Poll::Ready(Some(Outgoing::Disconnect(ack))) => {
-                return Poll::Ready(Exit::Disconnect(ack));
+                return Poll::Ready(Exit::Disconnect(Some(ack)));
             }
             Poll::Ready(None) => return Poll::Ready(Exit::Abandoned),
             Poll::Pending => break,

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::{mpsc, oneshot};
 
+use crate::control::Control;
 use crate::error::Result;
 use crate::request::RequestId;
 use crate::response::{Progress, Response};
@@ -25,6 +26,8 @@ pub(crate) struct Shared {
     state: Mutex<State>,
     connected: AtomicBool,
     next_id: AtomicI64,
+    /// How client handles ask the connection task to stop.
+    control: Control,
 }
 
 struct State {
@@ -50,6 +53,7 @@ impl Shared {
             }),
             connected: AtomicBool::new(true),
             next_id: AtomicI64::new(1),
+            control: Control::default(),
         }
     }
 
@@ -58,6 +62,10 @@ impl Shared {
         self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub(crate) fn control(&self) -> &Control {
+        &self.control
     }
 
     /// A fresh id; ids are never reused.

@@ -4,13 +4,13 @@ mod support;
 
 use std::time::Duration;
 
-use brayns_rpc::{Connector, Error, Request};
+use brayns_rpc::{Client, Connector, Error, Request};
 use serde_json::json;
-use support::{Kind, Server, bounded};
+use support::{Conn, Kind, Server, bounded};
 use tokio::sync::mpsc;
 
 /// Waits until `count` calls are registered (a call registers and queues its frame in one go).
-async fn wait_pending(client: &brayns_rpc::Client, count: usize) {
+async fn wait_pending(client: &Client, count: usize) {
     while client.pending_count() != count {
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
@@ -232,6 +232,77 @@ async fn dropping_every_handle_closes_the_connection() {
             .unwrap();
         assert!(String::from_utf8_lossy(&last_text.data).contains("last-words"));
         assert_eq!(recorded.last().unwrap().kind, Kind::Close);
+    })
+    .await;
+}
+
+/// A server that completes the upgrade and then never reads again: a frozen peer.
+async fn frozen(conn: Conn) {
+    let _held = conn;
+    tokio::time::sleep(Duration::from_secs(60)).await;
+}
+
+/// Connects to a frozen server and sends a request far larger than the socket buffers of both
+/// ends hold, so the client's writer stays blocked in the middle of it. The request itself
+/// times out.
+async fn client_with_a_blocked_writer(server: &Server) -> Client {
+    let client = Connector::new(server.uri()).connect().await.unwrap();
+    let huge = Request::new("upload-model")
+        .binary(vec![0u8; 64 << 20])
+        .timeout(Duration::from_millis(300));
+    let error = client.call(huge).await.unwrap_err();
+    assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
+    client
+}
+
+#[tokio::test]
+async fn disconnect_is_prompt_while_the_writer_is_blocked_by_a_frozen_server() {
+    bounded(async {
+        let server = Server::start(frozen).await;
+        let client = client_with_a_blocked_writer(&server).await;
+        // A small call queued behind the stuck frame is bounded by its timeout...
+        let error = client
+            .call(Request::new("small").timeout(Duration::from_millis(100)))
+            .await
+            .unwrap_err();
+        assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
+        // ...and one without a timeout ends with the disconnect.
+        let waiting = {
+            let client = client.clone();
+            tokio::spawn(async move { client.request("small", None).await })
+        };
+        wait_pending(&client, 1).await;
+        tokio::time::timeout(Duration::from_secs(3), client.disconnect())
+            .await
+            .expect("disconnect() returns although the server reads nothing");
+        assert!(!client.is_connected());
+        let error = waiting.await.unwrap().unwrap_err();
+        assert!(error.is_disconnected(), "{error:?}");
+        assert_eq!(client.pending_count(), 0);
+        let error = client.request("after", None).await.unwrap_err();
+        assert!(error.is_disconnected(), "{error:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn dropping_every_handle_ends_the_connection_while_the_writer_is_blocked() {
+    bounded(async {
+        let server = Server::start(frozen).await;
+        let client = client_with_a_blocked_writer(&server).await;
+        // The runtime's live tasks: the server's accept loop and frozen connection, and the
+        // client's connection task, which must end once the last handle is gone.
+        let metrics = tokio::runtime::Handle::current().metrics();
+        let alive = metrics.num_alive_tasks();
+        drop(client);
+        tokio::time::timeout(Duration::from_secs(3), async {
+            while metrics.num_alive_tasks() >= alive {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+        .await
+        .expect("the connection task ends although the server reads nothing");
+        assert_eq!(server.connections(), 1);
     })
     .await;
 }
