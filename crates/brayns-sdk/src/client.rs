@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
-use crate::{Error, Result, Task, Version, VersionPolicy};
+use crate::{Result, Task, Version, VersionPolicy};
 
 /// A Brayns instance: every entrypoint of the snapshot as a typed method.
 ///
@@ -32,7 +32,7 @@ impl Brayns {
 
     /// Connects with `connector`'s settings (TLS, retries, timeouts...) and checks the
     /// instance's release with `policy`. When the policy refuses the release, the
-    /// connection is closed and the error is [`Error::VersionMismatch`].
+    /// connection is closed and the error is [`Error::VersionMismatch`](crate::Error::VersionMismatch).
     pub async fn connect_with(connector: Connector, policy: VersionPolicy) -> Result<Self> {
         let brayns = Self::new(connector.connect().await?);
         if let Err(error) = brayns.check_version(policy).await {
@@ -54,19 +54,7 @@ impl Brayns {
         if policy == VersionPolicy::Ignore {
             return Ok(None);
         }
-        let reported = self.get_version().await?;
-        let number = |part: i64| {
-            u64::try_from(part).map_err(|_| {
-                Error::from(brayns_rpc::Error::Protocol(format!(
-                    "get-version reported a negative version number: {reported:?}"
-                )))
-            })
-        };
-        let actual = Version {
-            major: number(reported.major)?,
-            minor: number(reported.minor)?,
-            patch: number(reported.patch)?,
-        };
+        let actual = Version::try_from(&self.get_version().await?)?;
         policy.check(self.rpc.uri(), actual)?;
         Ok(Some(actual))
     }

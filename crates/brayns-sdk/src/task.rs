@@ -31,7 +31,8 @@ impl<T> Task<T> {
         Self { inner, decode }
     }
 
-    /// The id of the request, as sent on the wire.
+    /// The id of the request, as sent on the wire (`cancel` takes it as
+    /// [`types::RequestId`](crate::types::RequestId), which converts from it).
     pub fn id(&self) -> &RequestId {
         self.inner.id()
     }
@@ -69,5 +70,13 @@ impl<T: Send + 'static> IntoFuture for Task<T> {
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.wait())
+    }
+}
+
+/// The id `cancel` takes, for a task's id: `brayns.cancel(&CancelParams { id: task.id().into() })`
+/// does what [`Task::cancel`] does.
+impl From<&RequestId> for crate::types::RequestId {
+    fn from(id: &RequestId) -> Self {
+        Self::Integer(id.get())
     }
 }

@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::generated::SNAPSHOT_VERSION;
+use crate::types::VersionMessage;
 use crate::{Error, Result};
 
 /// A Brayns release, `major.minor.patch`.
@@ -23,6 +24,27 @@ impl Version {
         minor: SNAPSHOT_VERSION.minor,
         patch: SNAPSHOT_VERSION.patch,
     };
+}
+
+/// The release a `get-version` answer reports. Fails (a protocol error) on a negative
+/// number, which the schema's `integer` allows but no release has.
+impl TryFrom<&VersionMessage> for Version {
+    type Error = Error;
+
+    fn try_from(reported: &VersionMessage) -> Result<Version> {
+        let number = |part: i64| {
+            u64::try_from(part).map_err(|_| {
+                Error::from(brayns_rpc::Error::Protocol(format!(
+                    "get-version reported a negative version number: {reported:?}"
+                )))
+            })
+        };
+        Ok(Version {
+            major: number(reported.major)?,
+            minor: number(reported.minor)?,
+            patch: number(reported.patch)?,
+        })
+    }
 }
 
 impl fmt::Display for Version {
@@ -136,6 +158,19 @@ mod tests {
         assert!(VersionPolicy::Warn.check("uri", other).is_ok());
         assert!(VersionPolicy::Ignore.check("uri", other).is_ok());
         assert_eq!(VersionPolicy::default(), VersionPolicy::Warn);
+    }
+
+    #[test]
+    fn a_version_message_gives_its_release_unless_negative() {
+        let message = |major| VersionMessage {
+            major,
+            minor: 10,
+            patch: 1,
+            revision: "abc".to_owned(),
+        };
+        assert_eq!(Version::try_from(&message(3)).unwrap(), version(3, 10, 1));
+        let error = Version::try_from(&message(-3)).unwrap_err();
+        assert!(error.to_string().contains("negative"), "{error}");
     }
 
     #[test]

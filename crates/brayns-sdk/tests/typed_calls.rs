@@ -6,9 +6,9 @@ use std::time::Duration;
 use brayns_mock::MockServer;
 use brayns_sdk::loaders::LoaderProperties;
 use brayns_sdk::types::{
-    BBPLoaderParameters, Channels, DataType, GBuffersParams, GetModelMessage, ModelInstanceUpdate,
-    RawVolumeLoaderParameters, RenderImageParams, SnapshotParams, UpdateModelMessage,
-    UploadModelParams,
+    BBPLoaderParameters, CancelParams, Channels, DataType, GBuffersParams, GetModelMessage,
+    ModelInstanceUpdate, RawVolumeLoaderParameters, RenderImageParams, SnapshotParams,
+    UpdateModelMessage, UploadModelParams,
 };
 use brayns_sdk::{Brayns, Error};
 
@@ -238,6 +238,33 @@ async fn cancelling_a_running_snapshot_ends_it_cancelled() {
             log.outcomes_of(&id)
                 .contains(&brayns_mock::TaskOutcome::Cancelled)
         );
+        mock.stop().await;
+    })
+    .await
+    .expect("in time");
+}
+
+/// The generated `cancel` method takes the id of a task the SDK started.
+#[tokio::test]
+async fn the_cancel_method_takes_a_task_id() {
+    tokio::time::timeout(LIMIT, async {
+        let mock = MockServer::builder()
+            .progress_steps(1000)
+            .step_duration(Duration::from_millis(10))
+            .start()
+            .await
+            .unwrap();
+        let brayns = connect(&mock).await;
+        let mut task = brayns.snapshot(&SnapshotParams::default()).unwrap();
+        assert!(task.next_progress().await.is_some(), "the task runs");
+        brayns
+            .cancel(&CancelParams {
+                id: task.id().into(),
+            })
+            .await
+            .unwrap();
+        let error = task.await.unwrap_err();
+        assert!(matches!(error, Error::Cancelled(_)), "{error:?}");
         mock.stop().await;
     })
     .await
