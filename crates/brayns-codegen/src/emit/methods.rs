@@ -128,7 +128,8 @@ fn function(settings: &Settings<'_>, method: &Method) -> TokenStream {
         BinaryUse::Request => text.push_str("\n\n`data` is sent as the request's binary payload."),
         BinaryUse::Reply => text.push_str(
             "\n\nThe reply's binary payload (the encoded data) is returned with the result; it is \
-             empty when the server sent none (for example when it saved to `file_path`).",
+             empty when the server sent none (when the params ask it to save to a file, or \
+             not to send the data).",
         ),
         BinaryUse::None => {}
     }

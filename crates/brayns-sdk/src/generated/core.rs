@@ -401,7 +401,7 @@ impl crate::Brayns {
     ///
     /// Calls `export-gbuffers`. Params: `GBuffersParams`.
     ///
-    /// The reply's binary payload (the encoded data) is returned with the result; it is empty when the server sent none (for example when it saved to `file_path`).
+    /// The reply's binary payload (the encoded data) is returned with the result; it is empty when the server sent none (when the params ask it to save to a file, or not to send the data).
     ///
     /// Async on the server: returns a task at once; await it for the result, follow its progress or cancel it.
     pub fn export_gbuffers(
@@ -885,7 +885,7 @@ impl crate::Brayns {
     ///
     /// Calls `render-image`. Params: `RenderImageParams`. Result: `RenderImageResult`.
     ///
-    /// The reply's binary payload (the encoded data) is returned with the result; it is empty when the server sent none (for example when it saved to `file_path`).
+    /// The reply's binary payload (the encoded data) is returned with the result; it is empty when the server sent none (when the params ask it to save to a file, or not to send the data).
     pub async fn render_image(
         &self,
         params: &RenderImageParams,
@@ -1269,7 +1269,7 @@ impl crate::Brayns {
     ///
     /// Calls `snapshot`. Params: `SnapshotParams`. Result: `SnapshotResult`.
     ///
-    /// The reply's binary payload (the encoded data) is returned with the result; it is empty when the server sent none (for example when it saved to `file_path`).
+    /// The reply's binary payload (the encoded data) is returned with the result; it is empty when the server sent none (when the params ask it to save to a file, or not to send the data).
     ///
     /// Async on the server: returns a task at once; await it for the result, follow its progress or cancel it.
     pub fn snapshot(
