@@ -42,7 +42,9 @@
 //!   `params.id`, as they carry no top-level id) come through [`Task::next_progress`] or the
 //!   [`Task::progress`] stream; [`Task::cancel`] sends `cancel {"id": ...}`; awaiting the task
 //!   gives the result, [`Error::Cancelled`] (code 20) or the normal result when the server
-//!   finished first. Dropping an unfinished task cancels it (best effort).
+//!   finished first. Dropping an unfinished task cancels it (best effort). The request's
+//!   timeout bounds the whole task: progress ends at the deadline (even while the server keeps
+//!   sending it), and awaiting the task then gives [`Error::Timeout`].
 //! - **Websocket hygiene** (PROTOCOL.md "Pitfalls"): the client's own frame layer (only the
 //!   upgrade's key helpers come from tungstenite) never sends pings or pongs and ignores any it
 //!   receives (Brayns reads either as Close and never sends one), sends every message as one

@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
+use std::task::Poll;
 use std::time::Duration;
 
 use futures_util::Stream;
@@ -71,14 +72,36 @@ impl Task {
     }
 
     /// The next progress notification, or `None` once the task has ended (its result is then
-    /// ready for [`wait`](Task::wait)) or the connection is gone.
+    /// ready for [`wait`](Task::wait)), the connection is gone, or the task's timeout has
+    /// elapsed (then [`wait`](Task::wait) reports [`Error::Timeout`]).
     pub async fn next_progress(&mut self) -> Option<Progress> {
-        self.progress.recv().await
+        let Some((deadline, _)) = self.deadline else {
+            return self.progress.recv().await;
+        };
+        // Checked first: progress already queued must not carry the caller past the timeout.
+        if Instant::now() >= deadline {
+            return None;
+        }
+        tokio::time::timeout_at(deadline, self.progress.recv())
+            .await
+            .ok()
+            .flatten()
     }
 
-    /// Progress notifications as a stream; it ends when the task does.
+    /// Progress notifications as a stream; it ends when the task does, or at its timeout.
     pub fn progress(&mut self) -> impl Stream<Item = Progress> + Send + '_ {
-        futures_util::stream::poll_fn(move |cx| self.progress.poll_recv(cx))
+        // The deadline is checked before each item, as in `next_progress`.
+        let mut expiry = self
+            .deadline
+            .map(|(deadline, _)| Box::pin(tokio::time::sleep_until(deadline)));
+        futures_util::stream::poll_fn(move |cx| {
+            if let Some(expiry) = &mut expiry
+                && expiry.as_mut().poll(cx).is_ready()
+            {
+                return Poll::Ready(None);
+            }
+            self.progress.poll_recv(cx)
+        })
     }
 
     /// Asks the server to cancel the task (`cancel {"id": <id>}`).

@@ -287,3 +287,77 @@ async fn task_timeout_cancels_it() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_task_timeout_ends_its_progress_on_a_silent_server() {
+    bounded(async {
+        // Reads everything, never answers and never reports progress.
+        let server = Server::start(|mut conn| async move { while conn.recv().await.is_some() {} })
+            .await;
+        let client = Connector::new(server.uri()).connect().await.unwrap();
+        let timeout = Duration::from_millis(200);
+        let mut task = client.start_task(snapshot().timeout(timeout)).unwrap();
+        // The documented loop ends at the deadline instead of waiting forever...
+        let progress = tokio::time::timeout(Duration::from_secs(2), task.next_progress())
+            .await
+            .expect("progress ends at the task's deadline");
+        assert_eq!(progress, None);
+        // ...and keeps saying so; the stream form too.
+        assert_eq!(task.next_progress().await, None);
+        let rest: Vec<Progress> = tokio::time::timeout(Duration::from_secs(2), task.progress().collect())
+            .await
+            .expect("the progress stream ends at the deadline");
+        assert!(rest.is_empty());
+        // Then the task reports the timeout, and its entry is gone.
+        let error = tokio::time::timeout(Duration::from_secs(2), task)
+            .await
+            .expect("the result is ready at the deadline")
+            .unwrap_err();
+        assert!(
+            matches!(&error, Error::Timeout { method, after } if method == "snapshot" && *after == timeout),
+            "{error:?}"
+        );
+        assert_eq!(client.pending_count(), 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_task_timeout_ends_its_progress_even_while_progress_keeps_coming() {
+    bounded(async {
+        // Reports progress every few milliseconds, forever, and never answers.
+        let server = Server::start(|mut conn| async move {
+            let task = conn.recv().await.unwrap();
+            loop {
+                conn.progress(&task.id(), "snapshot", "Rendering", 0.5)
+                    .await;
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        })
+        .await;
+        for streamed in [false, true] {
+            let client = Connector::new(server.uri()).connect().await.unwrap();
+            let mut task = client
+                .start_task(snapshot().timeout(Duration::from_millis(200)))
+                .unwrap();
+            let seen = tokio::time::timeout(Duration::from_secs(3), async {
+                if streamed {
+                    task.progress().count().await
+                } else {
+                    let mut seen = 0;
+                    while task.next_progress().await.is_some() {
+                        seen += 1;
+                    }
+                    seen
+                }
+            })
+            .await
+            .expect("progress ends at the task's deadline");
+            assert!(seen > 0, "progress did arrive before the deadline");
+            let error = task.await.unwrap_err();
+            assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
+            assert_eq!(client.pending_count(), 0);
+        }
+    })
+    .await;
+}
