@@ -32,6 +32,10 @@ impl MalformedFrame {
     }
 }
 
+/// Most models the scene holds by default (lights and clipping geometries included). Each costs a
+/// few KiB, and one `instantiate-model` request of a few MiB could otherwise ask for millions.
+pub(crate) const DEFAULT_MAX_MODELS: usize = 10_000;
+
 /// Everything configurable, filled by [`crate::MockServerBuilder`].
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
@@ -41,6 +45,7 @@ pub(crate) struct Config {
     pub(crate) refuse_for: Option<Duration>,
     pub(crate) binary_payload_size: Option<usize>,
     pub(crate) max_clients: Option<usize>,
+    pub(crate) max_models: usize,
     pub(crate) progress_steps: u32,
     pub(crate) step_duration: Duration,
 }
@@ -54,6 +59,7 @@ impl Default for Config {
             refuse_for: None,
             binary_payload_size: None,
             max_clients: None,
+            max_models: DEFAULT_MAX_MODELS,
             progress_steps: 3,
             step_duration: Duration::from_millis(2),
         }

@@ -25,17 +25,19 @@ impl ImageFormat {
 /// Largest edge the mock encodes (JPEG's limit); bigger requests are an error.
 pub(crate) const MAX_EDGE: u32 = 65_535;
 
-/// Largest image (pixels) the mock produces, so a typo in a size cannot exhaust memory
-/// (8192 x 8192; real renders that big are out of scope for a stand-in).
-pub(crate) const MAX_PIXELS: u64 = 8192 * 8192;
+/// Largest raw buffer the mock builds for one reply, in bytes: an 8192 x 8192 RGB image. A typo
+/// in a size (or a long channel list) gets an error instead of exhausting memory; real renders
+/// that big are out of scope for a stand-in.
+pub(crate) const MAX_BUFFER_BYTES: u64 = 8192 * 8192 * 3;
 
-fn check_size(width: u32, height: u32) -> Result<(), String> {
-    if width > MAX_EDGE || height > MAX_EDGE || u64::from(width) * u64::from(height) > MAX_PIXELS {
-        return Err(format!(
-            "Image size {width}x{height} exceeds the mock's limit of {MAX_PIXELS} pixels"
-        ));
+/// Bytes of a `width`×`height` buffer with `bytes_per_pixel`, or `None` above
+/// [`MAX_BUFFER_BYTES`] (computed without overflow for any request).
+fn buffer_bytes(width: u32, height: u32, bytes_per_pixel: u64) -> Option<usize> {
+    let bytes = (u64::from(width) * u64::from(height)).checked_mul(bytes_per_pixel)?;
+    if bytes > MAX_BUFFER_BYTES {
+        return None;
     }
-    Ok(())
+    usize::try_from(bytes).ok()
 }
 
 /// A small cache of encoded images keyed by format, size and quality.
@@ -75,8 +77,16 @@ pub(crate) fn encode(
     if width == 0 || height == 0 {
         return Ok(Vec::new());
     }
-    check_size(width, height)?;
-    let mut pixels = Vec::with_capacity(width as usize * height as usize * 3);
+    let size = match buffer_bytes(width, height, 3) {
+        Some(size) if width <= MAX_EDGE && height <= MAX_EDGE => size,
+        _ => {
+            return Err(format!(
+                "Image size {width}x{height} exceeds the mock's limit of {MAX_BUFFER_BYTES} bytes \
+                 of RGB pixels and {MAX_EDGE} pixels per edge"
+            ));
+        }
+    };
+    let mut pixels = Vec::with_capacity(size);
     let row: Vec<u8> = (0..width)
         .map(|x| (x * 255 / width.max(2).saturating_sub(1).max(1)) as u8)
         .collect();
@@ -115,11 +125,52 @@ pub(crate) fn encode(
 }
 
 /// A fake OpenEXR payload for `export-gbuffers`: the 4-byte EXR magic and version, then one
-/// zeroed 32-bit float per pixel and channel. It is not decodable as EXR; clients only forward it.
+/// zeroed 32-bit float per pixel and channel (`channels` distinct channels, at least one). It is
+/// not decodable as EXR; clients only forward it.
 pub(crate) fn gbuffers(width: u32, height: u32, channels: usize) -> Result<Vec<u8>, String> {
-    check_size(width, height)?;
-    let size = 8 + width as usize * height as usize * channels.max(1) * 4;
-    let mut out = vec![0u8; size];
+    let channels = channels.max(1);
+    let bytes_per_pixel = u64::try_from(channels)
+        .unwrap_or(u64::MAX)
+        .saturating_mul(4);
+    let Some(size) = buffer_bytes(width, height, bytes_per_pixel) else {
+        return Err(format!(
+            "G-buffers of {width}x{height} with {channels} channels exceed the mock's limit of \
+             {MAX_BUFFER_BYTES} bytes"
+        ));
+    };
+    let mut out = vec![0u8; 8 + size];
     out[..8].copy_from_slice(&[0x76, 0x2f, 0x31, 0x01, 0x02, 0x00, 0x00, 0x00]);
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buffers_are_bounded_in_bytes_whatever_the_request() {
+        assert_eq!(buffer_bytes(8192, 8192, 3), Some(8192 * 8192 * 3));
+        assert_eq!(buffer_bytes(8192, 8192, 4), None);
+        assert_eq!(
+            buffer_bytes(u32::MAX, u32::MAX, u64::MAX),
+            None,
+            "no overflow"
+        );
+        assert!(encode(ImageFormat::Png, 8193, 8192, 100).is_err());
+        assert!(
+            encode(ImageFormat::Jpeg, 65_536, 1, 100).is_err(),
+            "JPEG edge"
+        );
+        assert_eq!(gbuffers(4, 2, 3).unwrap().len(), 8 + 4 * 2 * 3 * 4);
+        assert_eq!(
+            gbuffers(4, 2, 0).unwrap().len(),
+            8 + 4 * 2 * 4,
+            "at least one channel"
+        );
+        // One 32-bit channel of 8192 x 8192 is over the 8192 x 8192 RGB budget.
+        assert!(gbuffers(8192, 8192, 1).is_err());
+        assert!(gbuffers(4096, 4096, 4).is_err());
+        assert_eq!(buffer_bytes(4096, 4096, 3 * 4), Some(8192 * 8192 * 3));
+        assert!(gbuffers(8192, 8192, usize::MAX).is_err());
+    }
 }

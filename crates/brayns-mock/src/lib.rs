@@ -44,6 +44,11 @@
 //! - `No requests found with ID <N>.` prints a made-up connection handle (the server prints an
 //!   address).
 //! - Nothing is rendered or loaded: images are a gradient, loaders only check the loader name.
+//! - Sizes a request asks for are bounded, so no request can exhaust the memory of the process
+//!   (often a user's whole test binary): an image over 8192 x 8192 RGB pixels (or 65 535 pixels
+//!   per edge), g-buffers over the same byte count (4 bytes per pixel and distinct channel), and
+//!   a scene over [`MockServerBuilder::max_models`] models answer -32603 with a message naming
+//!   the mock's limit; the server would try, and could run out of memory.
 
 mod config;
 mod connection;

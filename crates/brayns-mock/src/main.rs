@@ -37,6 +37,9 @@ struct Args {
     /// Connections served at once; more hang in the upgrade (default: unlimited).
     #[arg(long, value_name = "N")]
     max_clients: Option<usize>,
+    /// Most models the scene holds at once; more are an error (-32603).
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    max_models: usize,
     /// Extra latency of a method, as METHOD=MILLISECONDS (repeatable).
     #[arg(long, value_name = "METHOD=MS", value_parser = parse_latency)]
     latency: Vec<(String, Duration)>,
@@ -124,6 +127,7 @@ fn main() -> ExitCode {
 async fn run(args: Args) -> Result<(), String> {
     let mut builder = MockServer::builder()
         .bind(SocketAddr::new(args.host, args.port))
+        .max_models(args.max_models)
         .progress_steps(args.progress_steps)
         .step_duration(Duration::from_millis(args.step_duration));
     if let Some(dir) = &args.api {

@@ -119,6 +119,15 @@ impl MockServerBuilder {
         self
     }
 
+    /// Most models the scene holds at once, lights and clipping geometries included (default
+    /// 10 000; each costs a few KiB). A request that would go over it (`add-*`, `add-model`,
+    /// `upload-model`, `instantiate-model`, `visualize-atlas-usecase`) gets -32603 and adds
+    /// nothing.
+    pub fn max_models(mut self, n: usize) -> Self {
+        self.config.max_models = n;
+        self
+    }
+
     /// Number of progress steps of async entrypoints (default 3).
     pub fn progress_steps(mut self, steps: u32) -> Self {
         self.config.progress_steps = steps.max(1);
@@ -168,7 +177,7 @@ impl MockServerBuilder {
 
         let config = self.config;
         let (hub, jobs) = Hub::new(snapshot.clone(), config.clone());
-        let state = State::new(snapshot, config.binary_payload_size);
+        let state = State::new(snapshot, &config);
         let executor = tokio::spawn(executor::run(hub.clone(), jobs, state));
         // Listen now, so the address accepts connections as soon as `start` returns; with a
         // refusal window the socket stays bound but not listening until the window ends.

@@ -166,7 +166,7 @@ pub(crate) async fn read_frame<R: AsyncRead + Unpin>(reader: &mut R) -> io::Resu
         reader.read_exact(&mut mask).await?;
     }
     // Read straight into reserved capacity: no zero-filling of large frames.
-    let mut payload = Vec::with_capacity(length as usize);
+    let mut payload = Vec::with_capacity(initial_capacity(length));
     (&mut *reader)
         .take(length)
         .read_to_end(&mut payload)
@@ -184,6 +184,17 @@ pub(crate) async fn read_frame<R: AsyncRead + Unpin>(reader: &mut R) -> io::Resu
         flags: head[0],
         payload,
     }))
+}
+
+/// Most bytes reserved for a frame before any of its payload arrived (small in unit tests, so
+/// they exercise frames that outgrow it cheaply).
+const MAX_RESERVE: u64 = if cfg!(test) { 1 << 10 } else { 64 << 20 };
+
+/// What to reserve for a frame whose header announces `length` bytes: all of it up to
+/// [`MAX_RESERVE`], so a lone header claiming `INT_MAX` bytes cannot make the mock allocate 2 GiB
+/// (and abort where memory is short); bigger frames grow as their bytes arrive.
+fn initial_capacity(length: u64) -> usize {
+    usize::try_from(length.min(MAX_RESERVE)).unwrap_or(0)
 }
 
 fn unmask(payload: &mut [u8], mask: [u8; 4]) {
@@ -261,7 +272,30 @@ pub(crate) async fn write_message<W: AsyncWrite + Unpin>(
 
 #[cfg(test)]
 mod tests {
-    use super::unmask;
+    use super::{MAX_FRAME, MAX_RESERVE, initial_capacity, read_frame, unmask};
+
+    #[test]
+    fn a_frame_header_alone_reserves_a_bounded_buffer() {
+        assert_eq!(initial_capacity(10), 10);
+        assert_eq!(initial_capacity(MAX_RESERVE), MAX_RESERVE as usize);
+        assert_eq!(initial_capacity(MAX_FRAME), MAX_RESERVE as usize);
+    }
+
+    #[tokio::test]
+    async fn frames_above_the_reserve_are_read_whole() {
+        let payload: Vec<u8> = (0..3 * MAX_RESERVE + 5).map(|i| (i % 253) as u8).collect();
+        let mut frame = vec![0x82, 127];
+        frame.extend_from_slice(&(payload.len() as u64).to_be_bytes());
+        frame.extend_from_slice(&payload);
+        let read = read_frame(&mut frame.as_slice()).await.unwrap().unwrap();
+        assert_eq!(read.flags, 0x82);
+        assert_eq!(read.payload, payload);
+        // A header announcing INT_MAX bytes, then the stream ends: an error, no 2 GiB buffer.
+        let mut header = vec![0x82, 127];
+        header.extend_from_slice(&MAX_FRAME.to_be_bytes());
+        header.extend_from_slice(&payload);
+        assert!(read_frame(&mut header.as_slice()).await.is_err());
+    }
 
     #[test]
     fn unmask_round_trips_any_length() {

@@ -244,3 +244,73 @@ async fn binary_payload_size_replaces_images() {
     }
     mock.stop().await;
 }
+
+/// Sizes come from requests: none may make the mock allocate without bound. The first request
+/// below once aborted the process ("memory allocation of 53687091208 bytes failed").
+#[tokio::test]
+async fn oversized_buffers_are_errors_and_the_mock_keeps_serving() {
+    let mock = mock().await;
+    let mut client = connect(&mock.uri()).await;
+    let too_large = |error: &Value| {
+        assert_eq!(error["code"], -32603, "{error}");
+        assert!(
+            error["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("exceed")),
+            "{error}"
+        );
+    };
+    // The schema allows repeated channels: one channel is still 8192 x 8192 x 4 bytes, over the
+    // mock's 8192 x 8192 RGB budget.
+    let repeated = vec!["color"; 200];
+    too_large(
+        &client
+            .call_error(
+                "export-gbuffers",
+                Some(json!({"channels": repeated, "resolution": [8192, 8192]})),
+            )
+            .await,
+    );
+    // Four distinct channels of 4096 x 4096 are over it too (the check counts channels).
+    let kinds: Vec<&str> = ["color", "depth", "albedo", "normal"].repeat(50);
+    too_large(
+        &client
+            .call_error(
+                "export-gbuffers",
+                Some(json!({"channels": kinds, "resolution": [4096, 4096]})),
+            )
+            .await,
+    );
+    // A repeated channel is exported once.
+    let id = client
+        .request(
+            "export-gbuffers",
+            Some(json!({"channels": repeated, "resolution": [4, 2]})),
+        )
+        .await;
+    let Incoming::Binary(_, payload) = client.response(id).await else {
+        panic!("a binary reply")
+    };
+    assert_eq!(payload.len(), 8 + 4 * 2 * 4, "one channel");
+    // Sizes taken from a huge viewport: snapshot, render-image and export-gbuffers.
+    client
+        .call(
+            "set-application-parameters",
+            Some(json!({"viewport": [4_000_000_000u64, 4_000_000_000u64]})),
+        )
+        .await;
+    too_large(&client.call_error("snapshot", Some(json!({}))).await);
+    too_large(
+        &client
+            .call_error("render-image", Some(json!({"force": true})))
+            .await,
+    );
+    too_large(
+        &client
+            .call_error("export-gbuffers", Some(json!({"channels": ["depth"]})))
+            .await,
+    );
+    let version = client.call("get-version", None).await;
+    assert_eq!(version["major"], 3);
+    mock.stop().await;
+}

@@ -2,6 +2,7 @@
 
 mod common;
 
+use brayns_mock::MockServer;
 use common::{connect, error, mock};
 use serde_json::{Value, json};
 
@@ -240,6 +241,71 @@ async fn state_is_shared_by_all_clients() {
     assert_eq!(
         scene["models"][0]["bounds"],
         json!({"max": [1.0, 2.0, 3.0], "min": [0.0, 0.0, 0.0]})
+    );
+    mock.stop().await;
+}
+
+/// The scene is bounded: `instantiate-model` multiplies models from a short request, so a count
+/// over the limit is an error (-32603) that adds nothing, and the mock keeps serving.
+#[tokio::test]
+async fn the_scene_holds_a_bounded_number_of_models() {
+    let mock = mock().await;
+    let mut client = connect(&mock.uri()).await;
+    client.call("add-spheres", Some(sphere(0.0))).await;
+    // 200 000 models would take GiBs; the default limit is 10 000.
+    let many = vec![json!({}); 200_000];
+    let error = client
+        .call_error(
+            "instantiate-model",
+            Some(json!({"model_id": 0, "transforms": many})),
+        )
+        .await;
+    assert_eq!(error["code"], -32603, "{error}");
+    let scene = client.call("get-scene", None).await;
+    assert_eq!(
+        scene["models"].as_array().unwrap().len(),
+        1,
+        "nothing added"
+    );
+    assert_eq!(client.call("get-version", None).await["major"], 3);
+    mock.stop().await;
+
+    // At the limit: every way of adding a model is refused, removing one makes room.
+    let mock = MockServer::builder().max_models(4).start().await.unwrap();
+    let mut client = connect(&mock.uri()).await;
+    client.call("add-spheres", Some(sphere(0.0))).await;
+    let too_many = json!({"model_id": 0, "transforms": [{}, {}, {}, {}]});
+    let error = client.call_error("instantiate-model", Some(too_many)).await;
+    assert_eq!(
+        error,
+        json!({"code": -32603, "message": "The mock's scene holds at most 4 models (1 now, 4 more asked)"})
+    );
+    let copies = json!({"model_id": 0, "transforms": [{}, {}, {}]});
+    client.call("instantiate-model", Some(copies)).await;
+    let full = [
+        ("add-spheres", sphere(1.0)),
+        ("add-light-ambient", json!({})),
+        (
+            "add-model",
+            json!({"path": "/a.obj", "loader_name": "mesh", "loader_properties": null}),
+        ),
+        (
+            "visualize-atlas-usecase",
+            json!({"model_id": 0, "use_case": "x", "params": null}),
+        ),
+    ];
+    for (method, params) in full {
+        let error = client.call_error(method, Some(params)).await;
+        assert_eq!(error["code"], -32603, "{method}: {error}");
+    }
+    client.call("remove-model", Some(json!({"ids": [3]}))).await;
+    client.call("add-light-ambient", Some(json!({}))).await;
+    assert_eq!(
+        client.call("get-scene", None).await["models"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
     );
     mock.stop().await;
 }

@@ -52,8 +52,10 @@ impl State {
         }
         let loader = get_str(params, "loader_name", "");
         let model_type = Self::loaded_model_type(loader);
-        let instance = self.add(Category::Loaded, model_type, params.clone(), None);
-        self.result("add-model", Value::Array(vec![instance]))
+        match self.add(Category::Loaded, model_type, params.clone(), None) {
+            Ok(instance) => self.result("add-model", Value::Array(vec![instance])),
+            Err(error) => Outcome::Error(error),
+        }
     }
 
     pub(super) async fn upload_model(
@@ -87,7 +89,9 @@ impl State {
         if let Some(object) = load.as_object_mut() {
             object.remove("path");
         }
-        let instance = self.add(Category::Loaded, model_type, load, None);
-        self.result("upload-model", Value::Array(vec![instance]))
+        match self.add(Category::Loaded, model_type, load, None) {
+            Ok(instance) => self.result("upload-model", Value::Array(vec![instance])),
+            Err(error) => Outcome::Error(error),
+        }
     }
 }

@@ -90,10 +90,7 @@ impl State {
             }
             _ => self.viewport(),
         };
-        let channels = params
-            .get("channels")
-            .and_then(Value::as_array)
-            .map_or(1, Vec::len);
+        let channels = distinct_channels(params);
         let file_path = get_str(params, "file_path", "");
         let downloading = file_path.is_empty();
         context.cancel_on_disconnect(downloading);
@@ -144,6 +141,19 @@ impl State {
             Err(error) => Outcome::Error(error),
         }
     }
+}
+
+/// How many different channels an `export-gbuffers` request names. The schema allows repeats,
+/// and a channel named twice is still one buffer, so a long list cannot multiply the payload.
+fn distinct_channels(params: &Value) -> usize {
+    let names: std::collections::HashSet<&str> = params
+        .get("channels")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    names.len()
 }
 
 /// The image format (`format`, `default_format` when absent) and quality (under

@@ -7,6 +7,7 @@ use std::collections::{HashMap, VecDeque};
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
+use crate::config::Config;
 use crate::executor::{Stop, TaskContext};
 use crate::image::{self, ImageCache, ImageFormat};
 use crate::jsonrpc::{Params, Request, RpcError, codes};
@@ -47,6 +48,7 @@ pub(crate) struct State {
     accumulation: u64,
     images: ImageCache,
     filler: Option<Bytes>,
+    max_models: usize,
 }
 
 fn text(value: &Value) -> String {
@@ -90,8 +92,9 @@ fn set_if_present(target: &mut Value, key: &str, value: Value) {
 }
 
 impl State {
-    pub(crate) fn new(snapshot: Snapshot, binary_payload_size: Option<usize>) -> State {
-        let filler = binary_payload_size
+    pub(crate) fn new(snapshot: Snapshot, config: &Config) -> State {
+        let filler = config
+            .binary_payload_size
             .map(|size| Bytes::from((0..size).map(|i| (i % 251) as u8).collect::<Vec<u8>>()));
         State {
             snapshot,
@@ -103,6 +106,7 @@ impl State {
             accumulation: 0,
             images: ImageCache::default(),
             filler,
+            max_models: config.max_models,
         }
     }
 
@@ -222,13 +226,15 @@ impl State {
             "instantiate-model" => self.instantiate(params),
             "visualize-atlas-usecase" => {
                 let use_case = get_str(params, "use_case", "").to_owned();
-                let instance = self.add(
+                match self.add(
                     Category::Loaded,
                     "atlas",
                     json!({"use_case": use_case}),
                     None,
-                );
-                self.result(method, instance)
+                ) {
+                    Ok(instance) => self.result(method, instance),
+                    Err(error) => Outcome::Error(error),
+                }
             }
             "get-camera-type" => Outcome::Result(text(&json!(self.camera_type))),
             "get-renderer-type" => Outcome::Result(text(&json!(self.renderer_type))),
@@ -278,8 +284,10 @@ impl State {
                 };
                 let bounds = (category == Category::Geometry)
                     .then(|| geometry.unwrap_or_else(|| geometry_bounds(params)));
-                let instance = self.add(category, model_type, Value::Null, bounds);
-                self.result(method, instance)
+                match self.add(category, model_type, Value::Null, bounds) {
+                    Ok(instance) => self.result(method, instance),
+                    Err(error) => Outcome::Error(error),
+                }
             }
             _ if method.starts_with("set-material-") => {
                 let kind = &method["set-material-".len()..];

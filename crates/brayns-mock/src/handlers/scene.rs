@@ -102,14 +102,32 @@ impl State {
         instance
     }
 
-    /// Adds a model and returns its instance JSON.
+    /// Whether `count` more models fit in the scene's limit
+    /// ([`crate::MockServerBuilder::max_models`]); -32603 (what an allocation failure gives in
+    /// the server) when they do not.
+    pub(super) fn check_room(&self, count: usize) -> Result<(), RpcError> {
+        let limit = self.max_models;
+        if count > limit.saturating_sub(self.models.len()) {
+            return Err(RpcError::new(
+                codes::INTERNAL_ERROR,
+                format!(
+                    "The mock's scene holds at most {limit} models ({} now, {count} more asked)",
+                    self.models.len()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Adds a model and returns its instance JSON (an error when the scene is full).
     pub(super) fn add(
         &mut self,
         category: Category,
         model_type: &str,
         load: Value,
         bounds: Option<Value>,
-    ) -> Value {
+    ) -> Result<Value, RpcError> {
+        self.check_room(1)?;
         let id = self.ids.take();
         let mut instance = self.instance_template();
         set_if_present(&mut instance, "model_id", json!(id));
@@ -162,7 +180,7 @@ impl State {
             material,
             color_ramp: None,
         });
-        instance
+        Ok(instance)
     }
 
     pub(super) fn remove_models(&mut self, remove: impl Fn(&Model) -> bool) {
@@ -244,6 +262,9 @@ impl State {
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
+        if let Err(error) = self.check_room(transforms.len()) {
+            return Outcome::Error(error);
+        }
         let mut created = Vec::with_capacity(transforms.len());
         for transform in transforms {
             let new_id = self.ids.take();
