@@ -3,6 +3,8 @@
 //! ```sh
 //! cargo run -p brayns-mock -- --api schemas/3.10.1 --port 5000
 //! ```
+//! Once it listens it prints one line on stdout, `listening on ws://HOST:PORT` (`wss://` with a
+//! certificate), so scripts and tests can start it with `--port 0` and read the port chosen.
 //! Logs go to stderr (`RUST_LOG`, default `info`). It stops on `quit` and on Ctrl-C.
 
 use std::net::{IpAddr, SocketAddr};
@@ -25,7 +27,7 @@ struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1")]
     host: IpAddr,
-    /// Port to listen on (0: any free port).
+    /// Port to listen on (0: any free port; the stdout line tells which).
     #[arg(long, default_value_t = 5000)]
     port: u16,
     /// PEM certificate (chain) for wss://; needs --private-key-file.
@@ -165,10 +167,88 @@ async fn run(args: Args) -> Result<(), String> {
         server.snapshot().methods().len(),
         server.uri()
     );
+    // The machine-readable line (stdout is line-buffered: it goes out now).
+    println!("listening on {scheme}://{}", server.uri());
     tokio::select! {
         _ = server.stopped() => tracing::info!("quit received, exiting"),
         _ = tokio::signal::ctrl_c() => tracing::info!("interrupted, exiting"),
     }
     server.stop().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latency_is_method_equals_milliseconds() {
+        assert_eq!(
+            parse_latency("get-version=250"),
+            Ok(("get-version".to_owned(), Duration::from_millis(250)))
+        );
+        // Only the first '=' separates: method names never hold one, milliseconds cannot.
+        assert!(
+            parse_latency("a=b=1")
+                .unwrap_err()
+                .contains("invalid milliseconds 'b=1'")
+        );
+        assert_eq!(
+            parse_latency("snapshot"),
+            Err("expected METHOD=MILLISECONDS".to_owned())
+        );
+        assert!(parse_latency("snapshot=-1").is_err());
+    }
+
+    #[test]
+    fn malformed_frames_are_method_equals_kind() {
+        let kinds = [
+            ("invalid-utf8", MalformedFrame::InvalidUtf8),
+            ("invalid-json", MalformedFrame::InvalidJson),
+            ("reserved-opcode", MalformedFrame::ReservedOpcode),
+            (
+                "truncated-binary-header",
+                MalformedFrame::TruncatedBinaryHeader,
+            ),
+        ];
+        for (name, kind) in kinds {
+            assert_eq!(
+                parse_malformed(&format!("registry={name}")),
+                Ok(("registry".to_owned(), kind))
+            );
+        }
+        assert_eq!(
+            parse_malformed("registry=garbage"),
+            Err("unknown malformed frame kind 'garbage'".to_owned())
+        );
+        assert_eq!(
+            parse_malformed("registry"),
+            Err("expected METHOD=KIND".to_owned())
+        );
+    }
+
+    #[test]
+    fn flags_parse_into_arguments() {
+        let args = Args::try_parse_from([
+            "brayns-mock",
+            "--port",
+            "0",
+            "--latency",
+            "a=1",
+            "--latency",
+            "b=2",
+            "--malformed-frame",
+            "c=invalid-json",
+        ])
+        .unwrap();
+        assert_eq!(args.port, 0);
+        assert_eq!(args.latency.len(), 2);
+        assert_eq!(
+            args.malformed_frame,
+            [("c".to_owned(), MalformedFrame::InvalidJson)]
+        );
+        // A certificate needs its key, and a bad METHOD=MS is refused before starting.
+        assert!(Args::try_parse_from(["brayns-mock", "--certificate-file", "c.pem"]).is_err());
+        assert!(Args::try_parse_from(["brayns-mock", "--latency", "a=x"]).is_err());
+    }
 }

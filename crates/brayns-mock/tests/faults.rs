@@ -2,7 +2,6 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use brayns_mock::{MalformedFrame, MockServer};
@@ -146,31 +145,13 @@ async fn background_server_starts_and_stops_from_inside_a_runtime() {
 
 #[tokio::test]
 async fn tls_serves_wss_with_the_given_certificate() {
-    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
-    let cert_pem = certified.cert.pem();
-    let key_pem = certified.signing_key.serialize_pem();
+    let (cert_pem, key_pem, ca) = common::self_signed();
     let mock = MockServer::builder()
         .tls(cert_pem.clone(), key_pem)
         .start()
         .await
         .unwrap();
-
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(certified.cert.der().clone()).unwrap();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-    let tcp = tokio::net::TcpStream::connect(mock.addr()).await.unwrap();
-    let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
-    let tls = tokio::time::timeout(TIMEOUT, connector.connect(name, tcp))
-        .await
-        .unwrap()
-        .unwrap();
-    let mut client = common::handshake(&mock.uri(), tls).await;
+    let mut client = common::connect_tls(&mock.uri(), ca).await;
     assert_eq!(client.call("get-version", None).await["minor"], 10);
     let id = client
         .request(

@@ -169,6 +169,45 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     }
 }
 
+/// A self-signed certificate for `localhost`: (certificate PEM, private key PEM, certificate DER
+/// to trust).
+pub fn self_signed() -> (String, String, rustls_pki_types::CertificateDer<'static>) {
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()])
+        .expect("a self-signed certificate");
+    (
+        certified.cert.pem(),
+        certified.signing_key.serialize_pem(),
+        certified.cert.der().clone(),
+    )
+}
+
+/// Connects over TLS to `uri` (host:port), trusting only `ca` and checking the name `localhost`,
+/// then upgrades to a websocket.
+pub async fn connect_tls(
+    uri: &str,
+    ca: rustls_pki_types::CertificateDer<'static>,
+) -> Client<tokio_rustls::client::TlsStream<TcpStream>> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(ca).expect("a usable CA certificate");
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    let tcp = tokio::time::timeout(TIMEOUT, TcpStream::connect(uri))
+        .await
+        .expect("connect in time")
+        .expect("connect");
+    let name = rustls_pki_types::ServerName::try_from("localhost").expect("a DNS name");
+    let tls = tokio::time::timeout(TIMEOUT, connector.connect(name, tcp))
+        .await
+        .expect("TLS handshake in time")
+        .expect("TLS handshake");
+    handshake(uri, tls).await
+}
+
 /// Starts the default mock.
 pub async fn mock() -> brayns_mock::MockServer {
     brayns_mock::MockServer::builder()
