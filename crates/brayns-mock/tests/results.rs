@@ -12,7 +12,8 @@ use common::{Incoming, connect};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-/// Methods left out of sequences: `quit` stops the server, `cancel` answers about other requests.
+/// Methods left out of random sequences: `quit` stops the server, `cancel` answers about other
+/// requests. The sweep calls both (cancel as an expected error, quit last).
 const SKIPPED: [&str; 2] = ["quit", "cancel"];
 
 fn methods(snapshot: &Snapshot) -> Vec<String> {
@@ -24,12 +25,8 @@ fn methods(snapshot: &Snapshot) -> Vec<String> {
         .collect()
 }
 
-/// Calls `method` with sampled params and checks the answer against the snapshot.
-async fn check_call(
-    client: &mut common::Client<tokio::net::TcpStream>,
-    snapshot: &Snapshot,
-    method: &str,
-) {
+/// The sampled params of `method`, with names the server looks up pointing at things that exist.
+fn sampled_params(snapshot: &Snapshot, method: &str) -> Option<Value> {
     let entrypoint = snapshot.entrypoint(method).unwrap();
     let mut params = entrypoint.params.as_ref().map(sample_request);
     // Sampled strings are empty; name things that exist where the server looks them up.
@@ -41,6 +38,15 @@ async fn check_call(
             fields.insert("endpoint".to_owned(), json!("snapshot"));
         }
     }
+    params
+}
+
+/// Calls `method` with `params` and returns its final message (result or error).
+async fn call(
+    client: &mut common::Client<tokio::net::TcpStream>,
+    method: &str,
+    params: Option<Value>,
+) -> Value {
     let id = if method == "upload-model" {
         let request = json!({"jsonrpc": "2.0", "id": 1000, "method": method, "params": params});
         client.send_binary(&request, b"payload").await;
@@ -48,27 +54,16 @@ async fn check_call(
     } else {
         client.request(method, params).await
     };
-    let reply = client.response(id).await;
-    let json = match &reply {
+    match client.response(id).await {
         Incoming::Text(json) | Incoming::Binary(json, _) => json,
         Incoming::Closed => panic!("{method}: connection closed"),
-    };
-    if let Some(error) = json.get("error") {
-        // Sampled ids may name a model that a previous call removed (-32603); material getters
-        // may ask for another material type, or a model without material (0).
-        let code = error["code"].as_i64().unwrap();
-        assert!(
-            [-32603, 0].contains(&code),
-            "{method}: unexpected error {error}"
-        );
-        assert_ne!(
-            error["message"], "Invalid params schema",
-            "{method}: sampled params must validate"
-        );
-        return;
     }
-    let result = &json["result"];
-    match &entrypoint.returns {
+}
+
+/// Checks a successful reply of `method` against its `returns` schema (or `null`).
+fn check_result(snapshot: &Snapshot, method: &str, reply: &Value) {
+    let result = &reply["result"];
+    match &snapshot.entrypoint(method).unwrap().returns {
         Some(schema) => {
             let problems = validate_reply(schema, result);
             assert!(
@@ -78,6 +73,70 @@ async fn check_call(
         }
         None => assert_eq!(result, &Value::Null, "{method}"),
     }
+}
+
+/// Whether `message` is `pattern`, where `{N}` stands for a decimal number.
+fn message_matches(pattern: &str, message: &str) -> bool {
+    match pattern.split_once("{N}") {
+        None => pattern == message,
+        Some((before, after)) => message
+            .strip_prefix(before)
+            .and_then(|rest| rest.strip_suffix(after))
+            .is_some_and(|number| !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit())),
+    }
+}
+
+/// Whether `error` is one of `expected` (code, message pattern).
+fn error_is_one_of(error: &Value, expected: &[(i64, &str)]) -> bool {
+    expected.iter().any(|(code, pattern)| {
+        error["code"] == *code
+            && error["message"]
+                .as_str()
+                .is_some_and(|message| message_matches(pattern, message))
+            && error.get("data").is_none()
+    })
+}
+
+/// The only methods that fail in the sweep, with why and their exact error.
+const SWEEP_ERRORS: &[(&str, &str, i64, &str)] = &[(
+    "cancel",
+    "the sampled id (0) names no request of this client",
+    -32602,
+    "No requests found with ID {N}.",
+)];
+
+/// What a random call sequence may legitimately get instead of a result: a sampled id naming a
+/// model that an earlier call removed, or a material getter for a model with no material or
+/// another material.
+const SEQUENCE_ERRORS: &[(i64, &str)] = &[
+    (-32603, "No instance with id {N} was found"),
+    (0, "The model does not have material"),
+];
+
+/// Calls `method` with sampled params in a random sequence: a valid result or a known error.
+async fn check_call(
+    client: &mut common::Client<tokio::net::TcpStream>,
+    snapshot: &Snapshot,
+    method: &str,
+) {
+    let reply = call(client, method, sampled_params(snapshot, method)).await;
+    if let Some(error) = reply.get("error") {
+        // A getter of another material type than the model's: "The model material is 'x', not 'y'".
+        let other_material = error["code"] == 0
+            && method
+                .strip_prefix("get-material-")
+                .zip(error["message"].as_str())
+                .is_some_and(|(kind, message)| {
+                    message.starts_with("The model material is '")
+                        && message.ends_with(&format!("', not '{kind}'"))
+                });
+        assert!(
+            error_is_one_of(error, SEQUENCE_ERRORS) || other_material,
+            "{method}: unexpected error {error}"
+        );
+        return;
+    }
+    check_result(snapshot, method, &reply);
 }
 
 #[test]
@@ -114,6 +173,8 @@ fn samples_validate_in_their_direction() {
     }
 }
 
+/// Every method answers a schema-valid result, with the preconditions it needs set up first;
+/// only the methods of [`SWEEP_ERRORS`] fail, with exactly their error.
 #[tokio::test]
 async fn every_entrypoint_answers_a_valid_result() {
     let mock = MockServer::builder()
@@ -124,25 +185,50 @@ async fn every_entrypoint_answers_a_valid_result() {
     let snapshot = mock.snapshot().clone();
     let mut client = connect(&mock.uri()).await;
     // Give sampled model ids (0) something to point at.
-    client
-        .call(
-            "add-spheres",
-            Some(sample_request(
-                snapshot
-                    .entrypoint("add-spheres")
-                    .unwrap()
-                    .params
-                    .as_ref()
-                    .unwrap(),
-            )),
-        )
-        .await;
+    let spheres = sampled_params(&snapshot, "add-spheres");
+    let model = client.call("add-spheres", spheres.clone()).await;
+    assert_eq!(model["model_id"], 0);
     let mut ordered = methods(&snapshot);
-    // Destructive calls last, so the others see a model.
+    // Destructive calls last, so the others see model 0; then cancel, then quit.
     ordered.sort_by_key(|m| m.starts_with("clear-") || m == "remove-model");
+    ordered.push("cancel".to_owned());
+    ordered.push("quit".to_owned());
+    let mut failed = Vec::new();
     for method in &ordered {
-        check_call(&mut client, &snapshot, method).await;
+        let mut params = sampled_params(&snapshot, method);
+        if let Some(kind) = method.strip_prefix("get-material-")
+            && kind != "type"
+        {
+            // A getter answers for the model's current material type only: set that type first.
+            let setter = format!("set-material-{kind}");
+            client
+                .call(&setter, sampled_params(&snapshot, &setter))
+                .await;
+        }
+        if method == "remove-model" {
+            // Remove a model that exists (model 0 went with clear-models).
+            let added = client.call("add-spheres", spheres.clone()).await;
+            params = Some(json!({"ids": [added["model_id"]]}));
+        }
+        let reply = call(&mut client, method, params).await;
+        let Some(error) = reply.get("error") else {
+            check_result(&snapshot, method, &reply);
+            continue;
+        };
+        let expected = SWEEP_ERRORS
+            .iter()
+            .find(|(name, ..)| name == method)
+            .unwrap_or_else(|| panic!("{method}: unexpected error {error}"));
+        let (_, reason, code, message) = *expected;
+        assert!(
+            error_is_one_of(error, &[(code, message)]),
+            "{method} ({reason}): expected {code} {message:?}, got {error}"
+        );
+        failed.push(method.as_str());
     }
+    let expected: Vec<&str> = SWEEP_ERRORS.iter().map(|(method, ..)| *method).collect();
+    assert_eq!(failed, expected, "every listed failure happens");
+    client.expect_closed().await;
     mock.stop().await;
 }
 
