@@ -12,6 +12,7 @@ use tracing::{debug, info};
 use crate::client::Client;
 use crate::connection;
 use crate::error::{Error, Result};
+use crate::heard::{Heard, connection_ended};
 use crate::pending::Shared;
 use crate::socket::Socket;
 use crate::target::{self, Scheme, Target};
@@ -73,9 +74,11 @@ impl Connector {
     }
 
     /// How many times to try while the service is unavailable: the TCP connection fails
-    /// (refused, unreachable, name not resolved) or the attempt exceeds the
-    /// [connect timeout](Connector::connect_timeout). `None` tries forever; `Some(0)` counts as
-    /// one attempt. TLS and protocol errors are never retried.
+    /// (refused, unreachable, name not resolved), the server accepts it but closes or resets it
+    /// before sending a single byte (Brayns with a full queue, or restarting), or the attempt
+    /// exceeds the [connect timeout](Connector::connect_timeout). `None` tries forever;
+    /// `Some(0)` counts as one attempt. TLS and protocol errors (the server answered, but not
+    /// with a websocket upgrade) are never retried.
     pub fn max_attempts(mut self, max_attempts: Option<u32>) -> Connector {
         self.max_attempts = max_attempts;
         self
@@ -116,7 +119,7 @@ impl Connector {
         let tls_connector = tls_config.map(TlsConnector::from);
         let mut attempts = 0u32;
         loop {
-            attempts += 1;
+            attempts = attempts.saturating_add(1);
             let attempt = self.attempt(&target, tls_connector.as_ref());
             let failure = match tokio::time::timeout(self.connect_timeout, attempt).await {
                 Ok(Ok(client)) => {
@@ -181,10 +184,31 @@ impl Connector {
                         )))
                     },
                 )?;
-                let stream = connector
-                    .connect(name, tcp)
+                let stream = match connector
+                    .connect(name, Heard::new(tcp))
+                    .into_fallible()
                     .await
-                    .map_err(|error| Failure::Fatal(tls_failure(&target.url, error)))?;
+                {
+                    Ok(stream) => stream,
+                    // The connection ended before the server sent a single byte: it never
+                    // spoke TLS (nor anything else), so this is no evidence of a TLS or
+                    // protocol mismatch. It is what a TLS Brayns (Poco) does with a full queue
+                    // or while restarting (PROTOCOL.md §1.4): unavailable, retried like a
+                    // refused connection. A plain server reached with wss:// answers the
+                    // ClientHello with bytes (Poco: an HTTP 400) that rustls rejects, and any
+                    // failure after the server's first byte is the TLS handshake failing:
+                    // those are TLS errors, never retried.
+                    Err((error, tcp)) if !tcp.heard() && connection_ended(&error) => {
+                        return Err(Failure::Unavailable(io::Error::new(
+                            error.kind(),
+                            format!(
+                                "the server ended the connection before its first TLS byte \
+                                 (busy or restarting, or not a TLS server?): {error}"
+                            ),
+                        )));
+                    }
+                    Err((error, _)) => return Err(Failure::Fatal(tls_failure(&target.url, error))),
+                };
                 self.upgrade(stream, target).await
             }
         }
@@ -194,9 +218,12 @@ impl Connector {
     where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
-        let read_ahead = upgrade::upgrade(&mut stream, &target.url)
-            .await
-            .map_err(|error| Failure::Fatal(handshake_failure(&target.url, error)))?;
+        let read_ahead = match upgrade::upgrade(&mut stream, &target.url).await {
+            Ok(read_ahead) => read_ahead,
+            // Accepted, then dropped without a word: unavailable (see `UpgradeError::Closed`).
+            Err(UpgradeError::Closed(error)) => return Err(Failure::Unavailable(error)),
+            Err(error) => return Err(Failure::Fatal(handshake_failure(&target.url, error))),
+        };
         let socket = Socket::new(stream, &read_ahead, self.max_message_size);
         let shared = Arc::new(Shared::new());
         let outgoing = connection::spawn(socket, shared.clone(), target.url.clone());
@@ -242,7 +269,7 @@ fn handshake_failure(uri: &str, error: UpgradeError) -> Error {
                 format!(": {body}")
             }
         )),
-        UpgradeError::Io(error) => {
+        UpgradeError::Closed(error) | UpgradeError::Io(error) => {
             if let Some(rustls) = error
                 .get_ref()
                 .and_then(|inner| inner.downcast_ref::<rustls::Error>())

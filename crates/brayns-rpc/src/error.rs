@@ -28,15 +28,17 @@ pub enum Error {
     #[error("cancelled by the server ({0})")]
     Cancelled(ServerError),
 
-    /// The service could not be reached (refused, unreachable, connect or handshake timeout)
-    /// after every allowed attempt.
+    /// The service could not be reached (refused, unreachable, connect or handshake timeout,
+    /// or the connection closed or reset before the server sent a byte) after every allowed
+    /// attempt.
     #[error("cannot connect to {uri} after {attempts} attempt(s): {source}")]
     Connect {
         /// The websocket URL that was tried.
         uri: String,
         /// How many attempts were made.
         attempts: u32,
-        /// The failure of the last attempt (`TimedOut` for a connect/handshake timeout).
+        /// The failure of the last attempt (`TimedOut` for a connect/handshake timeout;
+        /// `UnexpectedEof` or `ConnectionReset` for a connection ended before any answer).
         #[source]
         source: io::Error,
     },

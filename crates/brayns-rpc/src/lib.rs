@@ -90,10 +90,13 @@
 //!   is removed and the connection stays usable. Dropping a call's future does the same.
 //! - **Oversized requests**: a request frame above the server's limit (`INT_MAX` bytes) is
 //!   refused with [`Error::Protocol`] before sending, as Brayns would drop the connection.
-//! - **Connecting**: only "service unavailable" failures (refused, unreachable, connect or
-//!   handshake timeout) are retried, up to [`Connector::max_attempts`]; TLS errors
-//!   ([`Error::Tls`]) and protocol errors ([`Error::Protocol`], e.g. an HTTP error status on
-//!   upgrade, or TLS on one side only) fail at once.
+//! - **Connecting**: only "service unavailable" failures are retried, up to
+//!   [`Connector::max_attempts`]: refused, unreachable, connect or handshake timeout, and a
+//!   connection the server accepts but closes or resets before sending a single byte (of TLS or
+//!   HTTP), which is what Brayns does with a full queue or while restarting. Once the server
+//!   has answered, failures are final: TLS errors ([`Error::Tls`]) and protocol errors
+//!   ([`Error::Protocol`], e.g. an HTTP error status on upgrade, or an answer that is not HTTP
+//!   such as a TLS alert for `ws://` to a TLS server) fail at once.
 //!
 //! # TLS
 //!
@@ -113,6 +116,7 @@ mod connector;
 mod control;
 mod error;
 mod frame;
+mod heard;
 mod incoming;
 mod pending;
 mod request;

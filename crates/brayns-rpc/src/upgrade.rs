@@ -6,12 +6,18 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::handshake::client::generate_key;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 
+use crate::heard::connection_ended;
+
 /// Limit on the response head, to bound memory on garbage input.
 const MAX_HEAD: usize = 64 * 1024;
 
 /// How an upgrade failed.
 #[derive(Debug)]
 pub(crate) enum UpgradeError {
+    /// The connection ended (closed or reset) before the server sent a byte of its response:
+    /// the server accepted it and dropped it, as Brayns (Poco) does with a full queue or while
+    /// restarting. Worth retrying.
+    Closed(io::Error),
     /// Reading or writing failed (TLS errors arrive here).
     Io(io::Error),
     /// The server answered with another status than 101: status line and whatever part of the
@@ -41,11 +47,17 @@ where
         "GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
          Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: {key}\r\n\r\n"
     );
-    stream
-        .write_all(request.as_bytes())
-        .await
-        .map_err(UpgradeError::Io)?;
-    stream.flush().await.map_err(UpgradeError::Io)?;
+    // Nothing was read yet: a write failing because the peer is gone is a connection that
+    // ended before any answer.
+    let silent = |error: io::Error| {
+        if connection_ended(&error) {
+            UpgradeError::Closed(error)
+        } else {
+            UpgradeError::Io(error)
+        }
+    };
+    stream.write_all(request.as_bytes()).await.map_err(silent)?;
+    stream.flush().await.map_err(silent)?;
 
     let mut buffer = Vec::with_capacity(4096);
     let head_end = loop {
@@ -57,15 +69,23 @@ where
                 "the upgrade response head is too large".to_owned(),
             ));
         }
-        let read = stream
-            .read_buf(&mut buffer)
-            .await
-            .map_err(UpgradeError::Io)?;
+        let read = match stream.read_buf(&mut buffer).await {
+            Ok(read) => read,
+            Err(error) if buffer.is_empty() => return Err(silent(error)),
+            Err(error) => return Err(UpgradeError::Io(error)),
+        };
         if read == 0 {
-            return Err(UpgradeError::Io(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "the connection closed during the websocket handshake",
-            )));
+            return Err(if buffer.is_empty() {
+                UpgradeError::Closed(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the server closed the connection without answering the websocket upgrade",
+                ))
+            } else {
+                UpgradeError::Io(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the connection closed in the middle of the websocket upgrade response",
+                ))
+            });
         }
     };
     let head = std::str::from_utf8(&buffer[..head_end])
@@ -141,6 +161,15 @@ mod tests {
         url: &str,
         respond: impl FnOnce(&str) -> Vec<u8> + Send + 'static,
     ) -> (Result<Vec<u8>, UpgradeError>, String) {
+        exchange_then(url, respond, false).await
+    }
+
+    /// Like [`exchange`]; with `close`, the server closes the stream once it has answered.
+    async fn exchange_then(
+        url: &str,
+        respond: impl FnOnce(&str) -> Vec<u8> + Send + 'static,
+        close: bool,
+    ) -> (Result<Vec<u8>, UpgradeError>, String) {
         let (mut client, server) = duplex(1 << 16);
         let server = tokio::spawn(async move {
             let mut reader = BufReader::new(server);
@@ -158,7 +187,8 @@ mod tests {
                 .unwrap()
                 .to_owned();
             reader.get_mut().write_all(&respond(&key)).await.unwrap();
-            (request, reader)
+            let kept = (!close).then_some(reader);
+            (request, kept)
         });
         let result =
             tokio::time::timeout(std::time::Duration::from_secs(5), upgrade(&mut client, url))
@@ -237,5 +267,20 @@ mod tests {
             matches!(result, Err(UpgradeError::Invalid(_))),
             "{result:?}"
         );
+    }
+
+    #[tokio::test]
+    async fn an_end_before_any_byte_is_told_from_a_truncated_answer() {
+        let (result, _) = exchange_then("ws://h:1", |_| Vec::new(), true).await;
+        assert!(
+            matches!(&result, Err(UpgradeError::Closed(error)) if error.kind() == io::ErrorKind::UnexpectedEof),
+            "{result:?}"
+        );
+        let (result, _) = exchange_then("ws://h:1", |_| b"HTTP/1.1 10".to_vec(), true).await;
+        assert!(matches!(result, Err(UpgradeError::Io(_))), "{result:?}");
+        // A TLS alert (what a TLS server answers to plain HTTP), then the end: not HTTP.
+        let alert = b"\x15\x03\x03\x00\x02\x02\x32".to_vec();
+        let (result, _) = exchange_then("ws://h:1", move |_| alert, true).await;
+        assert!(matches!(result, Err(UpgradeError::Io(_))), "{result:?}");
     }
 }

@@ -185,7 +185,60 @@ async fn plain_ws_to_a_tls_server_fails_at_once() {
             .await
             .unwrap_err();
         assert!(matches!(error, Error::Protocol(_)), "{error:?}");
+        assert!(
+            error.to_string().contains("is the server using TLS?"),
+            "the answer was a TLS alert, not HTTP: {error}"
+        );
         assert_eq!(server.connections(), 1);
+    })
+    .await;
+}
+
+/// How a connection that ended before the server said anything shows up.
+fn ended_early(kind: std::io::ErrorKind) -> bool {
+    use std::io::ErrorKind::*;
+    matches!(
+        kind,
+        UnexpectedEof | ConnectionReset | ConnectionAborted | BrokenPipe
+    )
+}
+
+#[tokio::test]
+async fn connections_closed_before_any_answer_are_retried_as_unavailable() {
+    bounded(async {
+        // Like Brayns with a full queue, or restarting: TCP accepted, then closed or reset
+        // before a byte of the upgrade response.
+        const CLOSED: usize = 4;
+        let server = Server::start_closing_first(CLOSED, None, |conn| conn.echo()).await;
+        let client = Connector::new(server.uri())
+            .max_attempts(Some(CLOSED as u32 + 1))
+            .attempt_period(Duration::from_millis(10))
+            .connect()
+            .await
+            .expect("the attempt after the closed ones gets in");
+        assert_eq!(client.request("m", None).await.unwrap()["method"], "m");
+        assert_eq!(server.connections(), CLOSED + 1);
+
+        for (closed, attempts) in [(1, 1), (2, 2)] {
+            let server = Server::start_closing_first(closed, None, |conn| conn.echo()).await;
+            let error = Connector::new(server.uri())
+                .max_attempts(Some(attempts))
+                .attempt_period(Duration::from_millis(10))
+                .connect()
+                .await
+                .unwrap_err();
+            let Error::Connect {
+                attempts: made,
+                source,
+                ..
+            } = &error
+            else {
+                panic!("{error:?}")
+            };
+            assert_eq!(*made, attempts, "{error:?}");
+            assert!(ended_early(source.kind()), "{error:?}");
+            assert_eq!(server.connections(), closed);
+        }
     })
     .await;
 }

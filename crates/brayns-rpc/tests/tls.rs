@@ -2,12 +2,13 @@
 
 mod support;
 
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use brayns_rpc::{Connector, Error, Tls};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use rustls::CertificateError;
-use support::{Server, bounded};
+use support::{Server, bounded, http_responder};
 
 /// A CA and a server certificate it signed.
 struct Pki {
@@ -18,7 +19,7 @@ struct Pki {
 
 fn make_pki(server_names: &[&str], expired: bool) -> Pki {
     static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let serial = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let serial = NEXT.fetch_add(1, Ordering::Relaxed);
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     ca_params
@@ -182,17 +183,44 @@ async fn expired_certificate_is_rejected() {
 #[tokio::test]
 async fn tls_to_a_plain_server_fails_at_once() {
     bounded(async {
+        // A plain Brayns (Poco) answers the ClientHello, which is no HTTP request, with 400:
+        // bytes that are not TLS.
+        let pki = make_pki(&["localhost"], false);
+        let (addr, accepted, _listener) =
+            http_responder("HTTP/1.1 400 Bad Request\r\nContent-Length: 11\r\n\r\nBad Request")
+                .await;
+        let error = connector(format!("wss://localhost:{}", addr.port()), &pki.ca_pem)
+            .connect()
+            .await
+            .unwrap_err();
+        assert!(matches!(error, Error::Tls { .. }), "{error:?}");
+        assert_eq!(accepted.load(Ordering::SeqCst), 1, "not retried");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn tls_to_a_server_that_closes_without_a_word_is_retried() {
+    bounded(async {
+        // tungstenite's server drops a connection whose request is not HTTP without answering.
+        // No byte came back: nothing tells that server from one that is busy or restarting, so
+        // the attempt counts as unavailable, and the final error says what it may mean.
         let pki = make_pki(&["localhost"], false);
         let server = Server::start(|conn| conn.echo()).await;
         let error = connector(
             format!("wss://localhost:{}", server.addr.port()),
             &pki.ca_pem,
         )
+        .max_attempts(Some(2))
         .connect()
         .await
         .unwrap_err();
-        assert!(matches!(error, Error::Tls { .. }), "{error:?}");
-        assert_eq!(server.connections(), 1);
+        assert!(
+            matches!(error, Error::Connect { attempts: 2, .. }),
+            "{error:?}"
+        );
+        assert!(error.to_string().contains("not a TLS server?"), "{error}");
+        assert_eq!(server.connections(), 2);
     })
     .await;
 }
@@ -206,6 +234,37 @@ async fn pem_without_certificates_is_a_tls_error() {
             .await
             .unwrap_err();
         assert!(matches!(error, Error::Tls { .. }), "{error:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn connections_closed_before_the_tls_handshake_are_retried_as_unavailable() {
+    bounded(async {
+        // A TLS server with a full queue, or restarting: it accepts TCP, then closes or resets
+        // it before sending a byte of its handshake. No TLS was spoken, so nothing is wrong
+        // with TLS: the service is unavailable, and the attempt is retried.
+        let pki = make_pki(&["localhost"], false);
+        let tls = Some((pki.cert_pem.as_str(), pki.key_pem.as_str()));
+        let server = Server::start_closing_first(2, tls, |conn| conn.echo()).await;
+        let client = connector(format!("localhost:{}", server.addr.port()), &pki.ca_pem)
+            .connect()
+            .await
+            .expect("the third attempt gets in");
+        assert_eq!(client.request("m", None).await.unwrap()["method"], "m");
+        assert_eq!(server.connections(), 3);
+
+        let server = Server::start_closing_first(1, tls, |conn| conn.echo()).await;
+        let error = connector(format!("localhost:{}", server.addr.port()), &pki.ca_pem)
+            .max_attempts(Some(1))
+            .connect()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, Error::Connect { attempts: 1, .. }),
+            "{error:?}"
+        );
+        assert_eq!(server.connections(), 1);
     })
     .await;
 }

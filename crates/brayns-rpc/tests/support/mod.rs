@@ -235,7 +235,36 @@ impl Server {
         Server::start_inner(Some(tls_acceptor(cert_pem, key_pem)), script).await
     }
 
+    /// A server that accepts the first `count` TCP connections and ends them at once, before
+    /// a single byte (of TLS or HTTP) is sent, like Brayns (Poco) with a full queue or while
+    /// restarting; odd ones close (FIN), even ones are reset (RST). Later connections are
+    /// served normally, with TLS when `tls` is `Some((cert_pem, key_pem))`.
+    pub async fn start_closing_first<F, Fut>(
+        count: usize,
+        tls: Option<(&str, &str)>,
+        script: F,
+    ) -> Server
+    where
+        F: Fn(Conn) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let tls = tls.map(|(cert_pem, key_pem)| tls_acceptor(cert_pem, key_pem));
+        Server::start_inner_closing(tls, count, script).await
+    }
+
     async fn start_inner<F, Fut>(tls: Option<tokio_rustls::TlsAcceptor>, script: F) -> Server
+    where
+        F: Fn(Conn) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        Server::start_inner_closing(tls, 0, script).await
+    }
+
+    async fn start_inner_closing<F, Fut>(
+        tls: Option<tokio_rustls::TlsAcceptor>,
+        close_first: usize,
+        script: F,
+    ) -> Server
     where
         F: Fn(Conn) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = ()> + Send + 'static,
@@ -250,7 +279,14 @@ impl Server {
             let connections = connections.clone();
             tokio::spawn(async move {
                 while let Ok((tcp, _)) = listener.accept().await {
-                    connections.fetch_add(1, Ordering::SeqCst);
+                    let number = connections.fetch_add(1, Ordering::SeqCst) + 1;
+                    if number <= close_first {
+                        if number.is_multiple_of(2) {
+                            let _ = tcp.set_zero_linger();
+                        }
+                        drop(tcp);
+                        continue;
+                    }
                     let (log, script, tls) = (log.clone(), script.clone(), tls.clone());
                     tokio::spawn(async move {
                         let io: Box<dyn Io> = match tls {
