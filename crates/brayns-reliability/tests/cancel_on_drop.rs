@@ -65,12 +65,16 @@ async fn dropping_a_queued_rpc_task_cancels_it_before_it_runs() {
             .await
             .unwrap();
         let client = Connector::new(mock.uri()).connect().await.unwrap();
-        // get-scene holds the queue, so the snapshot waits behind it.
-        let blocker = {
-            let client = client.clone();
-            tokio::spawn(async move { client.request("get-scene", None).await })
-        };
+        // get-scene holds the server's one queue, so the snapshot waits behind it. Started as
+        // a task (a plain request with a handle) because `start_task` queues the frame before
+        // it returns: the blocker is surely written first, and its id is known. (A spawned
+        // call on this single-threaded runtime would only go out after the snapshot.)
+        let blocker = client.start_task(Request::new("get-scene")).unwrap();
         let task = client.start_task(small_snapshot()).unwrap();
+        assert!(
+            blocker.id() < task.id(),
+            "the blocker is sent before the snapshot (ids are issued in sending order)"
+        );
         let id = json!(task.id());
         drop(task);
         assert_eq!(
@@ -78,10 +82,7 @@ async fn dropping_a_queued_rpc_task_cancels_it_before_it_runs() {
             [TaskOutcome::Cancelled],
             "never started"
         );
-        blocker
-            .await
-            .unwrap()
-            .expect("the call ahead of it is unaffected");
+        blocker.await.expect("the call ahead of it is unaffected");
         assert_eq!(
             client.request("get-version", None).await.unwrap()["minor"],
             10
