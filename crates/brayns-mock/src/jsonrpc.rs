@@ -324,14 +324,15 @@ pub(crate) fn reply_text(id: &Value, result_json: &str) -> String {
     text
 }
 
-/// `{"error":{"code":..,"message":..[,"data":..]},"id":..,"jsonrpc":"2.0"}`.
+/// `{"error":{"code":..[,"data":..],"message":..},"id":..,"jsonrpc":"2.0"}`: every object's keys
+/// in alphabetical order, as the server's Poco `JSON::Object` (a sorted map) writes them.
 pub(crate) fn error_text(id: &Value, error: &RpcError) -> String {
     let mut body = Map::new();
     body.insert("code".to_owned(), json!(error.code));
-    body.insert("message".to_owned(), json!(error.message));
     if let Some(data) = &error.data {
         body.insert("data".to_owned(), data.clone());
     }
+    body.insert("message".to_owned(), json!(error.message));
     json!({"error": body, "id": id, "jsonrpc": "2.0"}).to_string()
 }
 
@@ -360,7 +361,11 @@ mod tests {
                 &Value::Null,
                 &RpcError::new(-32600, "x").with_data(json!(["a"]))
             ),
-            r#"{"error":{"code":-32600,"message":"x","data":["a"]},"id":null,"jsonrpc":"2.0"}"#
+            r#"{"error":{"code":-32600,"data":["a"],"message":"x"},"id":null,"jsonrpc":"2.0"}"#
+        );
+        assert_eq!(
+            error_text(&json!("a"), &RpcError::new(20, "Task has been cancelled")),
+            r#"{"error":{"code":20,"message":"Task has been cancelled"},"id":"a","jsonrpc":"2.0"}"#
         );
         assert_eq!(
             progress_text("snapshot", &json!("a"), "op", 0.5),

@@ -332,3 +332,30 @@ async fn continuation_frames_are_rejected_and_control_frames_disconnect() {
     client.expect_closed().await;
     mock.stop().await;
 }
+
+/// The exact bytes of replies and errors: compact, every object's keys in alphabetical order as
+/// the server's Poco JSON writes them (`code`, `data`, `message`; then `error`, `id`, `jsonrpc`).
+#[tokio::test]
+async fn replies_and_errors_are_compact_with_sorted_keys() {
+    let mock = mock().await;
+    let mut raw = connect_raw(&mock.uri()).await;
+    let mut exchange = async |request: &str| {
+        raw.frame(0x81, request.as_bytes()).await;
+        let (first, payload) = raw.read().await.expect("a reply");
+        assert_eq!(first, 0x81, "a final text frame");
+        String::from_utf8(payload).unwrap()
+    };
+    assert_eq!(
+        exchange(r#"{"jsonrpc":"2.0","id":1,"method":"get-model","params":{"x":1}}"#).await,
+        r#"{"error":{"code":-32602,"data":["unknown property 'x'","missing required property 'id'"],"message":"Invalid params schema"},"id":1,"jsonrpc":"2.0"}"#
+    );
+    assert_eq!(
+        exchange(r#"{"jsonrpc":"2.0","id":"a","method":"nope"}"#).await,
+        r#"{"error":{"code":-32601,"message":"Method 'nope' not found"},"id":"a","jsonrpc":"2.0"}"#
+    );
+    assert_eq!(
+        exchange(r#"{"jsonrpc":"2.0","id":2,"method":"get-camera-type"}"#).await,
+        r#"{"id":2,"jsonrpc":"2.0","result":"perspective"}"#
+    );
+    mock.stop().await;
+}
