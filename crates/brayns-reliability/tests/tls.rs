@@ -127,7 +127,28 @@ async fn system_roots_do_not_trust_a_private_ca() {
         )
         .await;
         assert!(matches!(error, Error::Tls { .. }), "{error:?}");
-        assert_eq!(proxy.accepted(), 1);
+        // Where the system roots are found is up to the machine, so both outcomes are right,
+        // and neither retries: with a CA bundle, the one handshake fails because the private
+        // CA is not in it; without one (a bare container), `Tls::SystemRoots` fails before
+        // any connection is made.
+        match proxy.accepted() {
+            1 => assert!(
+                matches!(
+                    error.rustls_error(),
+                    Some(rustls::Error::InvalidCertificate(
+                        CertificateError::UnknownIssuer
+                    ))
+                ),
+                "{error:?}"
+            ),
+            0 => assert!(
+                error
+                    .to_string()
+                    .contains("no usable system root certificate"),
+                "{error}"
+            ),
+            attempts => panic!("{attempts} connections: TLS errors are never retried"),
+        }
         mock.stop().await;
     })
     .await;
