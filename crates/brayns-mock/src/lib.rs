@@ -30,6 +30,11 @@
 //!   800x600), or a filler payload of [`MockServerBuilder::binary_payload_size`] bytes.
 //!   `render-image` renders a new frame per call until 16 are accumulated; any `set-*`, `add-*` or
 //!   `clear-*` starts over.
+//! - The `renderer` and `camera` objects of `snapshot` and `export-gbuffers` are checked as the
+//!   server's engine factories check them, before anything renders: a known type (a
+//!   `set-renderer-<name>` / `set-camera-<name>` method) needs `params` valid against that
+//!   method's schema (-32602 `Invalid engine JSON schema`, with the problems as `data`), an
+//!   unknown name is -32603 `Unknown type name <name>`, an empty name keeps the current object.
 //! - Every other entrypoint answers a deterministic [`sample`] of its `returns` schema, or `null`.
 //! - Async entrypoints send [`MockServerBuilder::progress_steps`] progress messages, polling for
 //!   cancellation and disconnection between steps of [`MockServerBuilder::step_duration`].
@@ -37,13 +42,20 @@
 //! Deliberate differences from the real server:
 //! - `cancel` is handled the moment it arrives, even while a sync request runs (the server
 //!   handles it at the next poll of an async task, or when the queue drains).
-//! - Validation runs on the connection's task as frames arrive, so validation errors of
-//!   different clients are not serialized with execution (the server validates on its main
-//!   thread; the replies are the same).
+//! - Validation (PROTOCOL §4 steps 0–6) runs on each connection's task as frames arrive, so its
+//!   errors go out at once, even while a sync request runs: ahead of that request's reply,
+//!   whether the same client or another one sent it. The server validates on its main thread,
+//!   which reads frames only between requests and at the polls of async tasks, so there an
+//!   error waits until the running sync request (and the queue after it) is done. Requests
+//!   still queued are overtaken in both. The messages are the same; only their timing differs.
 //! - `Invalid JSON: '<text>'` carries serde_json's parser message, not Poco's.
 //! - `No requests found with ID <N>.` prints a made-up connection handle (the server prints an
 //!   address).
 //! - Nothing is rendered or loaded: images are a gradient, loaders only check the loader name.
+//! - Framebuffers are not modelled: `set-framebuffer-static` / `set-framebuffer-progressive`
+//!   only restart `render-image`'s accumulation count (every frame is full size, and 16 frames
+//!   accumulate whatever the framebuffer type). The renderer and camera objects of a snapshot
+//!   are checked but not used: the image is the same gradient.
 //! - Sizes a request asks for are bounded, so no request can exhaust the memory of the process
 //!   (often a user's whole test binary): an image over 8192 x 8192 RGB pixels (or 65 535 pixels
 //!   per edge), g-buffers over the same byte count (4 bytes per pixel and distinct channel), and

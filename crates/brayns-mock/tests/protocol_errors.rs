@@ -359,3 +359,80 @@ async fn replies_and_errors_are_compact_with_sorted_keys() {
     );
     mock.stop().await;
 }
+
+/// PROTOCOL §4 step 9b: the `renderer` and `camera` objects of snapshot and export-gbuffers go
+/// through the engine factories (renderer first) before anything renders, so their errors come
+/// with no progress before them.
+#[tokio::test]
+async fn engine_objects_are_checked_before_rendering() {
+    let mock = mock().await;
+    let mut client = connect(&mock.uri()).await;
+    // The first message for the request is its error.
+    let mut first_answer = async |method: &str, params: Value| {
+        let id = client.request(method, Some(params)).await;
+        let message = client.recv().await;
+        let message = message.json();
+        assert_eq!(message["id"], id, "no progress before the error: {message}");
+        message["error"].clone()
+    };
+    let engine_error = |data: Value| json!({"code": -32602, "data": data, "message": "Invalid engine JSON schema"});
+    assert_eq!(
+        first_answer(
+            "snapshot",
+            json!({"camera": {"name": "perspective", "params": {"fovy": "wide"}}}),
+        )
+        .await,
+        engine_error(json!(["fovy: invalid type, expected number got string"]))
+    );
+    assert_eq!(
+        first_answer(
+            "export-gbuffers",
+            json!({"channels": ["color"], "camera": {"name": "orthographic", "params": {}}}),
+        )
+        .await,
+        engine_error(json!(["missing required property 'height'"]))
+    );
+    // Without params a known type is validated against null.
+    assert_eq!(
+        first_answer("snapshot", json!({"renderer": {"name": "production"}})).await,
+        engine_error(json!(["invalid type, expected object got null"]))
+    );
+    // An unknown name (camera settings are not camera types); the renderer comes first.
+    assert_eq!(
+        first_answer(
+            "snapshot",
+            json!({"camera": {"name": "view", "params": {}}})
+        )
+        .await,
+        error(-32603, "Unknown type name view")
+    );
+    assert_eq!(
+        first_answer(
+            "export-gbuffers",
+            json!({"channels": ["depth"], "camera": {"name": "fisheye"}, "renderer": {"name": "fancy"}}),
+        )
+        .await,
+        error(-32603, "Unknown type name fancy")
+    );
+    // Valid objects, or none named (params unread), render; the instance's own camera and
+    // renderer stay as they were.
+    let valid = [
+        json!({"camera": {"name": "orthographic", "params": {"height": 2.0}}, "renderer": {"name": "production", "params": {"samples_per_pixel": 2}}}),
+        json!({"camera": {"name": "", "params": 5}, "renderer": {}}),
+    ];
+    for params in valid {
+        let mut with_size = params.clone();
+        with_size["image_settings"] = json!({"size": [2, 2]});
+        let id = client.request("snapshot", Some(with_size)).await;
+        let reply = client.response(id).await;
+        assert!(reply.json().get("result").is_some(), "{params}: {reply:?}");
+        let mut gbuffers = params;
+        gbuffers["channels"] = json!(["color"]);
+        gbuffers["resolution"] = json!([2, 2]);
+        let id = client.request("export-gbuffers", Some(gbuffers)).await;
+        assert!(client.response(id).await.json().get("result").is_some());
+    }
+    assert_eq!(client.call("get-camera-type", None).await, "perspective");
+    assert_eq!(client.call("get-renderer-type", None).await, "interactive");
+    mock.stop().await;
+}

@@ -22,6 +22,44 @@ impl State {
         context.poll()
     }
 
+    /// Checks the `renderer`, then the `camera` object of a snapshot or g-buffers export, as the
+    /// server's engine factories do before anything renders: an empty or absent `name` keeps the
+    /// current object (its `params` unread); a known type needs `params` valid against the
+    /// type's schema (that of `set-<camera|renderer>-<name>`), else -32602 `Invalid engine JSON
+    /// schema` with the problems; an unknown name is -32603 `Unknown type name <name>`.
+    fn check_engine_objects(&self, params: &Value) -> Result<(), RpcError> {
+        for (key, setter_prefix) in [("renderer", "set-renderer-"), ("camera", "set-camera-")] {
+            let object = params.get(key).unwrap_or(&Value::Null);
+            let name = get_str(object, "name", "");
+            if name.is_empty() {
+                continue;
+            }
+            let known = match key {
+                "camera" => self.is_camera_type(name),
+                _ => self.is_renderer_type(name),
+            };
+            if !known {
+                return Err(RpcError::new(
+                    codes::INTERNAL_ERROR,
+                    format!("Unknown type name {name}"),
+                ));
+            }
+            let schema = self
+                .snapshot
+                .entrypoint(&format!("{setter_prefix}{name}"))
+                .and_then(|setter| setter.params.as_ref());
+            let Some(schema) = schema else { continue };
+            let problems = validate(schema, object.get("params").unwrap_or(&Value::Null));
+            if !problems.is_empty() {
+                return Err(
+                    RpcError::new(codes::INVALID_PARAMS, "Invalid engine JSON schema")
+                        .with_data(json!(problems)),
+                );
+            }
+        }
+        Ok(())
+    }
+
     pub(super) fn payload_or(
         &mut self,
         make: impl FnOnce(&mut Self) -> Result<Bytes, String>,
@@ -37,6 +75,9 @@ impl State {
         context: &mut TaskContext<'_>,
         params: &Value,
     ) -> Outcome {
+        if let Err(error) = self.check_engine_objects(params) {
+            return Outcome::Error(error);
+        }
         let settings = params.get("image_settings").cloned().unwrap_or(Value::Null);
         let (format, quality) = match image_encoding(&settings, "png", "quality") {
             Ok(encoding) => encoding,
@@ -83,6 +124,9 @@ impl State {
         context: &mut TaskContext<'_>,
         params: &Value,
     ) -> Outcome {
+        if let Err(error) = self.check_engine_objects(params) {
+            return Outcome::Error(error);
+        }
         let (width, height) = match params.get("resolution").and_then(Value::as_array) {
             Some(size) if size.len() == 2 => {
                 let edge = |i: usize| size[i].as_u64().unwrap_or(0).min(u64::from(u32::MAX)) as u32;

@@ -13,7 +13,7 @@ use crate::image::{self, ImageCache, ImageFormat};
 use crate::jsonrpc::{Params, Request, RpcError, codes};
 use crate::sample::sample;
 use crate::snapshot::Snapshot;
-use crate::validate::validate_reply;
+use crate::validate::{validate, validate_reply};
 
 mod loading;
 mod media;
@@ -323,15 +323,13 @@ impl State {
             _ if method.starts_with("set-") => {
                 let name = &method["set-".len()..];
                 if let Some(kind) = name.strip_prefix("camera-")
-                    && self
-                        .snapshot
-                        .entrypoint(&format!("get-camera-{kind}"))
-                        .is_some()
-                    && !matches!(kind, "view" | "near-clip" | "region")
+                    && self.is_camera_type(kind)
                 {
                     self.camera_type = kind.to_owned();
                 }
-                if let Some(kind) = name.strip_prefix("renderer-") {
+                if let Some(kind) = name.strip_prefix("renderer-")
+                    && self.is_renderer_type(kind)
+                {
                     self.renderer_type = kind.to_owned();
                 }
                 let getter = format!("get-{name}");
@@ -351,6 +349,27 @@ impl State {
                 None => Outcome::Result("null".to_owned()),
             },
         }
+    }
+
+    /// Whether `kind` is a camera type (`set-camera-<kind>` with its getter), not one of the
+    /// camera settings shared by all types.
+    fn is_camera_type(&self, kind: &str) -> bool {
+        !matches!(kind, "view" | "near-clip" | "region")
+            && self
+                .snapshot
+                .entrypoint(&format!("set-camera-{kind}"))
+                .is_some()
+            && self
+                .snapshot
+                .entrypoint(&format!("get-camera-{kind}"))
+                .is_some()
+    }
+
+    /// Whether `kind` is a renderer type (`set-renderer-<kind>`).
+    fn is_renderer_type(&self, kind: &str) -> bool {
+        self.snapshot
+            .entrypoint(&format!("set-renderer-{kind}"))
+            .is_some()
     }
 
     fn sample_of(&self, method: &str) -> Value {
