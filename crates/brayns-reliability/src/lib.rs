@@ -1,12 +1,14 @@
 //! Shared support for the reliability and security suite (`tests/`): purpose-built
 //! misbehaving websocket servers ([`ScriptServer`]), a TCP proxy that counts connection
-//! attempts ([`CountingProxy`]), certificates made with rcgen ([`Pki`]), and a bound on every
-//! test body ([`bounded`]) so nothing can hang CI.
+//! attempts ([`CountingProxy`]), certificates made with rcgen ([`Pki`]), a port that refuses
+//! connections until the test listens on it ([`ReservedPort`]), and a bound on every test body
+//! ([`bounded`]) so nothing can hang CI.
 //!
 //! The suite's map of failure modes to tests is `docs/RELIABILITY.md`.
 
 pub mod load;
 mod pki;
+mod port;
 mod proxy;
 mod script;
 
@@ -14,8 +16,9 @@ use std::future::Future;
 use std::time::Duration;
 
 pub use pki::Pki;
+pub use port::ReservedPort;
 pub use proxy::CountingProxy;
-pub use script::{Peer, ScriptServer, binary_frame, closed_port};
+pub use script::{Peer, ScriptServer, binary_frame};
 
 /// Upper bound for any single test body.
 pub const TEST_LIMIT: Duration = Duration::from_secs(20);

@@ -251,11 +251,3 @@ fn tls_acceptor(cert_pem: &str, key_pem: &str) -> tokio_rustls::TlsAcceptor {
         .expect("certificate matches key");
     tokio_rustls::TlsAcceptor::from(Arc::new(config))
 }
-
-/// A loopback address with nothing listening on it (connections are refused).
-pub async fn closed_port() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("loopback bind");
-    listener.local_addr().expect("bound")
-}

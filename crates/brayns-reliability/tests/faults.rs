@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use brayns_mock::MockServer;
-use brayns_reliability::{ScriptServer, bounded, closed_port};
+use brayns_reliability::{ReservedPort, ScriptServer, bounded};
 use brayns_rpc::{Client, Connector, Error, Request};
 use serde_json::{Value, json};
 
@@ -275,9 +275,10 @@ async fn refused_then_available_connects_within_max_attempts() {
 #[tokio::test]
 async fn unlimited_attempts_wait_until_the_server_comes_up() {
     bounded(async {
-        // `None` keeps trying: against a port nobody listens on, it is still trying later.
-        let nobody = closed_port().await;
-        let forever = Connector::new(nobody.to_string())
+        // `None` keeps trying: against a port nobody listens on (kept so, for the whole test),
+        // it is still trying later.
+        let nobody = ReservedPort::new();
+        let forever = Connector::new(nobody.addr().to_string())
             .max_attempts(None)
             .attempt_period(Duration::from_millis(20));
         assert!(

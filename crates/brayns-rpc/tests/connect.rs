@@ -6,8 +6,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use brayns_rpc::{Connector, Error, Tls};
-use support::{Server, bounded, closed_port, http_responder, silent_listener};
-use tokio::net::TcpListener;
+use support::{ReservedPort, Server, bounded, http_responder, silent_listener};
 
 #[tokio::test]
 async fn accepts_host_port_and_ws_urls() {
@@ -51,11 +50,12 @@ async fn invalid_configurations_are_rejected() {
 #[tokio::test]
 async fn refused_then_available_is_retried() {
     bounded(async {
-        let addr = closed_port().await;
-        // The service comes up 300 ms later on that port.
+        let port = ReservedPort::new();
+        let addr = port.addr;
+        // The service comes up 300 ms later on that port (kept for it meanwhile).
         let server = tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(300)).await;
-            let listener = TcpListener::bind(addr).await.unwrap();
+            let listener = port.listen();
             let (tcp, _) = listener.accept().await.unwrap();
             let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
             use futures_util::{SinkExt, StreamExt};
@@ -84,9 +84,9 @@ async fn refused_then_available_is_retried() {
 #[tokio::test]
 async fn exhausted_attempts_report_unavailable() {
     bounded(async {
-        let addr = closed_port().await;
+        let port = ReservedPort::new();
         let started = tokio::time::Instant::now();
-        let error = Connector::new(addr.to_string())
+        let error = Connector::new(port.addr.to_string())
             .max_attempts(Some(3))
             .attempt_period(Duration::from_millis(50))
             .connect()
@@ -109,8 +109,8 @@ async fn exhausted_attempts_report_unavailable() {
 #[tokio::test]
 async fn default_is_a_single_attempt() {
     bounded(async {
-        let addr = closed_port().await;
-        let error = Connector::new(addr.to_string())
+        let port = ReservedPort::new();
+        let error = Connector::new(port.addr.to_string())
             .connect()
             .await
             .unwrap_err();

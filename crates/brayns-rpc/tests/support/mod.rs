@@ -357,10 +357,28 @@ pub fn tls_acceptor(cert_pem: &str, key_pem: &str) -> tokio_rustls::TlsAcceptor 
     tokio_rustls::TlsAcceptor::from(Arc::new(config))
 }
 
-/// A loopback port with nothing listening on it.
-pub async fn closed_port() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    listener.local_addr().unwrap()
+/// A port on 127.0.0.1, bound but not listening: connections are refused, and nothing else can
+/// take it until [`listen`](ReservedPort::listen) (releasing it and binding it again later
+/// would let anything on the machine take it meanwhile, and the test would hang). No
+/// `SO_REUSEADDR`: on Linux another socket may share a bound, non-listening port only if both
+/// set it.
+pub struct ReservedPort {
+    socket: tokio::net::TcpSocket,
+    pub addr: SocketAddr,
+}
+
+impl ReservedPort {
+    pub fn new() -> ReservedPort {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind(SocketAddr::from(([127, 0, 0, 1], 0))).unwrap();
+        let addr = socket.local_addr().unwrap();
+        ReservedPort { socket, addr }
+    }
+
+    /// Starts accepting connections on the port.
+    pub fn listen(self) -> TcpListener {
+        self.socket.listen(1024).unwrap()
+    }
 }
 
 /// A TCP listener that accepts connections and never says a word; counts them.
