@@ -289,3 +289,22 @@ fn handshake_failure(uri: &str, error: UpgradeError) -> Error {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame;
+
+    #[test]
+    fn the_default_message_limit_admits_the_largest_frame_brayns_sends() {
+        // PROTOCOL.md §2.2 and "Pitfalls" 2: one unfragmented frame of up to INT_MAX bytes
+        // (2 GiB images); a smaller default would drop the connection on large snapshots.
+        let brayns_limit = i32::MAX as usize;
+        let limit = Connector::new("localhost:5000").max_message_size;
+        assert!(limit >= 2 << 30, "at least 2 GiB, got {limit}");
+        assert!(limit >= brayns_limit);
+        // The frame layer lets the header of such a frame through with the default limit.
+        let header = frame::tests::server_header(0x82, brayns_limit as u64);
+        assert!(matches!(frame::parse_header(&header, limit), Ok(Some(_))));
+    }
+}

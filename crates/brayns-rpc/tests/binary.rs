@@ -131,7 +131,8 @@ async fn message_limit_is_configurable() {
             .connect()
             .await
             .unwrap();
-        // Over the limit, tungstenite refuses the message and the connection ends.
+        // Over the limit, the client's frame layer refuses the frame from its header (before
+        // allocating anything) and the connection ends.
         let error = client.call(Request::new("render-image")).await.unwrap_err();
         assert!(error.is_disconnected(), "{error:?}");
         assert!(!client.is_connected());
