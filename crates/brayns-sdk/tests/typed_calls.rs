@@ -21,6 +21,19 @@ async fn connect(mock: &MockServer) -> Brayns {
         .expect("the mock accepts connections")
 }
 
+/// A mock whose snapshots take 10 s (1000 steps), so they can be cancelled while running,
+/// and a client of it.
+async fn slow_snapshots() -> (MockServer, Brayns) {
+    let mock = MockServer::builder()
+        .progress_steps(1000)
+        .step_duration(Duration::from_millis(10))
+        .start()
+        .await
+        .expect("the mock starts");
+    let brayns = connect(&mock).await;
+    (mock, brayns)
+}
+
 async fn mock() -> MockServer {
     MockServer::builder()
         .bind("127.0.0.1:0".parse().unwrap())
@@ -213,13 +226,7 @@ async fn invalid_params_come_back_typed_with_the_validation_messages() {
 #[tokio::test]
 async fn cancelling_a_running_snapshot_ends_it_cancelled() {
     tokio::time::timeout(LIMIT, async {
-        let mock = MockServer::builder()
-            .progress_steps(1000)
-            .step_duration(Duration::from_millis(10))
-            .start()
-            .await
-            .unwrap();
-        let brayns = connect(&mock).await;
+        let (mock, brayns) = slow_snapshots().await;
         let mut task = brayns.snapshot(&SnapshotParams::default()).unwrap();
         let first = task.next_progress().await;
         assert!(first.is_some(), "the task runs");
@@ -248,13 +255,7 @@ async fn cancelling_a_running_snapshot_ends_it_cancelled() {
 #[tokio::test]
 async fn the_cancel_method_takes_a_task_id() {
     tokio::time::timeout(LIMIT, async {
-        let mock = MockServer::builder()
-            .progress_steps(1000)
-            .step_duration(Duration::from_millis(10))
-            .start()
-            .await
-            .unwrap();
-        let brayns = connect(&mock).await;
+        let (mock, brayns) = slow_snapshots().await;
         let mut task = brayns.snapshot(&SnapshotParams::default()).unwrap();
         assert!(task.next_progress().await.is_some(), "the task runs");
         brayns
