@@ -14,6 +14,10 @@
 //!    with the nearest titled object around it, or its method, as `<Owner><Base>`
 //!    (`AddBoxesGeometryWithColor`); then with both; then, as a last resort, numbered in
 //!    discovery order. Names therefore depend only on the snapshot, never on hash order.
+//!    A base too generic to name a type on its own ([`GENERIC`]: an untitled `type` or
+//!    `source` property) is qualified the same way from the start (`LoadInfoSource`), so
+//!    `types::Type` never exists and a later release adding another `type` enum renames
+//!    nothing.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -88,6 +92,11 @@ pub const RESERVED: &[&str] = &[
     "SnapshotVersion",
     "Task",
     "WithBinary",
+];
+
+/// Bases that say nothing on their own: qualified like a collision (rule 3).
+pub const GENERIC: &[&str] = &[
+    "Type", "Kind", "Source", "Data", "Value", "Name", "Mode", "Id", "Info", "Item", "Items",
 ];
 
 /// Rust keywords (all editions, including reserved ones).
@@ -266,7 +275,11 @@ pub(crate) fn assign_type_names(model: &mut Model) {
         }
     };
     let mut names: Vec<Option<String>> = vec![None; model.defs.len()];
-    let mut taken: BTreeSet<String> = RESERVED.iter().map(|name| (*name).to_owned()).collect();
+    let mut taken: BTreeSet<String> = RESERVED
+        .iter()
+        .chain(GENERIC)
+        .map(|name| (*name).to_owned())
+        .collect();
     for level in 0..3 {
         let pending: Vec<usize> = (0..names.len()).filter(|i| names[*i].is_none()).collect();
         let mut counts: BTreeMap<String, usize> = BTreeMap::new();

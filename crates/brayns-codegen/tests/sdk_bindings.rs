@@ -83,6 +83,9 @@ fn type_names_follow_titles_and_resolve_collisions() {
     assert_eq!(types.matches("pub struct ModelInstance {").count(), 1);
     // `GeometryWithColor`, `ClippingGeometry`, `SetMaterialMessage` are templates: one type per shape.
     assert!(!defines("GeometryWithColor") && !defines("SetMaterialMessage"));
+    // Untitled properties with names too generic to stand alone are qualified.
+    assert!(!defines("Type") && !defines("Source"));
+    assert!(defines("NRRDLoaderParametersType") && defines("LoadInfoSource"));
     for name in [
         "AddBoxesGeometryWithColor",
         "AddSpheresGeometryWithColor",

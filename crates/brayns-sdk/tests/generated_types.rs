@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use brayns_sdk::loaders::{LOADERS, LoaderProperties};
 use brayns_sdk::types::{
     AddBoxesGeometryWithColor, AddSpheresGeometryWithColor, BBPLoaderParameters, CancelParams,
-    ColorModelMessage, DataType, ImageSettings, ModelInstance, ModelInstanceUpdate,
-    NeuronMorphologyLoaderParameters, RequestId, SnapshotParams, Source, UpdateModelMessage,
+    ColorModelMessage, DataType, ImageSettings, LoadInfoSource, ModelInstance, ModelInstanceUpdate,
+    NeuronMorphologyLoaderParameters, RequestId, SnapshotParams, UpdateModelMessage,
 };
 use brayns_sdk::{METHODS, SNAPSHOT_VERSION};
 use serde_json::json;
@@ -78,8 +78,8 @@ fn enums_keep_the_exact_wire_spellings() {
     );
     assert_eq!(DataType::UnsingedChar.as_str(), "unsinged_char");
     assert_eq!(
-        serde_json::from_value::<Source>(json!("none")).unwrap(),
-        Source::None
+        serde_json::from_value::<LoadInfoSource>(json!("none")).unwrap(),
+        LoadInfoSource::None
     );
     assert!(serde_json::from_value::<DataType>(json!("unsigned_char")).is_err());
 }
@@ -102,9 +102,9 @@ fn result_enums_keep_values_a_newer_server_adds() {
         let model: ModelInstance = serde_json::from_value(value).unwrap();
         model.info.load_info.unwrap().source
     };
-    assert_eq!(source_of(instance("from_blob")), Source::FromBlob);
+    assert_eq!(source_of(instance("from_blob")), LoadInfoSource::FromBlob);
     let unknown = source_of(instance("from_network"));
-    assert_eq!(unknown, Source::Unknown("from_network".to_owned()));
+    assert_eq!(unknown, LoadInfoSource::Unknown("from_network".to_owned()));
     assert_eq!(unknown.as_str(), "from_network");
     assert_eq!(
         serde_json::to_value(&unknown).unwrap(),

@@ -1094,7 +1094,49 @@ pub struct LoadInfo {
     /// Model load source
     ///
     /// Read-only: set by the server.
-    pub source: Source,
+    pub source: LoadInfoSource,
+}
+
+/// Model load source
+///
+/// Used by `add-bounded-planes`, `add-boxes`, `add-capsules`, `add-clip-plane`, 18 more.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize
+)]
+pub enum LoadInfoSource {
+    /// `from_file`
+    #[serde(rename = "from_file")]
+    FromFile,
+    /// `from_blob`
+    #[serde(rename = "from_blob")]
+    FromBlob,
+    /// `none`
+    #[serde(rename = "none")]
+    None,
+    /// A value this SDK's snapshot does not list (a newer Brayns may send one), kept
+    /// as sent.
+    #[serde(untagged)]
+    Unknown(String),
+}
+
+impl LoadInfoSource {
+    /// The value's spelling on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::FromFile => "from_file",
+            Self::FromBlob => "from_blob",
+            Self::None => "none",
+            Self::Unknown(value) => value,
+        }
+    }
 }
 
 /// The `LoadedIdsModelMessage` object.
@@ -1223,7 +1265,53 @@ pub struct ModelInstanceUpdate {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NRRDLoaderParameters {
     /// Voxel type to interpret the atlas being loaded
-    pub r#type: Type,
+    pub r#type: NRRDLoaderParametersType,
+}
+
+/// Voxel type to interpret the atlas being loaded
+///
+/// Used by `loader[NRRD loader]`.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize
+)]
+pub enum NRRDLoaderParametersType {
+    /// `scalar`
+    #[serde(rename = "scalar")]
+    Scalar,
+    /// `orientation`
+    #[serde(rename = "orientation")]
+    Orientation,
+    /// `flatmap`
+    #[serde(rename = "flatmap")]
+    Flatmap,
+    /// `layer_distance`
+    #[serde(rename = "layer_distance")]
+    LayerDistance,
+    /// `vector`
+    #[serde(rename = "vector")]
+    Vector,
+}
+
+impl NRRDLoaderParametersType {
+    /// The value's spelling on the wire.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Scalar => "scalar",
+            Self::Orientation => "orientation",
+            Self::Flatmap => "flatmap",
+            Self::LayerDistance => "layer_distance",
+            Self::Vector => "vector",
+        }
+    }
 }
 
 /// Settings to configure neuron morphology loading
@@ -2176,48 +2264,6 @@ impl SonataNodePopulationParametersReportType {
     }
 }
 
-/// Model load source
-///
-/// Used by `add-bounded-planes`, `add-boxes`, `add-capsules`, `add-clip-plane`, 18 more.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    serde::Serialize,
-    serde::Deserialize
-)]
-pub enum Source {
-    /// `from_file`
-    #[serde(rename = "from_file")]
-    FromFile,
-    /// `from_blob`
-    #[serde(rename = "from_blob")]
-    FromBlob,
-    /// `none`
-    #[serde(rename = "none")]
-    None,
-    /// A value this SDK's snapshot does not list (a newer Brayns may send one), kept
-    /// as sent.
-    #[serde(untagged)]
-    Unknown(String),
-}
-
-impl Source {
-    /// The value's spelling on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::FromFile => "from_file",
-            Self::FromBlob => "from_blob",
-            Self::None => "none",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
 /// The `Sphere` object.
 ///
 /// Used by `add-clipping-spheres`, `add-spheres`.
@@ -2289,52 +2335,6 @@ pub struct Transform {
     /// Translation XYZ
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub translation: Option<[f64; 3]>,
-}
-
-/// Voxel type to interpret the atlas being loaded
-///
-/// Used by `loader[NRRD loader]`.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    serde::Serialize,
-    serde::Deserialize
-)]
-pub enum Type {
-    /// `scalar`
-    #[serde(rename = "scalar")]
-    Scalar,
-    /// `orientation`
-    #[serde(rename = "orientation")]
-    Orientation,
-    /// `flatmap`
-    #[serde(rename = "flatmap")]
-    Flatmap,
-    /// `layer_distance`
-    #[serde(rename = "layer_distance")]
-    LayerDistance,
-    /// `vector`
-    #[serde(rename = "vector")]
-    Vector,
-}
-
-impl Type {
-    /// The value's spelling on the wire.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Scalar => "scalar",
-            Self::Orientation => "orientation",
-            Self::Flatmap => "flatmap",
-            Self::LayerDistance => "layer_distance",
-            Self::Vector => "vector",
-        }
-    }
 }
 
 /// The `UpdateModelMessage` object.
