@@ -11,6 +11,8 @@ use std::num::NonZeroUsize;
 
 use serde::Serialize;
 
+use crate::spare::SparePool;
+
 /// Items formatted first on the calling thread, to estimate the size of the whole array.
 const SAMPLE_ITEMS: usize = 256;
 
@@ -29,6 +31,15 @@ pub(crate) fn write_array<T: Serialize + Sync>(
     out: &mut Vec<u8>,
     items: &[T],
 ) -> serde_json::Result<()> {
+    write_array_with(crate::spare::global(), out, items)
+}
+
+/// [`write_array`], taking large buffers from `spare` (and handing helpers' back to it).
+fn write_array_with<T: Serialize + Sync>(
+    spare: &SparePool,
+    out: &mut Vec<u8>,
+    items: &[T],
+) -> serde_json::Result<()> {
     let start = out.len();
     out.push(b'[');
     let (sample, rest) = items.split_at(items.len().min(SAMPLE_ITEMS));
@@ -42,7 +53,7 @@ pub(crate) fn write_array<T: Serialize + Sync>(
         // buffer of an earlier request when there is one, its pages already mapped.
         let needed = estimate + estimate / 16;
         if out.capacity() - out.len() < needed {
-            let mut larger = crate::spare::take(out.len() + needed);
+            let mut larger = spare.take(out.len() + needed);
             larger.extend_from_slice(out);
             *out = larger;
         }
@@ -50,7 +61,7 @@ pub(crate) fn write_array<T: Serialize + Sync>(
             out.push(b',');
             write_items(out, rest)?;
         } else {
-            write_parallel(out, rest, threads, per_item)?;
+            write_parallel(spare, out, rest, threads, per_item)?;
         }
     }
     out.push(b']');
@@ -70,6 +81,7 @@ fn threads_for(estimate: usize) -> usize {
 /// this thread straight into `out`, the others by scoped threads into their own buffers
 /// (spare ones when there are: see [`crate::spare`]).
 fn write_parallel<T: Serialize + Sync>(
+    spare: &SparePool,
     out: &mut Vec<u8>,
     items: &[T],
     threads: usize,
@@ -82,7 +94,7 @@ fn write_parallel<T: Serialize + Sync>(
         let handles: Vec<_> = chunks
             .map(|chunk| {
                 scope.spawn(move || {
-                    let mut text = crate::spare::take(per_item.saturating_mul(chunk.len()) + 64);
+                    let mut text = spare.take(per_item.saturating_mul(chunk.len()) + 64);
                     write_items(&mut text, chunk).map(|()| text)
                 })
             })
@@ -107,7 +119,7 @@ fn write_parallel<T: Serialize + Sync>(
     for text in others {
         out.push(b',');
         out.extend_from_slice(&text);
-        crate::spare::keep(text);
+        spare.keep(text);
     }
     Ok(())
 }
@@ -198,7 +210,7 @@ mod tests {
         for estimate in [per_item, per_item / 3] {
             let mut out = vec![b'['];
             write_items(&mut out, &items[..1]).unwrap();
-            write_parallel(&mut out, &items[1..], 3, estimate).unwrap();
+            write_parallel(crate::spare::global(), &mut out, &items[1..], 3, estimate).unwrap();
             out.push(b']');
             assert_eq!(out, expected, "estimate {estimate} bytes per item");
         }
@@ -206,16 +218,23 @@ mod tests {
 
     #[test]
     fn spare_buffers_holding_stale_bytes_never_leak_into_a_request() {
-        // Buffers as the socket hands them back: full of an earlier (masked) frame.
-        for _ in 0..3 {
-            crate::spare::keep(vec![b'X'; 8 << 20]);
-        }
+        // A pool of its own, so no other test takes the stale buffers first.
+        let spare = SparePool::new(std::time::Duration::from_secs(3600));
+        // Buffers as the socket hands them back: full of an earlier (masked) frame, sized so
+        // the request's buffer and a helper's chunk both come from them.
         let items = spheres(40_001);
         let expected = serde_json::to_vec(&items).unwrap();
+        for size in [expected.len() + (1 << 20), expected.len() / 2 + (1 << 20)] {
+            let stale = vec![b'X'; size];
+            spare.keep(stale);
+        }
         for _ in 0..3 {
-            let text = parallel(&items);
+            let mut text = Vec::new();
+            write_array_with(&spare, &mut text, &items).unwrap();
             assert!(!text.contains(&b'X'));
             assert_eq!(text, expected);
+            // The request's buffer goes back, as the socket would hand it.
+            spare.keep(text);
         }
     }
 
@@ -237,7 +256,7 @@ mod tests {
         let sequential = serde_json::to_vec(&items).unwrap_err().to_string();
         assert_eq!(sequential, "item 30000");
         let mut out = Vec::new();
-        let error = write_parallel(&mut out, &items, 4, 8).unwrap_err();
+        let error = write_parallel(crate::spare::global(), &mut out, &items, 4, 8).unwrap_err();
         assert_eq!(error.to_string(), sequential);
         let error = write_array(&mut Vec::new(), &items).unwrap_err();
         assert_eq!(error.to_string(), sequential);

@@ -60,8 +60,9 @@
 //!   copy. Buffers of 1 MiB and more that were written (or used by the parallel serialization
 //!   of large arrays, [`Request::params_array`]) are kept for the next large request, whose
 //!   serialization then writes into pages already mapped instead of faulting in fresh ones
-//!   (half the encoding time of a 64 MiB `add-spheres` call); at most 8 are kept, and all are
-//!   released after 5 s without a large request.
+//!   (half the encoding time of a 64 MiB `add-spheres` call). At most 8 buffers and 1 GiB are
+//!   kept, a buffer only serves requests of at least a quarter of its size, and each is
+//!   released 5 s after it was last used.
 //!
 //! # Error policy
 //!
