@@ -221,7 +221,20 @@ impl Connector {
         let read_ahead = match upgrade::upgrade(&mut stream, &target.url).await {
             Ok(read_ahead) => read_ahead,
             // Accepted, then dropped without a word: unavailable (see `UpgradeError::Closed`).
-            Err(UpgradeError::Closed(error)) => return Err(Failure::Unavailable(error)),
+            // A TLS server reached with ws:// can look the same: OpenSSL (which Brayns uses,
+            // through Poco) closes on a plain HTTP request without an alert. Nothing tells
+            // the two apart, so it is retried, and the error names both causes.
+            Err(UpgradeError::Closed(error)) => {
+                let causes = if target.secure {
+                    "busy or restarting?"
+                } else {
+                    "busy or restarting, or a TLS server reached with ws://?"
+                };
+                return Err(Failure::Unavailable(io::Error::new(
+                    error.kind(),
+                    format!("{error} ({causes})"),
+                )));
+            }
             Err(error) => return Err(Failure::Fatal(handshake_failure(&target.url, error))),
         };
         let socket = Socket::new(stream, &read_ahead, self.max_message_size);

@@ -97,7 +97,9 @@
 //!   HTTP), which is what Brayns does with a full queue or while restarting. Once the server
 //!   has answered, failures are final: TLS errors ([`Error::Tls`]) and protocol errors
 //!   ([`Error::Protocol`], e.g. an HTTP error status on upgrade, or an answer that is not HTTP
-//!   such as a TLS alert for `ws://` to a TLS server) fail at once.
+//!   such as a TLS alert for `ws://` to a TLS server) fail at once. A TLS server that closes a
+//!   plain request without an alert (OpenSSL does, so a TLS Brayns may) cannot be told from a
+//!   busy one: it is retried, and the final error says "or a TLS server reached with ws://?".
 //!
 //! # TLS
 //!
