@@ -33,7 +33,8 @@ pub(crate) enum Outgoing {
 /// direction cannot starve the other or the runtime.
 const BUDGET: usize = 64;
 
-/// How long a client-side close lets the Close frame (and anything queued before it) drain.
+/// How long a client-side close lets the Close frame (and anything queued before it) drain:
+/// in all after `disconnect()`, without progress after the last handle is dropped.
 const CLOSE_GRACE: Duration = Duration::from_millis(250);
 
 /// Why the driver loop ended.
@@ -71,11 +72,18 @@ async fn run<S>(
 {
     let mut unflushed = false;
     let exit = poll_fn(|cx| drive(cx, &mut ws, &mut outgoing, &shared, &mut unflushed)).await;
-    // `graceful`: the client ended the connection, so the socket is still usable for goodbyes.
-    let (reason, graceful) = match &exit {
-        Exit::Lost(reason) => (reason.clone(), false),
-        Exit::Disconnect(_) => ("disconnected by the client".to_owned(), true),
-        Exit::Abandoned => ("every client handle was dropped".to_owned(), true),
+    // `patience`: when the client ended the connection, the socket is still usable for
+    // goodbyes; how long they may take depends on whether someone waits for them.
+    let (reason, patience) = match &exit {
+        Exit::Lost(reason) => (reason.clone(), None),
+        Exit::Disconnect(_) => (
+            "disconnected by the client".to_owned(),
+            Some(Patience::Prompt),
+        ),
+        Exit::Abandoned => (
+            "every client handle was dropped".to_owned(),
+            Some(Patience::WhileWriting),
+        ),
     };
     let reason: Arc<str> = reason.into();
     // Fail every waiter first: nothing below may delay them.
@@ -86,22 +94,54 @@ async fn run<S>(
     }
     outgoing.close();
     let (farewell, acks) = leftovers(&mut outgoing, exit);
-    if graceful {
+    if let Some(patience) = patience {
         // Flush what callers queued (a last notification, say) and say goodbye, without
-        // waiting for the server's answer (Brayns never sends one) and never for long: a
-        // server that stopped reading must not hold the close up.
-        let goodbye = async {
-            for frame in farewell {
-                poll_fn(|cx| ws.poll_ready(cx)).await?;
-                ws.queue(frame);
-            }
-            poll_fn(|cx| ws.poll_close(cx)).await
-        };
-        let _ = tokio::time::timeout(CLOSE_GRACE, goodbye).await;
+        // waiting for the server's answer (Brayns never sends one).
+        for frame in farewell {
+            ws.queue(frame);
+        }
+        say_goodbye(&mut ws, patience).await;
     }
     drop(ws);
     for ack in acks {
         let _ = ack.send(());
+    }
+}
+
+/// How long the last frames and the Close may take to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Patience {
+    /// [`CLOSE_GRACE`] in all: `disconnect()` is awaited and must return promptly.
+    Prompt,
+    /// As long as the server keeps reading, and [`CLOSE_GRACE`] once it stops: nobody waits
+    /// (every handle was dropped), and a last notification to a slow but live server must
+    /// not be cut off halfway.
+    WhileWriting,
+}
+
+/// Writes what is queued and a Close, within `patience`; a server that stopped reading never
+/// holds the task up longer than [`CLOSE_GRACE`].
+async fn say_goodbye<S>(ws: &mut Socket<S>, patience: Patience)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    if patience == Patience::Prompt {
+        let _ = tokio::time::timeout(CLOSE_GRACE, poll_fn(|cx| ws.poll_close(cx))).await;
+        return;
+    }
+    loop {
+        let before = ws.unwritten();
+        // Ends when the close is written (or fails), or as soon as some bytes went out, so
+        // every stretch of progress earns a fresh grace.
+        let step = poll_fn(|cx| match ws.poll_close(cx) {
+            Poll::Ready(_) => Poll::Ready(true),
+            Poll::Pending if ws.unwritten() < before => Poll::Ready(false),
+            Poll::Pending => Poll::Pending,
+        });
+        match tokio::time::timeout(CLOSE_GRACE, step).await {
+            Ok(false) => continue,
+            Ok(true) | Err(_) => return,
+        }
     }
 }
 

@@ -82,10 +82,12 @@
 //!   called, every pending call and task fails at once with [`Error::Disconnected`], later calls
 //!   fail fast with it, and [`Client::is_connected`] turns false. There is no reconnection.
 //!   `disconnect()` (and dropping the last [`Client`] and [`Task`]) is noticed at once even
-//!   when the server has stopped reading and a large request is stuck half-written: what was
-//!   queued before still gets a short grace (250 ms) to go out with the Close frame, then the
-//!   socket is dropped. Calls queued behind such a stuck request wait, bounded by their
-//!   timeouts, until it is written or the connection ends.
+//!   when the server has stopped reading and a large request is stuck half-written. What was
+//!   queued before goes out with the Close frame: after `disconnect()`, which is awaited,
+//!   within a short grace (250 ms) in all; after the last handle is dropped, for as long as
+//!   the server keeps reading (so a last large notification to a slow server arrives whole),
+//!   and 250 ms once it stops. Then the socket is dropped. Calls queued behind a stuck
+//!   request wait, bounded by their timeouts, until it is written or the connection ends.
 //! - **Timeouts**: a per-request timeout ([`Request::timeout`]) or the default one
 //!   ([`Connector::request_timeout`]) fails the call with [`Error::Timeout`]; its pending entry
 //!   is removed and the connection stays usable. Dropping a call's future does the same.

@@ -270,6 +270,11 @@ where
         Pin::new(&mut self.stream).poll_flush(cx)
     }
 
+    /// Bytes queued and not written yet: a writer making progress makes this shrink.
+    pub(crate) fn unwritten(&self) -> usize {
+        self.queued
+    }
+
     /// Queues a Close (no status) once and flushes it with everything before it.
     pub(crate) fn poll_close(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         if !self.close_queued {

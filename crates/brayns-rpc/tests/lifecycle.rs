@@ -236,6 +236,73 @@ async fn dropping_every_handle_closes_the_connection() {
     .await;
 }
 
+/// Accepts one websocket connection by hand, then reads slowly (128 KiB every 2 ms, far
+/// slower than the client writes but never pausing long) until the client closes the TCP
+/// connection; returns every byte the client sent after the upgrade.
+async fn slow_reader(listener: tokio::net::TcpListener) -> Vec<u8> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (mut tcp, _) = listener.accept().await.unwrap();
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut byte = [0u8; 1];
+        tcp.read_exact(&mut byte).await.unwrap();
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8(head).unwrap();
+    let key = head
+        .lines()
+        .find_map(|line| line.strip_prefix("Sec-WebSocket-Key: "))
+        .unwrap();
+    let accept =
+        tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.trim().as_bytes());
+    let answer = format!(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Accept: {accept}\r\n\r\n"
+    );
+    tcp.write_all(answer.as_bytes()).await.unwrap();
+    let mut received = Vec::new();
+    let mut chunk = vec![0u8; 128 << 10];
+    loop {
+        match tcp.read(&mut chunk).await {
+            Ok(0) | Err(_) => return received,
+            Ok(read) => received.extend_from_slice(&chunk[..read]),
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+/// Nobody waits for a dropped client, so its last frames may take as long as the server
+/// keeps reading: a 32 MiB notification to a slow but live server arrives whole (it takes
+/// far longer than the close grace), followed by the Close.
+#[tokio::test]
+async fn dropping_every_handle_lets_a_slow_server_read_the_last_notification_whole() {
+    bounded(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let uri = listener.local_addr().unwrap().to_string();
+        let server = tokio::spawn(slow_reader(listener));
+        let client = Connector::new(uri).connect().await.unwrap();
+        let words = "w".repeat(32 << 20);
+        client
+            .notify("last-words", Some(json!([words])))
+            .await
+            .unwrap();
+        drop(client);
+        let received = server.await.unwrap();
+        // One final masked text frame with a 64-bit length, then a masked empty Close.
+        assert_eq!(received[0], 0x81, "a final text frame");
+        assert_eq!(received[1], 0x80 | 127, "masked, 64-bit length");
+        let len = u64::from_be_bytes(received[2..10].try_into().unwrap()) as usize;
+        assert!(len > 32 << 20);
+        assert_eq!(
+            received.len(),
+            14 + len + 6,
+            "the whole frame, then the Close"
+        );
+        assert_eq!(&received[14 + len..14 + len + 2], &[0x88, 0x80]);
+    })
+    .await;
+}
+
 /// A server that completes the upgrade and then never reads again: a frozen peer.
 async fn frozen(conn: Conn) {
     let _held = conn;
