@@ -90,15 +90,17 @@ impl Task {
 
     /// Progress notifications as a stream; it ends when the task does, or at its timeout.
     pub fn progress(&mut self) -> impl Stream<Item = Progress> + Send + '_ {
-        // The deadline is checked before each item, as in `next_progress`.
-        let mut expiry = self
-            .deadline
-            .map(|(deadline, _)| Box::pin(tokio::time::sleep_until(deadline)));
+        // The deadline is checked before each item, as in `next_progress`. Its timer is made
+        // at the first poll, inside the runtime, so making the stream needs none.
+        let deadline = self.deadline.map(|(deadline, _)| deadline);
+        let mut expiry = None;
         futures_util::stream::poll_fn(move |cx| {
-            if let Some(expiry) = &mut expiry
-                && expiry.as_mut().poll(cx).is_ready()
-            {
-                return Poll::Ready(None);
+            if let Some(deadline) = deadline {
+                let expiry =
+                    expiry.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+                if expiry.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(None);
+                }
             }
             self.progress.poll_recv(cx)
         })

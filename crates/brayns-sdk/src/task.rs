@@ -37,12 +37,13 @@ impl<T> Task<T> {
         self.inner.id()
     }
 
-    /// The next progress notification, or `None` once the task has ended.
+    /// The next progress notification, or `None` once the task has ended, the connection is
+    /// gone, or the task's timeout has elapsed (awaiting the task then gives the timeout).
     pub async fn next_progress(&mut self) -> Option<Progress> {
         self.inner.next_progress().await
     }
 
-    /// Progress notifications as a stream; it ends when the task does.
+    /// Progress notifications as a stream; it ends when the task does, or at its timeout.
     pub fn progress(&mut self) -> impl Stream<Item = Progress> + Send + '_ {
         self.inner.progress()
     }
