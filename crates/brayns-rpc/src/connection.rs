@@ -33,9 +33,14 @@ pub(crate) enum Outgoing {
 /// direction cannot starve the other or the runtime.
 const BUDGET: usize = 64;
 
-/// How long a client-side close lets the Close frame (and anything queued before it) drain:
-/// in all after `disconnect()`, without progress after the last handle is dropped.
+/// How long `disconnect()` lets the Close frame (and anything queued before it) drain, in all.
 const CLOSE_GRACE: Duration = Duration::from_millis(250);
+
+/// How long, after the last handle is dropped, the last frames may go without visible
+/// progress. Progress shows only when the kernel's send buffer (up to 4 MiB) has drained
+/// enough to wake the writer, which takes a while for a slow reader; nobody waits for a
+/// dropped client, so this can be generous.
+const ABANDON_GRACE: Duration = Duration::from_secs(2);
 
 /// Why the driver loop ended.
 enum Exit {
@@ -113,14 +118,14 @@ async fn run<S>(
 enum Patience {
     /// [`CLOSE_GRACE`] in all: `disconnect()` is awaited and must return promptly.
     Prompt,
-    /// As long as the server keeps reading, and [`CLOSE_GRACE`] once it stops: nobody waits
-    /// (every handle was dropped), and a last notification to a slow but live server must
-    /// not be cut off halfway.
+    /// As long as the server keeps reading, and [`ABANDON_GRACE`] without progress: nobody
+    /// waits (every handle was dropped), and a last notification to a slow but live server
+    /// must not be cut off halfway.
     WhileWriting,
 }
 
 /// Writes what is queued and a Close, within `patience`; a server that stopped reading never
-/// holds the task up longer than [`CLOSE_GRACE`].
+/// holds the task up longer than [`CLOSE_GRACE`] or [`ABANDON_GRACE`].
 async fn say_goodbye<S>(ws: &mut Socket<S>, patience: Patience)
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -138,7 +143,7 @@ where
             Poll::Pending if ws.unwritten() < before => Poll::Ready(false),
             Poll::Pending => Poll::Pending,
         });
-        match tokio::time::timeout(CLOSE_GRACE, step).await {
+        match tokio::time::timeout(ABANDON_GRACE, step).await {
             Ok(false) => continue,
             Ok(true) | Err(_) => return,
         }

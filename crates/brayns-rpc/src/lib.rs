@@ -86,7 +86,9 @@
 //!   queued before goes out with the Close frame: after `disconnect()`, which is awaited,
 //!   within a short grace (250 ms) in all; after the last handle is dropped, for as long as
 //!   the server keeps reading (so a last large notification to a slow server arrives whole),
-//!   and 250 ms once it stops. Then the socket is dropped. Calls queued behind a stuck
+//!   giving up after 2 s without visible progress. Progress shows when the kernel's send
+//!   buffer (up to 4 MiB) drains, so a reader slower than about 1 MB/s may still be cut off.
+//!   Then the socket is dropped. Calls queued behind a stuck
 //!   request wait, bounded by their timeouts, until it is written or the connection ends.
 //! - **Timeouts**: a per-request timeout ([`Request::timeout`]) or the default one
 //!   ([`Connector::request_timeout`]) fails the call with [`Error::Timeout`]; its pending entry

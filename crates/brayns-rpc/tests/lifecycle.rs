@@ -236,9 +236,10 @@ async fn dropping_every_handle_closes_the_connection() {
     .await;
 }
 
-/// Accepts one websocket connection by hand, then reads slowly (128 KiB every 2 ms, far
-/// slower than the client writes but never pausing long) until the client closes the TCP
-/// connection; returns every byte the client sent after the upgrade.
+/// Accepts one websocket connection by hand, then reads slowly (128 KiB every 20 ms, about
+/// 6.5 MB/s: far slower than the client writes, and slow enough that the kernel's send
+/// buffer takes longer than disconnect()'s 250 ms grace to drain) until the client closes
+/// the TCP connection; returns every byte the client sent after the upgrade.
 async fn slow_reader(listener: tokio::net::TcpListener) -> Vec<u8> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let (mut tcp, _) = listener.accept().await.unwrap();
@@ -267,21 +268,23 @@ async fn slow_reader(listener: tokio::net::TcpListener) -> Vec<u8> {
             Ok(0) | Err(_) => return received,
             Ok(read) => received.extend_from_slice(&chunk[..read]),
         }
-        tokio::time::sleep(Duration::from_millis(2)).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
 /// Nobody waits for a dropped client, so its last frames may take as long as the server
-/// keeps reading: a 32 MiB notification to a slow but live server arrives whole (it takes
-/// far longer than the close grace), followed by the Close.
-#[tokio::test]
+/// keeps reading: a 12 MiB notification to a slow but live server arrives whole (it takes
+/// about 2 s, and the writer sees no progress for longer than 250 ms at a time), followed by
+/// the Close.
+// Two threads, so a busy test thread cannot stall the reader and the writer together.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropping_every_handle_lets_a_slow_server_read_the_last_notification_whole() {
     bounded(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let uri = listener.local_addr().unwrap().to_string();
         let server = tokio::spawn(slow_reader(listener));
         let client = Connector::new(uri).connect().await.unwrap();
-        let words = "w".repeat(32 << 20);
+        let words = "w".repeat(12 << 20);
         client
             .notify("last-words", Some(json!([words])))
             .await
@@ -292,7 +295,7 @@ async fn dropping_every_handle_lets_a_slow_server_read_the_last_notification_who
         assert_eq!(received[0], 0x81, "a final text frame");
         assert_eq!(received[1], 0x80 | 127, "masked, 64-bit length");
         let len = u64::from_be_bytes(received[2..10].try_into().unwrap()) as usize;
-        assert!(len > 32 << 20);
+        assert!(len > 12 << 20);
         assert_eq!(
             received.len(),
             14 + len + 6,
