@@ -216,26 +216,46 @@ mod tests {
         }
     }
 
+    /// Buffers as the socket hands them back, full of an earlier (masked) frame: the
+    /// request's buffer and a helper's chunk really come from them (checked by address), and
+    /// none of their old bytes reach the request.
     #[test]
     fn spare_buffers_holding_stale_bytes_never_leak_into_a_request() {
         // A pool of its own, so no other test takes the stale buffers first.
         let spare = SparePool::new(std::time::Duration::from_secs(3600));
-        // Buffers as the socket hands them back: full of an earlier (masked) frame, sized so
-        // the request's buffer and a helper's chunk both come from them.
         let items = spheres(40_001);
         let expected = serde_json::to_vec(&items).unwrap();
-        for size in [expected.len() + (1 << 20), expected.len() / 2 + (1 << 20)] {
-            let stale = vec![b'X'; size];
-            spare.keep(stale);
-        }
-        for _ in 0..3 {
-            let mut text = Vec::new();
-            write_array_with(&spare, &mut text, &items).unwrap();
-            assert!(!text.contains(&b'X'));
-            assert_eq!(text, expected);
-            // The request's buffer goes back, as the socket would hand it.
-            spare.keep(text);
-        }
+
+        // The request's buffer: the only kept one large enough for the whole array.
+        let stale = vec![b'X'; expected.len() * 2];
+        let address = stale.as_ptr();
+        spare.keep(stale);
+        let mut text = Vec::new();
+        write_array_with(&spare, &mut text, &items).unwrap();
+        assert_eq!(
+            text.as_ptr(),
+            address,
+            "the request's buffer is the kept one"
+        );
+        assert!(!text.contains(&b'X'));
+        assert_eq!(text, expected);
+
+        // A helper's chunk, whatever this machine's parallelism: two threads, the helper's
+        // half fits the kept buffer, which goes back to the pool once appended.
+        let stale = vec![b'X'; expected.len()];
+        let address = stale.as_ptr();
+        spare.keep(stale);
+        let per_item = expected.len() / items.len();
+        let mut text = vec![b'['];
+        write_items(&mut text, &items[..1]).unwrap();
+        write_parallel(&spare, &mut text, &items[1..], 2, per_item).unwrap();
+        text.push(b']');
+        assert!(
+            spare.holds(address),
+            "the helper wrote into the kept buffer"
+        );
+        assert!(!text.contains(&b'X'));
+        assert_eq!(text, expected);
     }
 
     /// Fails to serialize at the given indices, each with its own message.

@@ -160,6 +160,15 @@ impl SparePool {
             .is_ok()
     }
 
+    /// Whether the pool holds the allocation starting at `address`.
+    #[cfg(test)]
+    pub(crate) fn holds(&self, address: *const u8) -> bool {
+        lock(&self.state)
+            .buffers
+            .iter()
+            .any(|(buffer, _)| buffer.as_ptr() == address)
+    }
+
     #[cfg(test)]
     fn kept(&self) -> Vec<usize> {
         let mut capacities: Vec<_> = lock(&self.state)
@@ -314,7 +323,8 @@ mod tests {
 
     #[test]
     fn idle_buffers_are_released() {
-        let pool = SparePool::new(Duration::from_millis(50));
+        // Long enough that the check right after `keep` cannot race the release.
+        let pool = SparePool::new(Duration::from_millis(300));
         pool.keep(Vec::with_capacity(2 * MIB));
         assert_eq!(pool.kept(), [2 * MIB]);
         let deadline = Instant::now() + Duration::from_secs(10);
