@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 /// Smallest buffer worth keeping: below this, fresh allocations come from the allocator's
 /// own free lists and cost nothing measurable.
-pub(crate) const MIN_KEPT: usize = 1 << 20;
+const MIN_KEPT: usize = 1 << 20;
 
 /// Most buffers kept at once: a request's plus one per helper thread on a large machine.
 const MAX_KEPT: usize = 8;
