@@ -28,17 +28,26 @@ fn committed_bindings_are_up_to_date() {
         "{}\nrun `cargo xtask codegen` and commit",
         text(&output.stderr)
     );
-    // The default snapshot is the release the SDK's crate version names.
-    assert!(
-        text(&output.stdout).contains("schemas/3.10.1"),
-        "{}",
-        text(&output.stdout)
-    );
+    // Every generated output of the workspace is checked: the SDK's bindings and tests,
+    // the mock's embedded snapshot, the generator's fixtures.
+    let stdout = text(&output.stdout);
+    for output in [
+        "crates/brayns-sdk/src/generated",
+        "crates/brayns-sdk/tests/generated",
+        "crates/brayns-mock/src/snapshot",
+        "crates/brayns-codegen/fixtures/src/awkward",
+        "crates/brayns-codegen/fixtures/tests/older",
+    ] {
+        assert!(
+            stdout.contains(&format!("{output} is up to date")),
+            "{stdout}"
+        );
+    }
 }
 
 #[test]
 fn check_fails_on_stale_output_and_codegen_repairs_it() {
-    let schemas = root().join("crates/brayns-codegen/tests/fixtures/awkward/snapshot");
+    let schemas = root().join("crates/brayns-codegen/fixtures/snapshots/awkward");
     let schemas = schemas.to_str().unwrap();
     let out = tempfile::tempdir().unwrap();
     let out_arg = out.path().to_str().unwrap();
@@ -80,7 +89,13 @@ fn codegen_refuses_an_output_folder_of_hand_written_sources() {
     let out = tempfile::tempdir().unwrap();
     let lib = out.path().join("lib.rs");
     std::fs::write(&lib, "pub fn keep() {}\n").unwrap();
-    let output = xtask_codegen(&["--out", out.path().to_str().unwrap()]);
+    let schemas = root().join("crates/brayns-codegen/fixtures/snapshots/older");
+    let output = xtask_codegen(&[
+        "--schemas",
+        schemas.to_str().unwrap(),
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
     assert!(!output.status.success());
     assert!(
         text(&output.stderr).contains("refusing"),

@@ -1,5 +1,5 @@
-//! `cargo xtask fetch` against `brayns-mock`: the committed snapshot must be exactly
-//! what fetching the reference instance gives, so it can never drift silently.
+//! `cargo xtask fetch` against `brayns-mock`: every committed snapshot must be exactly what
+//! fetching an instance of that release gives, so none can drift silently.
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -13,17 +13,6 @@ fn root() -> PathBuf {
 
 fn committed_dir() -> PathBuf {
     root().join("schemas/3.10.1")
-}
-
-/// What a live 3.10.1 instance answers, as recorded beside the repository; CI and
-/// developers have it, a bare clone falls back to the committed copy.
-fn reference_dir() -> PathBuf {
-    let reference = root().join("../shared/brayns-api/3.10.1");
-    if reference.is_dir() {
-        reference
-    } else {
-        committed_dir()
-    }
 }
 
 async fn xtask_fetch(args: &[&str]) -> Output {
@@ -82,32 +71,87 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// Every release under `schemas/`, oldest first.
+fn committed_releases() -> Vec<(brayns_snapshot::Version, PathBuf)> {
+    let mut releases: Vec<_> = std::fs::read_dir(root().join("schemas"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter_map(|path| {
+            let name = path.file_name()?.to_str()?;
+            Some((name.parse().ok()?, path))
+        })
+        .collect();
+    releases.sort();
+    releases
+}
+
 #[tokio::test]
-async fn fetching_the_reference_instance_reproduces_the_committed_snapshot() {
+async fn fetching_each_release_reproduces_its_committed_snapshot() {
+    let releases = committed_releases();
+    assert_eq!(
+        releases.len(),
+        23,
+        "every Brayns 3.x release, 3.0.0 to 3.10.1"
+    );
+    for (release, dir) in releases {
+        let mock = MockServer::builder()
+            .snapshot_dir(&dir)
+            .start()
+            .await
+            .unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let output =
+            xtask_fetch(&["--uri", &mock.uri(), "--out", out.path().to_str().unwrap()]).await;
+        assert!(
+            output.status.success(),
+            "{release}: {}",
+            text(&output.stderr)
+        );
+        let mut fetched = files_below(&out.path().join(release.to_string()));
+        let methods: Vec<String> =
+            serde_json::from_slice(&std::fs::read(dir.join("registry.json")).unwrap()).unwrap();
+        assert!(methods.iter().any(|method| method == "get-loaders"));
+        if !dir.join("loaders.json").exists() {
+            // The recordings of Brayns 3.0 to 3.4 lack the `get-loaders` answer, so the mock
+            // serving them lists no loader; the rest must match byte for byte.
+            let position = fetched
+                .iter()
+                .position(|(path, _)| path == Path::new("loaders.json"))
+                .expect("fetch writes the get-loaders answer");
+            assert_eq!(fetched.remove(position).1, b"[]\n", "{release}");
+        }
+        assert_eq!(
+            fetched.len(),
+            files_below(&dir).len(),
+            "{release}: version, registry, loaders when recorded, one file per method"
+        );
+        assert_eq!(
+            fetched.len() - methods.len(),
+            2 + usize::from(dir.join("loaders.json").exists())
+        );
+        assert!(
+            fetched == files_below(&dir),
+            "schemas/{release} differs from a fresh fetch: run `cargo xtask fetch` against an \
+             instance of that release and commit"
+        );
+        mock.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn fetching_again_into_the_same_folder_changes_nothing() {
     let mock = MockServer::builder()
-        .snapshot_dir(reference_dir())
+        .snapshot_dir(committed_dir())
         .start()
         .await
         .unwrap();
     let out = tempfile::tempdir().unwrap();
-    let output = xtask_fetch(&["--uri", &mock.uri(), "--out", out.path().to_str().unwrap()]).await;
+    let (uri, out_arg) = (mock.uri(), out.path().to_str().unwrap().to_owned());
+    let args = ["--uri", uri.as_str(), "--out", out_arg.as_str()];
+    let output = xtask_fetch(&args).await;
     assert!(output.status.success(), "{}", text(&output.stderr));
-
     let fetched = files_below(&out.path().join("3.10.1"));
-    assert_eq!(
-        fetched.len(),
-        93,
-        "version, registry, loaders and 90 schemas"
-    );
-    assert!(
-        fetched == files_below(&committed_dir()),
-        "schemas/3.10.1 differs from a fresh fetch: run `cargo xtask fetch` against the \
-         reference instance and commit"
-    );
-    assert!(fetched == files_below(&reference_dir()));
-
-    // A second fetch into the same folder changes nothing.
-    let output = xtask_fetch(&["--uri", &mock.uri(), "--out", out.path().to_str().unwrap()]).await;
+    let output = xtask_fetch(&args).await;
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(files_below(&out.path().join("3.10.1")) == fetched);
     mock.stop().await;
@@ -116,7 +160,7 @@ async fn fetching_the_reference_instance_reproduces_the_committed_snapshot() {
 #[tokio::test]
 async fn check_passes_when_the_instance_matches_the_committed_snapshot() {
     let mock = MockServer::builder()
-        .snapshot_dir(reference_dir())
+        .snapshot_dir(committed_dir())
         .start()
         .await
         .unwrap();
@@ -129,7 +173,7 @@ async fn check_passes_when_the_instance_matches_the_committed_snapshot() {
 #[tokio::test]
 async fn check_fails_and_names_the_method_whose_schema_changed() {
     let changed = tempfile::tempdir().unwrap();
-    copy_snapshot(&reference_dir(), changed.path());
+    copy_snapshot(&committed_dir(), changed.path());
     let path = changed.path().join("entrypoints/set-camera-view.json");
     let mut schema: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
@@ -160,7 +204,7 @@ async fn check_fails_and_names_the_method_whose_schema_changed() {
 #[tokio::test]
 async fn an_instance_without_get_loaders_gives_a_snapshot_without_loaders() {
     let older = tempfile::tempdir().unwrap();
-    copy_snapshot(&reference_dir(), older.path());
+    copy_snapshot(&committed_dir(), older.path());
     std::fs::remove_file(older.path().join("loaders.json")).unwrap();
     std::fs::remove_file(older.path().join("entrypoints/get-loaders.json")).unwrap();
     let registry = older.path().join("registry.json");
@@ -240,7 +284,7 @@ async fn fetching_over_tls_needs_the_instance_certificate() {
     let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
     let cert_pem = certified.cert.pem();
     let mock = MockServer::builder()
-        .snapshot_dir(reference_dir())
+        .snapshot_dir(committed_dir())
         .tls(cert_pem.clone(), certified.signing_key.serialize_pem())
         .start()
         .await
@@ -262,7 +306,7 @@ async fn fetching_over_tls_needs_the_instance_certificate() {
     ])
     .await;
     assert!(output.status.success(), "{}", text(&output.stderr));
-    assert!(files_below(&out.join("3.10.1")) == files_below(&reference_dir()));
+    assert!(files_below(&out.join("3.10.1")) == files_below(&committed_dir()));
 
     // Trusting only the system roots: a TLS error, said as such.
     let output = xtask_fetch(&[

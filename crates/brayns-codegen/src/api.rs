@@ -1,12 +1,12 @@
 //! The whole snapshot lowered: every method and loader with its Rust types.
 
+use brayns_snapshot::{Entrypoint, Loader, Snapshot, Version};
+
 use crate::CodegenError;
-use crate::Version;
 use crate::binary::{BinaryUse, binary_use};
 use crate::model::{Context, Model, Role, Root, Ty};
 use crate::naming::{assign_type_names, camel, unique};
 use crate::schema::{self, Kind};
-use crate::snapshot::{Entrypoint, Loader, Snapshot, Texts};
 
 /// One method with its types.
 #[derive(Debug)]
@@ -31,8 +31,8 @@ pub(crate) struct LoaderBinding {
 #[derive(Debug)]
 pub(crate) struct Api {
     pub(crate) version: Version,
-    /// The snapshot's files as compact JSON, embedded in the bindings.
-    pub(crate) texts: Texts,
+    /// The snapshot itself, embedded in the bindings.
+    pub(crate) snapshot: Snapshot,
     pub(crate) model: Model,
     pub(crate) methods: Vec<Method>,
     pub(crate) loaders: Vec<LoaderBinding>,
@@ -41,8 +41,13 @@ pub(crate) struct Api {
 impl Api {
     pub(crate) fn new(snapshot: Snapshot) -> Result<Self, CodegenError> {
         let mut model = Model::default();
-        let mut methods = Vec::with_capacity(snapshot.entrypoints.len());
-        for entry in snapshot.entrypoints {
+        let mut methods = Vec::with_capacity(snapshot.methods().len());
+        for entry in snapshot.entrypoints() {
+            let mut entry = entry.clone();
+            // Every method belongs to a plugin module; the core registers unnamed ones.
+            if entry.plugin.is_empty() {
+                entry.plugin = "Core".to_owned();
+            }
             let owner = camel(&entry.method);
             let mut lower = |part: &str, schema: &Option<serde_json::Value>, role, root| {
                 schema
@@ -69,11 +74,12 @@ impl Api {
                 result,
             });
         }
-        let mut loaders = Vec::with_capacity(snapshot.loaders.len());
-        let variants = loader_variants(&snapshot.loaders);
-        for (loader, variant) in snapshot.loaders.into_iter().zip(variants) {
+        let snapshot_loaders = snapshot.loaders().unwrap_or_default();
+        let mut loaders = Vec::with_capacity(snapshot_loaders.len());
+        let variants = loader_variants(snapshot_loaders);
+        for (loader, variant) in snapshot_loaders.iter().cloned().zip(variants) {
             let label = format!("loader[{}]", loader.name);
-            let node = schema::parse(&label, "input_parameters_schema", &loader.schema)?;
+            let node = schema::parse(&label, "input_parameters_schema", &loader.properties)?;
             let properties = if node.kind == Kind::Any {
                 None
             } else {
@@ -94,8 +100,8 @@ impl Api {
         }
         assign_type_names(&mut model);
         Ok(Self {
-            version: snapshot.version,
-            texts: snapshot.texts,
+            version: snapshot.version(),
+            snapshot,
             model,
             methods,
             loaders,

@@ -16,23 +16,28 @@
 //!   ([`binary::BINARY_METHODS`]).
 //! - `loaders.rs`: the loader table and a `LoaderProperties` enum with one typed variant per
 //!   loader, convertible to the `loader_properties` JSON.
-//! - `mod.rs`: the module tree, `BRAYNS_VERSION`, `SNAPSHOT_VERSION` and the `METHODS` table.
+//! - `mod.rs`: the module tree, `BRAYNS_VERSION`, `BRAYNS_REVISION`, the `METHODS` table,
+//!   and one `feature_<name>!` switch per hand-written feature ([`Feature`]).
 //! - `snapshot.rs`: the snapshot's files as compact JSON string constants, so the SDK can
 //!   compare a live instance with the snapshot (`verify_schemas`) without files at run time.
-//! - `tests.rs` (optional): round trips of every type against the snapshot's schemas.
-//! - `calls.rs` (optional, [`Options::call_tests`]): one end-to-end test per method, calling
-//!   the typed method against `brayns-mock` through the SDK's test harness.
+//! - `release.md`: the release's part of the crate docs: what it has, what it leaves out.
 //!
-//! The generated code uses only `serde`, `serde_json` and a small runtime contract with the
-//! SDK's hand-written layer: `crate::Result`, `crate::Task<T>`, `crate::WithBinary<T>`,
-//! `crate::Bytes`, the client type's `rpc()`, the non-generic helpers of `crate::client`
-//! (`call`, `start_task`, `encode_params`, `array_params`, `decode*`), the table types of
-//! `crate::meta` (`SnapshotVersion`, `MethodInfo`, `LoaderInfo`, re-exported from
-//! `loaders.rs`) and, for `tests.rs`, the checks of `crate::round_trip`.
+//! And, with [`Options::tests`], the tests, in a folder of their own ([`Generated::tests`]):
+//! round trips of every type against the snapshot's schemas, and (optionally) one
+//! end-to-end call per method against `brayns-mock` through the test crate's harness.
+//!
+//! # The runtime contract
+//!
+//! The generated bindings use only `serde`, `serde_json` and the public API of the runtime
+//! crate ([`Options::runtime`], `brayns_sdk`): `rpc::Request` and `rpc::Response` from the
+//! transport, `Result`, `Task::new`, `WithBinary`, `Bytes`, the table types `Version`,
+//! `MethodInfo`, `LoaderInfo` and `EmbeddedSnapshot`, and one seam,
+//! `seam::Caller::rpc_client`, which the client type implements to hand over its
+//! connection. Renaming anything private in the SDK never touches the generator.
 //!
 //! Like progenitor's output, the generated files hold only what varies with the snapshot:
 //! anything that would be the same for every snapshot (a table's type, a test helper) is
-//! hand-written in the SDK once and referred to by path.
+//! hand-written once and referred to by path.
 //!
 //! # Why not typify
 //!
@@ -82,48 +87,70 @@ pub mod schema;
 mod api;
 mod emit;
 mod model;
-mod snapshot;
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
+use brayns_snapshot::Snapshot;
 pub use brayns_snapshot::Version;
 pub use error::CodegenError;
 
 /// How to generate.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// The type the methods are implemented on, as a Rust path. The SDK uses
-    /// `crate::Brayns`; fixtures compiled inside the SDK's tests use their own.
+    /// The runtime crate as the generated code names it: `crate` for the SDK's own
+    /// bindings, `::brayns_sdk` for bindings compiled elsewhere (the fixtures). The
+    /// generated code uses only its public API (see the SDK's `seam` module).
+    pub runtime: String,
+    /// The type the methods are implemented on, as a Rust path (`crate::Brayns`); it must
+    /// implement the runtime's `seam::Caller`.
     pub client_type: String,
-    /// The snapshot folder as a path relative to the output folder (`../../../../schemas/3.10.1`),
-    /// for the generated round-trip tests' `include_str!`. `None`: no `tests.rs`.
-    pub snapshot_from_out: Option<String>,
-    /// Whether to generate `calls.rs`: one end-to-end test per method that calls the typed
-    /// method against `brayns-mock` and checks its typed output. The tests use the SDK's
-    /// `crate::e2e::Call` harness (see the SDK's `src/e2e.rs`), so only the SDK enables it.
-    pub call_tests: bool,
+    /// The hand-written layer's features that need methods: each gets a switch that keeps
+    /// its items in releases with those methods and leaves them out of the others.
+    pub features: Vec<Feature>,
+    /// The generated tests; `None` generates none.
+    pub tests: Option<TestOptions>,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Self {
+            runtime: "crate".to_owned(),
             client_type: "crate::Brayns".to_owned(),
-            snapshot_from_out: None,
-            call_tests: false,
+            features: Vec::new(),
+            tests: None,
         }
     }
 }
 
-impl Options {
-    /// The SDK's options for a snapshot and an output folder: methods on `crate::Brayns`,
-    /// tests reading the snapshot through a relative path, end-to-end call tests.
-    pub fn for_dirs(snapshot_dir: &Path, out_dir: &Path) -> Self {
-        Self {
-            snapshot_from_out: relative_path(out_dir, snapshot_dir),
-            call_tests: true,
-            ..Self::default()
-        }
-    }
+/// How to generate the tests of the bindings.
+#[derive(Debug, Clone)]
+pub struct TestOptions {
+    /// Where the tests find the bindings, as a Rust path (`brayns_sdk`): the types are
+    /// `<bindings>::types::*`.
+    pub bindings: String,
+    /// A Rust expression giving the `&'static Snapshot` the bindings were generated from
+    /// (`brayns_sdk::compiled_snapshot()`): the round trips take their schemas from it.
+    pub snapshot: String,
+    /// Whether to generate `calls.rs`: one end-to-end test per method that calls the typed
+    /// method against `brayns-mock` and checks its typed output, through the test crate's
+    /// hand-written harness `crate::support::Call`.
+    pub calls: bool,
+}
+
+/// A hand-written feature that needs some methods (`loaders_for_file` needs `get-loaders`).
+///
+/// The generated `mod.rs` defines `feature_<name>!`, which expands its items when the
+/// release has every method, and to nothing otherwise; `release.md` lists what is left out.
+/// Whether a release has a feature is decided here, from its snapshot, never by a list of
+/// versions.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct Feature {
+    /// The switch's name, a snake_case identifier: `feature_<name>!`.
+    pub name: String,
+    /// What users get, for the docs (`` `Brayns::loaders_for_file` ``).
+    pub provides: String,
+    /// The wire names of the methods it needs.
+    pub methods: Vec<String>,
 }
 
 /// One generated file.
@@ -135,31 +162,102 @@ pub struct GeneratedFile {
     pub contents: String,
 }
 
+/// The output of one generation: the bindings, and their tests (written to another folder:
+/// tests are not part of the published sources).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Generated {
+    /// The bindings (`mod.rs`, `types.rs`, one file per plugin...).
+    pub bindings: Vec<GeneratedFile>,
+    /// The tests (`mod.rs`, `round_trips.rs`, `calls.rs`); empty without [`Options::tests`].
+    pub tests: Vec<GeneratedFile>,
+}
+
 /// Generates the bindings for the snapshot in `snapshot_dir`.
-pub fn generate(
-    snapshot_dir: &Path,
-    options: &Options,
-) -> Result<Vec<GeneratedFile>, CodegenError> {
-    let snapshot = snapshot::Snapshot::load(snapshot_dir)?;
+pub fn generate(snapshot_dir: &Path, options: &Options) -> Result<Generated, CodegenError> {
+    generate_from(load(snapshot_dir)?, options)
+}
+
+/// Generates the bindings for a loaded snapshot.
+pub fn generate_from(snapshot: Snapshot, options: &Options) -> Result<Generated, CodegenError> {
+    for feature in &options.features {
+        let valid = !feature.name.is_empty()
+            && feature
+                .name
+                .bytes()
+                .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'_');
+        if !valid || feature.methods.is_empty() {
+            return Err(CodegenError::Emit {
+                file: "options".to_owned(),
+                message: format!(
+                    "feature `{}`: the name must be snake_case and it must need a method",
+                    feature.name
+                ),
+            });
+        }
+    }
     let api = api::Api::new(snapshot)?;
-    let client =
-        syn::parse_str::<syn::Path>(&options.client_type).map_err(|error| CodegenError::Emit {
-            file: "options".to_owned(),
-            message: format!("client type `{}`: {error}", options.client_type),
-        })?;
     let settings = emit::Settings {
         api: &api,
-        client,
-        snapshot_from_out: options.snapshot_from_out.clone(),
-        call_tests: options.call_tests,
+        runtime: parse_option("runtime", &options.runtime)?,
+        client: parse_option("client type", &options.client_type)?,
+        features: &options.features,
     };
-    Ok(emit::files(&settings)?
+    let bindings = emit::bindings(&settings)?;
+    let tests = match &options.tests {
+        None => Vec::new(),
+        Some(tests) => {
+            let tests = emit::TestSettings {
+                bindings: parse_option("tests' bindings", &tests.bindings)?,
+                snapshot: parse_option("tests' snapshot", &tests.snapshot)?,
+                calls: tests.calls,
+            };
+            emit::tests(&settings, &tests)?
+        }
+    };
+    Ok(Generated {
+        bindings: files(bindings),
+        tests: files(tests),
+    })
+}
+
+/// The snapshot in `snapshot_dir` alone, as `embedded.rs`: a `SNAPSHOT` constant of type
+/// `<snapshot_crate>::EmbeddedSnapshot` (the mock embeds the release it serves by default).
+pub fn generate_embedded(
+    snapshot_dir: &Path,
+    snapshot_crate: &str,
+) -> Result<GeneratedFile, CodegenError> {
+    let snapshot = load(snapshot_dir)?;
+    let contents =
+        emit::embedded_snapshot(&snapshot, &parse_option("snapshot crate", snapshot_crate)?)?;
+    Ok(GeneratedFile {
+        path: "embedded.rs".into(),
+        contents,
+    })
+}
+
+/// Reads a snapshot folder with `brayns-snapshot`, the one reader of the layout.
+fn load(snapshot_dir: &Path) -> Result<Snapshot, CodegenError> {
+    Snapshot::load(snapshot_dir).map_err(|error| match error {
+        brayns_snapshot::SnapshotError::Io { path, source } => CodegenError::io(path, source),
+        other => CodegenError::snapshot(snapshot_dir, other.to_string()),
+    })
+}
+
+fn parse_option<T: syn::parse::Parse>(what: &str, text: &str) -> Result<T, CodegenError> {
+    syn::parse_str(text).map_err(|error| CodegenError::Emit {
+        file: "options".to_owned(),
+        message: format!("{what} `{text}`: {error}"),
+    })
+}
+
+fn files(files: Vec<(String, String)>) -> Vec<GeneratedFile> {
+    files
         .into_iter()
         .map(|(path, contents)| GeneratedFile {
             path: path.into(),
             contents,
         })
-        .collect())
+        .collect()
 }
 
 /// Writes `files` into `out_dir` (created if needed) and removes the `.rs` files there that
@@ -192,10 +290,15 @@ pub fn write(out_dir: &Path, files: &[GeneratedFile]) -> Result<(), CodegenError
 /// Whether the file at `path` starts with the header every generated file has.
 fn is_generated(path: &Path) -> bool {
     use std::io::Read as _;
-    let mut start = vec![0; emit::HEADER.len()];
+    let header = if path.extension().is_some_and(|extension| extension == "md") {
+        emit::MARKDOWN_HEADER
+    } else {
+        emit::HEADER
+    };
+    let mut start = vec![0; header.len()];
     std::fs::File::open(path)
         .and_then(|mut file| file.read_exact(&mut start))
-        .is_ok_and(|()| start == emit::HEADER.as_bytes())
+        .is_ok_and(|()| start == header.as_bytes())
 }
 
 /// The files of `out_dir` that differ from `files`: changed, missing, or no longer
@@ -212,7 +315,7 @@ pub fn stale_files(out_dir: &Path, files: &[GeneratedFile]) -> Result<Vec<PathBu
     Ok(stale)
 }
 
-/// `.rs` files in `out_dir` that `files` does not contain.
+/// `.rs` and `.md` files in `out_dir` that `files` does not contain.
 fn extra_files(out_dir: &Path, files: &[GeneratedFile]) -> Result<Vec<PathBuf>, CodegenError> {
     let entries = match std::fs::read_dir(out_dir) {
         Ok(entries) => entries,
@@ -225,71 +328,13 @@ fn extra_files(out_dir: &Path, files: &[GeneratedFile]) -> Result<Vec<PathBuf>, 
             .map_err(|error| CodegenError::io(out_dir, error))?
             .path();
         let generated = files.iter().any(|file| out_dir.join(&file.path) == path);
-        if path.extension().is_some_and(|extension| extension == "rs") && !generated {
+        let ours = path
+            .extension()
+            .is_some_and(|extension| extension == "rs" || extension == "md");
+        if ours && !generated {
             extra.push(path);
         }
     }
     extra.sort();
     Ok(extra)
-}
-
-/// `to` relative to `from` with `/` separators, both taken as absolute paths (relative ones
-/// against the current folder); `None` if they share no root.
-pub fn relative_path(from: &Path, to: &Path) -> Option<String> {
-    let absolute = |path: &Path| -> Option<Vec<String>> {
-        let path = if path.is_absolute() {
-            path.to_path_buf()
-        } else {
-            std::env::current_dir().ok()?.join(path)
-        };
-        let mut parts: Vec<String> = Vec::new();
-        for component in path.components() {
-            match component {
-                Component::ParentDir => {
-                    parts.pop();
-                }
-                Component::Normal(part) => parts.push(part.to_string_lossy().into_owned()),
-                Component::CurDir => {}
-                Component::RootDir | Component::Prefix(_) => parts.push(String::new()),
-            }
-        }
-        Some(parts)
-    };
-    let (from, to) = (absolute(from)?, absolute(to)?);
-    if from.first() != to.first() {
-        return None;
-    }
-    let shared = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
-    let mut parts: Vec<&str> = vec![".."; from.len() - shared];
-    parts.extend(to[shared..].iter().map(String::as_str));
-    Some(if parts.is_empty() {
-        ".".to_owned()
-    } else {
-        parts.join("/")
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn relative_paths_climb_then_descend() {
-        assert_eq!(
-            relative_path(
-                Path::new("/w/crates/sdk/src/generated"),
-                Path::new("/w/schemas/3.10.1")
-            )
-            .as_deref(),
-            Some("../../../../schemas/3.10.1")
-        );
-        assert_eq!(
-            relative_path(
-                Path::new("/w/fixture/expected"),
-                Path::new("/w/fixture/./snapshot")
-            )
-            .as_deref(),
-            Some("../snapshot")
-        );
-    }
 }

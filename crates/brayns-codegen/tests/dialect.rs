@@ -1,33 +1,12 @@
 //! Schemas outside Brayns' dialect stop the generator with the method and JSON path.
 
+mod common;
+
 use std::path::PathBuf;
 
 use brayns_codegen::CodegenError;
+use common::snapshot;
 use serde_json::json;
-
-/// A one-method snapshot in a fresh folder under the test target dir.
-fn snapshot(name: &str, schema: serde_json::Value) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("dialect-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("entrypoints")).unwrap();
-    let write = |path: &str, value: serde_json::Value| {
-        std::fs::write(
-            dir.join(path),
-            serde_json::to_string_pretty(&value).unwrap(),
-        )
-        .unwrap();
-    };
-    write(
-        "version.json",
-        json!({"major": 3, "minor": 10, "patch": 1, "revision": "x"}),
-    );
-    write("registry.json", json!(["do-it"]));
-    write(
-        "entrypoints/do-it.json",
-        json!({"async": false, "deprecated": false, "description": "d", "plugin": "Core", "params": schema}),
-    );
-    dir
-}
 
 fn error_for(name: &str, schema: serde_json::Value) -> (String, String, String) {
     match brayns_codegen::generate(&snapshot(name, schema), &Default::default()) {

@@ -3,11 +3,23 @@
 
 use std::path::{Path, PathBuf};
 
+mod common;
+
 use brayns_codegen::{CodegenError, GeneratedFile, Options};
+use serde_json::json;
 
 fn generate() -> Vec<GeneratedFile> {
-    let snapshot = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/awkward/snapshot");
-    brayns_codegen::generate(&snapshot, &Options::default()).expect("the fixture generates")
+    let params =
+        json!({"type": "object", "title": "DoItParams", "properties": {"x": {"type": "number"}}});
+    let snapshot = common::snapshot("write", params);
+    brayns_codegen::generate(&snapshot, &Options::default())
+        .expect("the snapshot generates")
+        .bindings
+}
+
+#[test]
+fn generation_is_deterministic() {
+    assert_eq!(generate(), generate());
 }
 
 fn sorted(mut paths: Vec<PathBuf>) -> Vec<PathBuf> {

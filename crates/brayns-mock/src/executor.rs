@@ -12,7 +12,9 @@ use tokio::sync::{mpsc, watch};
 use crate::config::Config;
 use crate::handlers::{Outcome, State};
 use crate::jsonrpc::{self, Request, RpcError, codes};
-use crate::snapshot::{Entrypoint, Snapshot};
+use brayns_snapshot::Entrypoint;
+
+use crate::snapshot::Snapshot;
 use crate::task_log::{TaskLog, TaskOutcome};
 use crate::wire::Outgoing;
 
@@ -132,7 +134,7 @@ impl Hub {
 
     /// Step 7: queue a valid request (or run `cancel` at once).
     pub(crate) fn dispatch(&self, conn: &Arc<Connection>, request: Request) {
-        if request.entrypoint.name == "cancel" {
+        if request.entrypoint.method == "cancel" {
             self.cancel(conn, &request);
             return;
         }
@@ -191,7 +193,7 @@ impl Hub {
         }
         for (_, entry) in &matches {
             if !entry.entrypoint.is_async {
-                let message = format!("Method '{}' is not cancellable.", entry.entrypoint.name);
+                let message = format!("Method '{}' is not cancellable.", entry.entrypoint.method);
                 reply(Err(RpcError::new(codes::INVALID_PARAMS, message)));
                 return;
             }
@@ -304,7 +306,7 @@ async fn execute(hub: &Hub, state: &mut State, job: Job) -> bool {
         request,
         entry,
     } = job;
-    let method = request.entrypoint.name.as_str();
+    let method = request.entrypoint.method.as_str();
     let id = request.id.as_ref();
     let finish = |outcome: TaskOutcome| {
         if let Some((key, _)) = &entry {

@@ -9,7 +9,9 @@ use std::collections::HashMap;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
-use crate::snapshot::{Entrypoint, Snapshot};
+use brayns_snapshot::Entrypoint;
+
+use crate::snapshot::Snapshot;
 use crate::validate::validate;
 use crate::validate_raw::validate_request_text;
 

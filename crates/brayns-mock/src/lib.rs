@@ -1,7 +1,7 @@
 //! A schema-driven stand-in Brayns instance, for tests, examples and benchmarks.
 //!
 //! [`MockServer`] behaves like a Brayns 3.10.1 `braynsService` on the wire
-//! (`../shared/PROTOCOL.md`): it serves a schema snapshot directory (by default the 3.10.1
+//! (`docs/PROTOCOL.md`): it serves a schema snapshot directory (by default the 3.10.1
 //! snapshot embedded in this crate), validates requests in the server's order with its exact
 //! codes, messages and `data` strings, runs one request at a time across all clients, sends
 //! progress for async entrypoints and honours `cancel`, replies with binary frames carrying real
@@ -63,6 +63,7 @@
 //!   the mock's limit; the server would try, and could run out of memory.
 
 mod config;
+pub mod conformance;
 mod connection;
 mod executor;
 mod handlers;
@@ -76,10 +77,11 @@ mod validate;
 mod validate_raw;
 mod wire;
 
+pub use brayns_snapshot::{Entrypoint, Loader};
 pub use config::MalformedFrame;
 pub use jsonrpc::codes;
 pub use sample::{sample, sample_request};
 pub use server::{BackgroundMockServer, MockServer, MockServerBuilder, StartError};
-pub use snapshot::{Entrypoint, Snapshot, SnapshotError};
+pub use snapshot::{Snapshot, SnapshotError};
 pub use task_log::{TaskEvent, TaskLog, TaskOutcome};
 pub use validate::{format_number, validate, validate_reply};

@@ -1,16 +1,15 @@
 //! The schema snapshot the mock serves: what a live instance answers to `registry`,
-//! `get-version`, `get-loaders` and `schema`, in the layout of `schemas/3.10.1/`.
+//! `get-version`, `get-loaders` and `schema`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
-use serde_json::Value;
+use brayns_snapshot::{Entrypoint, Loader};
 use serde_json::value::RawValue;
 
-mod embedded {
-    include!(concat!(env!("OUT_DIR"), "/embedded_snapshot.rs"));
-}
+#[rustfmt::skip]
+mod embedded;
 
 /// Why a snapshot could not be served.
 #[derive(Debug, thiserror::Error)]
@@ -28,29 +27,9 @@ pub enum SnapshotError {
     },
 }
 
-/// One entrypoint of the snapshot (`entrypoints/<method>.json`).
-#[derive(Debug)]
-pub struct Entrypoint {
-    /// Method name.
-    pub name: String,
-    /// Plugin that registers it ("Core", "Circuit Explorer", ...).
-    pub plugin: String,
-    /// Whether it is async (progress and cancel).
-    pub is_async: bool,
-    /// Whether it is deprecated.
-    pub deprecated: bool,
-    /// JSON schema of its params, `None` when it takes none.
-    pub params: Option<Value>,
-    /// JSON schema of its result, `None` when it returns `null`.
-    pub returns: Option<Value>,
-    /// The compact JSON answered by `schema` for this method, keys in file order.
-    pub(crate) schema_json: Arc<str>,
-}
-
-/// A schema snapshot: the registry, version, loaders and every entrypoint schema.
-///
-/// Introspection answers are kept as compact JSON in the files' key order, so the mock sends
-/// them byte for byte without re-serializing.
+/// A schema snapshot as the mock serves it: the typed snapshot of `brayns-snapshot`, and
+/// its introspection answers as compact JSON in the files' key order, so they go out byte
+/// for byte without re-serializing.
 #[derive(Debug, Clone)]
 pub struct Snapshot {
     inner: Arc<SnapshotData>,
@@ -58,23 +37,23 @@ pub struct Snapshot {
 
 #[derive(Debug)]
 struct SnapshotData {
+    snapshot: brayns_snapshot::Snapshot,
     registry: Vec<String>,
     registry_json: Arc<str>,
     version_json: Arc<str>,
-    loaders: Value,
     loaders_json: Arc<str>,
-    entrypoints: HashMap<String, Arc<Entrypoint>>,
+    /// Every entrypoint, with its `schema` answer as compact JSON.
+    entrypoints: HashMap<String, (Arc<Entrypoint>, Arc<str>)>,
 }
 
 impl Snapshot {
-    /// The Brayns 3.10.1 snapshot embedded in this crate at compile time.
+    /// The Brayns 3.10.1 snapshot embedded in this crate at compile time (generated from
+    /// the workspace's `schemas/3.10.1` by `cargo xtask codegen`).
     pub fn embedded() -> Snapshot {
-        Snapshot::from_files(
-            embedded::FILES
-                .iter()
-                .map(|(path, text)| (path.to_string(), text.to_string())),
-        )
-        .expect("the embedded 3.10.1 snapshot is valid")
+        let snapshot = embedded::SNAPSHOT
+            .load()
+            .expect("the generator wrote the embedded snapshot from one that loaded");
+        Snapshot::serving(&snapshot).expect("the embedded 3.10.1 snapshot is servable")
     }
 
     /// Loads a snapshot directory (`registry.json`, `version.json`, `loaders.json` when the
@@ -114,40 +93,39 @@ impl Snapshot {
     /// SDK's compiled-in one).
     pub fn serving(snapshot: &brayns_snapshot::Snapshot) -> Result<Snapshot, SnapshotError> {
         let registry: Vec<String> = snapshot.methods().map(str::to_owned).collect();
-        // `loaders.json` is required exactly when the registry has `get-loaders`; without it
-        // the mock plays an instance older than that method, and accepts any loader name.
-        let loaders = if registry.iter().any(|method| method == "get-loaders") {
-            let loaders = snapshot.loaders().ok_or_else(|| SnapshotError::Shape {
-                path: "loaders.json".to_owned(),
-                problem: "missing file (the registry has get-loaders)".to_owned(),
-            })?;
-            parse("loaders.json", loaders)?
-        } else {
-            Value::Null
+        // Without `loaders.json` the mock knows no loader, so it accepts any loader name and
+        // `get-loaders` lists none: the recorded snapshots of Brayns 3.0 to 3.4 have the
+        // method but not its answer.
+        let loaders_json = match snapshot.loaders_json() {
+            Some(loaders) => compact(loaders),
+            None => Arc::from("[]"),
         };
-        let mut entrypoints = HashMap::new();
-        for method in &registry {
-            let path = format!("entrypoints/{method}.json");
-            let schema = snapshot
-                .entrypoint(method)
-                .ok_or_else(|| SnapshotError::Shape {
-                    path: path.clone(),
-                    problem: "missing file".to_owned(),
-                })?;
-            let entrypoint = entrypoint(method, &path, &parse(&path, schema)?)?;
-            entrypoints.insert(method.clone(), Arc::new(entrypoint));
-        }
-        let version_json = compact(&parse("version.json", snapshot.version_json())?);
+        let entrypoints = snapshot
+            .entrypoints()
+            .map(|entrypoint| {
+                let answer = snapshot
+                    .entrypoint_json(&entrypoint.method)
+                    .map(compact)
+                    .unwrap_or_else(|| Arc::from("null"));
+                let method = entrypoint.method.clone();
+                (method, (Arc::new(entrypoint.clone()), answer))
+            })
+            .collect();
         Ok(Snapshot {
             inner: Arc::new(SnapshotData {
-                registry_json: compact(&Value::from(registry.clone())),
+                registry_json: Arc::from(serde_json::to_string(&registry).unwrap_or_default()),
                 registry,
-                version_json,
-                loaders_json: compact(&loaders),
-                loaders,
+                version_json: compact(snapshot.version_json()),
+                loaders_json,
                 entrypoints,
+                snapshot: snapshot.clone(),
             }),
         })
+    }
+
+    /// The typed snapshot served.
+    pub fn snapshot(&self) -> &brayns_snapshot::Snapshot {
+        &self.inner.snapshot
     }
 
     /// Method names, sorted (the order of the snapshot's `registry.json`).
@@ -157,7 +135,10 @@ impl Snapshot {
 
     /// One entrypoint by method name.
     pub fn entrypoint(&self, method: &str) -> Option<&Arc<Entrypoint>> {
-        self.inner.entrypoints.get(method)
+        self.inner
+            .entrypoints
+            .get(method)
+            .map(|(entrypoint, _)| entrypoint)
     }
 
     /// Every entrypoint, sorted by method name.
@@ -165,12 +146,13 @@ impl Snapshot {
         self.inner
             .registry
             .iter()
-            .filter_map(|name| self.inner.entrypoints.get(name))
+            .filter_map(|name| self.entrypoint(name))
     }
 
-    /// The loaders (`get-loaders` result); `null` when the registry has no `get-loaders`.
-    pub fn loaders(&self) -> &Value {
-        &self.inner.loaders
+    /// The loaders (`get-loaders`), sorted by name; `None` when the registry has no
+    /// `get-loaders`.
+    pub fn loaders(&self) -> Option<&[Loader]> {
+        self.inner.snapshot.loaders()
     }
 
     pub(crate) fn registry_json(&self) -> &Arc<str> {
@@ -184,6 +166,11 @@ impl Snapshot {
     pub(crate) fn loaders_json(&self) -> &Arc<str> {
         &self.inner.loaders_json
     }
+
+    /// The `schema` answer of `method`, compact.
+    pub(crate) fn schema_json(&self, method: &str) -> Option<&Arc<str>> {
+        self.inner.entrypoints.get(method).map(|(_, answer)| answer)
+    }
 }
 
 impl Default for Snapshot {
@@ -192,49 +179,6 @@ impl Default for Snapshot {
     }
 }
 
-/// The value of a snapshot answer; `serde_json`'s `preserve_order` keeps the keys in the
-/// server's order.
-fn parse(path: &str, raw: &RawValue) -> Result<Value, SnapshotError> {
-    serde_json::from_str(raw.get()).map_err(|error| SnapshotError::Shape {
-        path: path.to_owned(),
-        problem: error.to_string(),
-    })
-}
-
-fn compact(value: &Value) -> Arc<str> {
-    Arc::from(value.to_string())
-}
-
-fn entrypoint(method: &str, path: &str, schema: &Value) -> Result<Entrypoint, SnapshotError> {
-    let shape = |problem: String| SnapshotError::Shape {
-        path: path.to_owned(),
-        problem,
-    };
-    let object = schema
-        .as_object()
-        .ok_or_else(|| shape("expected an object".to_owned()))?;
-    let flag = |key: &str| object.get(key).and_then(Value::as_bool).unwrap_or(false);
-    let text = |key: &str| {
-        object
-            .get(key)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
-    for key in ["params", "returns"] {
-        if let Some(value) = object.get(key)
-            && !value.is_object()
-        {
-            return Err(shape(format!("'{key}' must be a JSON schema object")));
-        }
-    }
-    Ok(Entrypoint {
-        name: method.to_owned(),
-        plugin: text("plugin"),
-        is_async: flag("async"),
-        deprecated: flag("deprecated"),
-        params: object.get("params").cloned(),
-        returns: object.get("returns").cloned(),
-        schema_json: compact(schema),
-    })
+fn compact(raw: &RawValue) -> Arc<str> {
+    Arc::from(brayns_snapshot::compact(raw))
 }

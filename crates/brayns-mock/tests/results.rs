@@ -149,7 +149,7 @@ fn samples_validate_in_their_direction() {
                 validate(schema, &value),
                 Vec::<String>::new(),
                 "{} params {value}",
-                entrypoint.name
+                entrypoint.method
             );
             assert_eq!(sample_request(schema), value, "deterministic");
         }
@@ -159,16 +159,16 @@ fn samples_validate_in_their_direction() {
                 validate_reply(schema, &value),
                 Vec::<String>::new(),
                 "{} returns {value}",
-                entrypoint.name
+                entrypoint.method
             );
         }
     }
-    for loader in snapshot.loaders().as_array().unwrap() {
-        let schema = &loader["input_parameters_schema"];
+    for loader in snapshot.loaders().unwrap() {
+        let schema = &loader.properties;
         assert!(
             validate(schema, &sample_request(schema)).is_empty(),
             "{}",
-            loader["name"]
+            loader.name
         );
     }
 }

@@ -1,20 +1,16 @@
-//! The client type and the few non-generic helpers every generated method goes through.
+//! The client type: connecting, checking the release, and the escape hatches.
 //!
-//! Keeping the request path here, once, is what keeps the SDK quick to compile: a
-//! generated method only encodes its params and decodes its result; sending, waiting and
-//! binary handling are shared code.
+//! The methods themselves are generated (`generated/`), one per entrypoint, on top of the
+//! [`seam`](crate::seam).
 
-use brayns_rpc::{Client, Connector, Request, Response};
+use brayns_rpc::{Client, Connector};
 use bytes::Bytes;
-use serde::Serialize;
-use serde::de::DeserializeOwned;
-use serde_json::value::RawValue;
 
-use crate::{Result, Task, Version, VersionPolicy};
+use crate::{Result, Version, VersionPolicy};
 
 /// A Brayns instance: every entrypoint of the snapshot as a typed method.
 ///
-/// Methods of async entrypoints (`snapshot`, `add-model`...) return a [`Task`] at once;
+/// Methods of async entrypoints (`snapshot`, `add-model`...) return a [`Task`](crate::Task) at once;
 /// the others are `async fn`s resolving to the result. Cloning is cheap (the connection is
 /// shared); the connection closes when the last clone is dropped.
 #[derive(Debug, Clone)]
@@ -54,7 +50,8 @@ impl Brayns {
         if policy == VersionPolicy::Ignore {
             return Ok(None);
         }
-        let actual = Version::try_from(&self.get_version().await?)?;
+        let reported = self.get_version().await?;
+        let actual = crate::version::reported(reported.major, reported.minor, reported.patch)?;
         policy.check(self.rpc.uri(), actual)?;
         Ok(Some(actual))
     }
@@ -84,116 +81,4 @@ pub struct WithBinary<T> {
     pub result: T,
     /// The reply's binary payload; empty when the reply was a text frame.
     pub binary: Bytes,
-}
-
-/// A method's params, ready for its request: JSON text, or an array left for
-/// [`Request::params_array`] to serialize (on several threads when it is large).
-pub(crate) enum Params<'a> {
-    /// Serialized by [`encode_params`].
-    Json(Box<RawValue>),
-    /// The items of an array param, from [`array_params`].
-    Array(Box<dyn ArrayParams + Send + 'a>),
-}
-
-/// An array of serializable items, without its item type: keeps [`call`] and [`start_task`]
-/// non-generic.
-pub(crate) trait ArrayParams {
-    /// Sets `self` as the params of `request`.
-    fn set_on(&self, request: Request) -> brayns_rpc::Result<Request>;
-}
-
-/// The items of an array param (a slice cannot be a trait object itself).
-struct Items<'a, T>(&'a [T]);
-
-impl<T: Serialize + Sync> ArrayParams for Items<'_, T> {
-    fn set_on(&self, request: Request) -> brayns_rpc::Result<Request> {
-        request.params_array(self.0)
-    }
-}
-
-/// Params as JSON text: the only generic step before [`call`].
-#[allow(dead_code)] // Generated code for another snapshot may not need every helper.
-pub(crate) fn encode_params<P: Serialize + ?Sized>(params: &P) -> Result<Params<'static>> {
-    serde_json::value::to_raw_value(params)
-        .map(Params::Json)
-        .map_err(|error| brayns_rpc::Error::Serialize(error).into())
-}
-
-/// Array params (the `add-*` methods' primitives): serialized straight into the request,
-/// large ones on several threads, instead of through an intermediate [`RawValue`].
-#[allow(dead_code)] // Generated code for another snapshot may not need every helper.
-pub(crate) fn array_params<T: Serialize + Sync>(items: &[T]) -> Params<'_> {
-    Params::Array(Box::new(Items(items)))
-}
-
-fn request(
-    method: &'static str,
-    params: Option<Params<'_>>,
-    binary: Option<Bytes>,
-) -> Result<Request> {
-    let mut request = Request::new(method);
-    match params {
-        None => {}
-        Some(Params::Json(json)) => request = request.params_raw(json),
-        Some(Params::Array(items)) => request = items.set_on(request)?,
-    }
-    if let Some(binary) = binary {
-        request = request.binary(binary);
-    }
-    Ok(request)
-}
-
-/// Sends a request and waits for its reply.
-#[allow(dead_code)] // Generated code for another snapshot may not need every helper.
-pub(crate) async fn call(
-    rpc: &Client,
-    method: &'static str,
-    params: Option<Params<'_>>,
-    binary: Option<Bytes>,
-) -> Result<Response> {
-    let request = request(method, params, binary)?;
-    Ok(rpc.call(request).await?)
-}
-
-/// Starts an async entrypoint; `decode` turns its final reply into the typed output.
-#[allow(dead_code)] // Generated code for another snapshot may not need every helper.
-pub(crate) fn start_task<T>(
-    rpc: &Client,
-    method: &'static str,
-    params: Option<Params<'_>>,
-    binary: Option<Bytes>,
-    decode: fn(Response) -> Result<T>,
-) -> Result<Task<T>> {
-    Ok(Task::new(
-        rpc.start_task(request(method, params, binary)?)?,
-        decode,
-    ))
-}
-
-/// The `result`, typed.
-#[allow(dead_code)] // Generated code for another snapshot may not need every helper.
-pub(crate) fn decode<R: DeserializeOwned>(response: Response) -> Result<R> {
-    Ok(response.decode()?)
-}
-
-/// For methods without a result: whatever the server sent (`null`) is dropped.
-#[allow(dead_code)] // Generated code for another snapshot may not need every helper.
-pub(crate) fn decode_unit(_response: Response) -> Result<()> {
-    Ok(())
-}
-
-/// For methods whose only output is the binary payload.
-#[allow(dead_code)] // Generated code for another snapshot may not need every helper.
-pub(crate) fn decode_binary(response: Response) -> Result<Bytes> {
-    Ok(response.into_binary())
-}
-
-/// The `result`, typed, with the binary payload.
-#[allow(dead_code)] // Generated code for another snapshot may not need every helper.
-pub(crate) fn decode_with_binary<R: DeserializeOwned>(response: Response) -> Result<WithBinary<R>> {
-    let result = response.decode()?;
-    Ok(WithBinary {
-        result,
-        binary: response.into_binary(),
-    })
 }

@@ -73,7 +73,14 @@
 //!
 //! [`BRAYNS_VERSION`] always says which release the bindings target, whatever the build
 //! metadata.
-
+//!
+//! # Every Brayns 3.x release
+//!
+//! One crate is released per Brayns release, from the same hand-written sources and the
+//! bindings generated from that release's schemas (`cargo xtask release`). Hand-written
+//! features that need a method some release lacks are compiled only into the releases that
+//! have it; the section below, generated with the bindings, says what this release has.
+#![doc = include_str!("generated/release.md")]
 #![deny(missing_docs)]
 
 // The README's quick start is compiled with the doctests, so it cannot drift from the API.
@@ -82,27 +89,23 @@
 struct ReadmeDoctests;
 
 mod client;
-#[cfg(test)]
-mod e2e;
 mod error;
-#[cfg(test)]
-pub mod fixtures;
 #[rustfmt::skip]
 mod generated;
+mod loading;
 mod meta;
-#[cfg(test)]
-mod round_trip;
 mod schemas;
+pub mod seam;
 mod task;
 mod version;
 
 pub use brayns_rpc as rpc;
 pub use brayns_rpc::{Bytes, Connector, Progress};
-pub use brayns_snapshot::{MethodChange, SchemaPart, Snapshot, SnapshotDiff};
+pub use brayns_snapshot::{EmbeddedSnapshot, MethodChange, SchemaPart, Snapshot, SnapshotDiff};
 pub use client::{Brayns, WithBinary};
 pub use error::{Error, Result};
-pub use generated::{BRAYNS_VERSION, METHODS, SNAPSHOT_VERSION, loaders, types};
-pub use meta::{MethodInfo, SnapshotVersion};
+pub use generated::{BRAYNS_REVISION, BRAYNS_VERSION, METHODS, loaders, types};
+pub use meta::{LoaderInfo, MethodInfo};
 pub use schemas::compiled_snapshot;
 pub use task::Task;
 pub use version::{Version, VersionPolicy};

@@ -1,22 +1,10 @@
 //! The shapes of the generated tables: what the bindings know about the snapshot's
-//! release, methods and loaders.
+//! methods and loaders.
 //!
 //! These types are the same for every snapshot, so they are written here once; the
-//! generated code only fills them in (`generated/mod.rs`: `SNAPSHOT_VERSION`, `METHODS`;
-//! `generated/loaders.rs`: `LOADERS`).
-
-/// A Brayns release, as `get-version` reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct SnapshotVersion {
-    /// Major version.
-    pub major: u64,
-    /// Minor version.
-    pub minor: u64,
-    /// Patch version.
-    pub patch: u64,
-    /// Source control revision of the build.
-    pub revision: &'static str,
-}
+//! generated code only fills them in (`METHODS`, `loaders::LOADERS`), through the `const`
+//! constructors below (the types are `#[non_exhaustive]`, so bindings compiled in another
+//! crate cannot use struct literals).
 
 /// What the bindings know about one method, for tooling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +30,60 @@ pub struct MethodInfo {
     pub binary_reply: bool,
 }
 
+impl MethodInfo {
+    /// A sync method without params, result or binary payload; the `with_*` methods add
+    /// what it has.
+    pub const fn new(name: &'static str, plugin: &'static str, description: &'static str) -> Self {
+        Self {
+            name,
+            plugin,
+            description,
+            is_async: false,
+            deprecated: false,
+            has_params: false,
+            has_result: false,
+            binary_request: false,
+            binary_reply: false,
+        }
+    }
+
+    /// Runs as a task.
+    pub const fn with_async(mut self) -> Self {
+        self.is_async = true;
+        self
+    }
+
+    /// Marked deprecated.
+    pub const fn with_deprecated(mut self) -> Self {
+        self.deprecated = true;
+        self
+    }
+
+    /// Takes params.
+    pub const fn with_params(mut self) -> Self {
+        self.has_params = true;
+        self
+    }
+
+    /// Returns a result.
+    pub const fn with_result(mut self) -> Self {
+        self.has_result = true;
+        self
+    }
+
+    /// The request carries a binary payload.
+    pub const fn with_binary_request(mut self) -> Self {
+        self.binary_request = true;
+        self
+    }
+
+    /// The reply may carry a binary payload.
+    pub const fn with_binary_reply(mut self) -> Self {
+        self.binary_reply = true;
+        self
+    }
+}
+
 /// What `get-loaders` says about one loader.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -54,4 +96,28 @@ pub struct LoaderInfo {
     pub extensions: &'static [&'static str],
     /// Whether the loader can read uploaded bytes (`None` for servers older than 3.5).
     pub binary: Option<bool>,
+}
+
+impl LoaderInfo {
+    /// A loader as servers older than 3.5 describe it: a name and extensions.
+    pub const fn new(name: &'static str, extensions: &'static [&'static str]) -> Self {
+        Self {
+            name,
+            plugin: None,
+            extensions,
+            binary: None,
+        }
+    }
+
+    /// The plugin providing it.
+    pub const fn with_plugin(mut self, plugin: &'static str) -> Self {
+        self.plugin = Some(plugin);
+        self
+    }
+
+    /// Whether it reads uploaded bytes.
+    pub const fn with_binary(mut self, binary: bool) -> Self {
+        self.binary = Some(binary);
+        self
+    }
 }

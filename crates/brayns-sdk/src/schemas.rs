@@ -4,7 +4,6 @@ use std::sync::OnceLock;
 
 use brayns_snapshot::{Snapshot, SnapshotDiff};
 
-use crate::generated::snapshot::{ENTRYPOINTS, LOADERS, REGISTRY, VERSION};
 use crate::{Brayns, Result};
 
 /// The schema snapshot this SDK was generated from, embedded in the binary (the
@@ -12,7 +11,8 @@ use crate::{Brayns, Result};
 pub fn compiled_snapshot() -> &'static Snapshot {
     static SNAPSHOT: OnceLock<Snapshot> = OnceLock::new();
     SNAPSHOT.get_or_init(|| {
-        Snapshot::from_texts(VERSION, REGISTRY, LOADERS, ENTRYPOINTS.iter().copied())
+        crate::generated::snapshot::SNAPSHOT
+            .load()
             // The texts were validated by the generator from a snapshot that loaded; the
             // unit test below builds them on every test run.
             .expect("the generated snapshot constants make a snapshot")
@@ -41,14 +41,21 @@ mod tests {
     #[test]
     fn the_compiled_snapshot_is_the_generated_release_with_every_method() {
         let snapshot = compiled_snapshot();
-        let version = snapshot.version();
-        assert_eq!(
-            format!("{}.{}.{}", version.major, version.minor, version.patch),
-            crate::BRAYNS_VERSION
-        );
+        assert_eq!(snapshot.version(), crate::BRAYNS_VERSION);
+        assert_eq!(snapshot.revision(), crate::BRAYNS_REVISION);
         let methods: Vec<&str> = snapshot.methods().collect();
         let bound: Vec<&str> = crate::METHODS.iter().map(|method| method.name).collect();
         assert_eq!(methods, bound);
-        assert!(snapshot.loaders().is_some());
+        let loaders: Vec<&str> = snapshot
+            .loaders()
+            .unwrap_or_default()
+            .iter()
+            .map(|loader| loader.name.as_str())
+            .collect();
+        let bound: Vec<&str> = crate::loaders::LOADERS
+            .iter()
+            .map(|loader| loader.name)
+            .collect();
+        assert_eq!(loaders, bound);
     }
 }

@@ -27,7 +27,9 @@ impl<T> std::fmt::Debug for Task<T> {
 }
 
 impl<T> Task<T> {
-    pub(crate) fn new(inner: brayns_rpc::Task, decode: fn(Response) -> Result<T>) -> Self {
+    /// Types a started task: `decode` turns its final reply into the output. Generated
+    /// methods of async entrypoints return their tasks this way (see [`crate::seam`]).
+    pub fn new(inner: brayns_rpc::Task, decode: fn(Response) -> Result<T>) -> Self {
         Self { inner, decode }
     }
 

@@ -1,59 +1,23 @@
 //! Which Brayns releases the SDK accepts on connect.
 
-use std::fmt;
+pub use brayns_snapshot::Version;
 
-use crate::generated::SNAPSHOT_VERSION;
-use crate::types::VersionMessage;
-use crate::{Error, Result};
-
-/// A Brayns release, `major.minor.patch`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Version {
-    /// Major version.
-    pub major: u64,
-    /// Minor version.
-    pub minor: u64,
-    /// Patch version.
-    pub patch: u64,
-}
-
-impl Version {
-    /// The release this SDK was generated from ([`crate::BRAYNS_VERSION`]).
-    pub const TARGET: Version = Version {
-        major: SNAPSHOT_VERSION.major,
-        minor: SNAPSHOT_VERSION.minor,
-        patch: SNAPSHOT_VERSION.patch,
-    };
-}
+use crate::{BRAYNS_VERSION, Error, Result};
 
 /// The release a `get-version` answer reports. Fails (a protocol error) on a negative
 /// number, which the schema's `integer` allows but no release has.
-impl TryFrom<&VersionMessage> for Version {
-    type Error = Error;
-
-    fn try_from(reported: &VersionMessage) -> Result<Version> {
-        let number = |part: i64| {
-            u64::try_from(part).map_err(|_| {
-                Error::from(brayns_rpc::Error::Protocol(format!(
-                    "get-version reported a negative version number: {reported:?}"
-                )))
-            })
-        };
-        Ok(Version {
-            major: number(reported.major)?,
-            minor: number(reported.minor)?,
-            patch: number(reported.patch)?,
+pub(crate) fn reported(major: i64, minor: i64, patch: i64) -> Result<Version> {
+    let number = |part: i64| {
+        u64::try_from(part).map_err(|_| {
+            Error::from(brayns_rpc::Error::Protocol(format!(
+                "get-version reported a negative version number: {major}.{minor}.{patch}"
+            )))
         })
-    }
+    };
+    Ok(Version::new(number(major)?, number(minor)?, number(patch)?))
 }
-
-impl fmt::Display for Version {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}.{}", self.major, self.minor, self.patch)
-    }
-}
-
-/// What to do on connect when the instance's release is not [`Version::TARGET`].
+/// What to do on connect when the instance's release is not [`BRAYNS_VERSION`], the one
+/// this SDK was generated from.
 ///
 /// Methods and types are generated from one release's schemas; another release may have
 /// renamed, added or changed methods, so calls may fail with invalid params or results
@@ -80,10 +44,10 @@ impl VersionPolicy {
     /// [`Error::VersionMismatch`] naming both releases. [`VersionPolicy::Warn`] logs a
     /// mismatch and accepts it.
     pub fn check(self, uri: &str, actual: Version) -> Result<()> {
-        let expected = Version::TARGET;
+        let expected = BRAYNS_VERSION;
         let accepted = match self {
             Self::Exact => actual == expected,
-            Self::SameMinor => (actual.major, actual.minor) == (expected.major, expected.minor),
+            Self::SameMinor => actual.same_minor(expected),
             Self::Warn => {
                 if actual != expected {
                     tracing::warn!(
@@ -116,16 +80,12 @@ mod tests {
     use super::*;
 
     fn version(major: u64, minor: u64, patch: u64) -> Version {
-        Version {
-            major,
-            minor,
-            patch,
-        }
+        Version::new(major, minor, patch)
     }
 
     #[test]
     fn exact_accepts_only_the_target() {
-        let target = Version::TARGET;
+        let target = BRAYNS_VERSION;
         assert!(VersionPolicy::Exact.check("uri", target).is_ok());
         let patched = version(target.major, target.minor, target.patch + 1);
         let error = VersionPolicy::Exact.check("uri", patched).unwrap_err();
@@ -143,7 +103,7 @@ mod tests {
 
     #[test]
     fn same_minor_accepts_other_patches_only() {
-        let target = Version::TARGET;
+        let target = BRAYNS_VERSION;
         let patched = version(target.major, target.minor, target.patch + 7);
         assert!(VersionPolicy::SameMinor.check("uri", patched).is_ok());
         let next_minor = version(target.major, target.minor + 1, 0);
@@ -161,24 +121,17 @@ mod tests {
     }
 
     #[test]
-    fn a_version_message_gives_its_release_unless_negative() {
-        let message = |major| VersionMessage {
-            major,
-            minor: 10,
-            patch: 1,
-            revision: "abc".to_owned(),
-        };
-        assert_eq!(Version::try_from(&message(3)).unwrap(), version(3, 10, 1));
-        let error = Version::try_from(&message(-3)).unwrap_err();
+    fn a_reported_release_is_a_version_unless_negative() {
+        assert_eq!(reported(3, 10, 1).unwrap(), version(3, 10, 1));
+        let error = reported(-3, 10, 1).unwrap_err();
         assert!(error.to_string().contains("negative"), "{error}");
     }
 
     #[test]
     fn the_target_is_the_crate_version() {
-        assert_eq!(Version::TARGET.to_string(), crate::BRAYNS_VERSION);
         assert_eq!(
-            crate::BRAYNS_VERSION,
-            env!("CARGO_PKG_VERSION").split('+').next().unwrap()
+            BRAYNS_VERSION,
+            env!("CARGO_PKG_VERSION").parse::<Version>().unwrap()
         );
     }
 }

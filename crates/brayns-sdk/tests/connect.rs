@@ -2,7 +2,7 @@
 //! `verify_schemas` against mocks serving the same or a changed snapshot.
 
 use brayns_mock::MockServer;
-use brayns_sdk::{Brayns, Connector, Error, SchemaPart, Version, VersionPolicy};
+use brayns_sdk::{Brayns, Connector, Error, SchemaPart, VersionPolicy};
 
 mod common;
 
@@ -26,13 +26,13 @@ async fn the_target_release_is_accepted_by_every_policy() {
             let version = brayns.get_version().await.unwrap();
             assert_eq!(
                 format!("{}.{}.{}", version.major, version.minor, version.patch),
-                brayns_sdk::BRAYNS_VERSION
+                brayns_sdk::BRAYNS_VERSION.to_string()
             );
         }
         let brayns = Brayns::connect(mock.uri()).await.unwrap();
         assert_eq!(
             brayns.check_version(VersionPolicy::Exact).await.unwrap(),
-            Some(Version::TARGET)
+            Some(brayns_sdk::BRAYNS_VERSION)
         );
         mock.stop().await;
     })
@@ -43,7 +43,7 @@ async fn the_target_release_is_accepted_by_every_policy() {
 #[tokio::test]
 async fn another_patch_fails_exact_and_passes_same_minor() {
     tokio::time::timeout(LIMIT, async {
-        let target = Version::TARGET;
+        let target = brayns_sdk::BRAYNS_VERSION;
         let mock = mock_of_release(target.major, target.minor, target.patch + 1).await;
         let error = connect(&mock, VersionPolicy::Exact).await.unwrap_err();
         let Error::VersionMismatch {
@@ -76,7 +76,7 @@ async fn another_patch_fails_exact_and_passes_same_minor() {
 #[tokio::test]
 async fn another_minor_fails_same_minor_but_warn_and_ignore_connect() {
     tokio::time::timeout(LIMIT, async {
-        let target = Version::TARGET;
+        let target = brayns_sdk::BRAYNS_VERSION;
         let mock = mock_of_release(target.major, target.minor + 1, 0).await;
         let error = connect(&mock, VersionPolicy::SameMinor).await.unwrap_err();
         assert!(
@@ -166,7 +166,7 @@ async fn verify_schemas_names_the_changed_method() {
 #[tokio::test]
 async fn verify_schemas_reports_removed_methods_and_another_release() {
     tokio::time::timeout(LIMIT, async {
-        let target = Version::TARGET;
+        let target = brayns_sdk::BRAYNS_VERSION;
         let snapshot = snapshot_files(|path, json| match path {
             "registry.json" => {
                 let methods = json.as_array_mut().unwrap();

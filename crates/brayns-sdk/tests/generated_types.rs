@@ -8,7 +8,7 @@ use brayns_sdk::types::{
     ColorModelMessage, DataType, ImageSettings, LoadInfoSource, ModelInstance, ModelInstanceUpdate,
     NeuronMorphologyLoaderParameters, RequestId, SnapshotParams, UpdateModelMessage,
 };
-use brayns_sdk::{METHODS, SNAPSHOT_VERSION};
+use brayns_sdk::{BRAYNS_VERSION, METHODS, Version};
 use serde_json::json;
 
 #[test]
@@ -142,14 +142,7 @@ fn maps_are_maps_and_request_ids_are_an_enum() {
 
 #[test]
 fn tables_describe_the_snapshot() {
-    assert_eq!(
-        (
-            SNAPSHOT_VERSION.major,
-            SNAPSHOT_VERSION.minor,
-            SNAPSHOT_VERSION.patch
-        ),
-        (3, 10, 1)
-    );
+    assert_eq!(BRAYNS_VERSION, Version::new(3, 10, 1));
     assert_eq!(METHODS.len(), 90);
     let deprecated: Vec<&str> = METHODS
         .iter()

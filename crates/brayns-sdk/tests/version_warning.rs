@@ -8,7 +8,7 @@
 mod common;
 
 use brayns_mock::MockServer;
-use brayns_sdk::{Brayns, Version};
+use brayns_sdk::Brayns;
 use common::{LIMIT, mock_of_release};
 
 /// A `tracing` writer into a shared buffer.
@@ -38,7 +38,7 @@ async fn the_default_policy_warns_through_tracing_naming_both_releases() {
     // The current-thread runtime keeps every poll on this thread, under this subscriber.
     let _guard = tracing::subscriber::set_default(subscriber);
     tokio::time::timeout(LIMIT, async {
-        let target = Version::TARGET;
+        let target = brayns_sdk::BRAYNS_VERSION;
         let mock = mock_of_release(target.major, target.minor + 2, 5).await;
         Brayns::connect(mock.uri()).await.unwrap();
         let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();

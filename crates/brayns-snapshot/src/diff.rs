@@ -81,10 +81,9 @@ pub struct SnapshotDiff {
 }
 
 impl SnapshotDiff {
-    /// Whether the releases (major, minor, patch) differ.
+    /// Whether the releases differ.
     pub fn version_changed(&self) -> bool {
-        let release = |version: &Version| (version.major, version.minor, version.patch);
-        release(&self.expected_version) != release(&self.actual_version)
+        self.expected_version != self.actual_version
     }
 
     /// Whether any method or loader differs; the version alone does not count.
@@ -148,8 +147,8 @@ pub fn diff(expected: &Snapshot, actual: &Snapshot) -> SnapshotDiff {
     let changed = expected_methods
         .iter()
         .filter_map(|method| {
-            let before = parse_object(expected.entrypoint(method)?);
-            let after = parse_object(actual.entrypoint(method)?);
+            let before = parse_object(expected.entrypoint_json(method)?);
+            let after = parse_object(actual.entrypoint_json(method)?);
             let parts = changed_parts(&before, &after);
             (!parts.is_empty()).then(|| MethodChange {
                 method: (*method).to_owned(),
@@ -157,10 +156,10 @@ pub fn diff(expected: &Snapshot, actual: &Snapshot) -> SnapshotDiff {
             })
         })
         .collect();
-    let loaders = |snapshot: &Snapshot| snapshot.loaders().map(parse_value);
+    let loaders = |snapshot: &Snapshot| snapshot.loaders_json().map(parse_value);
     SnapshotDiff {
-        expected_version: expected.version().clone(),
-        actual_version: actual.version().clone(),
+        expected_version: expected.version(),
+        actual_version: actual.version(),
         added: only_in(&actual_methods, &expected_methods),
         removed: only_in(&expected_methods, &actual_methods),
         changed,

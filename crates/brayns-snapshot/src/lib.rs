@@ -17,6 +17,11 @@
 //! server's own JSON text and re-indented token by token, never rebuilt from a map, so
 //! the server's key order survives whatever `serde_json` features a build enables.
 //!
+//! A snapshot also reads its answers once, when it is built: [`Entrypoint`] says what a
+//! method is (plugin, flags, params and result schemas), [`Loader`] what a loader reads,
+//! [`Version`] which release answered. The generator, the mock and the SDK all read these
+//! types, so the layout and the answers' shapes are understood in this crate alone.
+//!
 //! `fetch` (feature `fetch`, on by default) builds a snapshot from a live instance over a
 //! `brayns_rpc::Client`; [`diff`] says which methods were added, removed or changed between
 //! two snapshots. Without `fetch` the crate does not depend on the transport, which is how
@@ -26,10 +31,12 @@ mod diff;
 mod error;
 #[cfg(feature = "fetch")]
 mod fetch;
+mod model;
 mod snapshot;
 
 pub use diff::{MethodChange, SchemaPart, SnapshotDiff, diff};
 pub use error::SnapshotError;
 #[cfg(feature = "fetch")]
 pub use fetch::{FetchError, FetchEvent, fetch};
-pub use snapshot::{Snapshot, Version};
+pub use model::{Entrypoint, Loader, ParseVersionError, Version};
+pub use snapshot::{EmbeddedSnapshot, Snapshot, compact};

@@ -1,50 +1,39 @@
 //! The snapshot model and its files.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::SnapshotError;
+use crate::model::{Entrypoint, Loader, Version, parse_version};
 
 const VERSION_FILE: &str = "version.json";
 const REGISTRY_FILE: &str = "registry.json";
 const LOADERS_FILE: &str = "loaders.json";
 const ENTRYPOINTS_DIR: &str = "entrypoints";
 
-/// The Brayns release a snapshot was taken from, as `get-version` reports it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
-pub struct Version {
-    /// Major version.
-    pub major: u64,
-    /// Minor version.
-    pub minor: u64,
-    /// Patch version.
-    pub patch: u64,
-    /// Source control revision of the build.
-    pub revision: String,
-}
-
-impl fmt::Display for Version {
-    /// `major.minor.patch`: the name of the snapshot's folder.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}.{}", self.major, self.minor, self.patch)
-    }
-}
-
 /// What one Brayns instance says about itself: its version, its methods and their
 /// schemas, and its loaders.
 ///
-/// The answers are kept as the server's JSON text (see the crate docs for why).
+/// The answers are kept as the server's JSON text (see the crate docs for why), next to
+/// their typed reading ([`Entrypoint`], [`Loader`], [`Version`]), made once when the
+/// snapshot is built.
 #[derive(Debug, Clone)]
 pub struct Snapshot {
     version: Version,
+    revision: String,
     version_json: Box<RawValue>,
-    loaders: Option<Box<RawValue>>,
+    loaders: Option<Answered<Vec<Loader>>>,
     /// `schema` answers by method; the keys are the registry, sorted.
-    entrypoints: BTreeMap<String, Box<RawValue>>,
+    entrypoints: BTreeMap<String, Answered<Entrypoint>>,
+}
+
+/// An answer as the server sent it, and what it says.
+#[derive(Debug, Clone)]
+struct Answered<T> {
+    json: Box<RawValue>,
+    typed: T,
 }
 
 impl Snapshot {
@@ -58,25 +47,24 @@ impl Snapshot {
         loaders: Option<Box<RawValue>>,
         entrypoints: BTreeMap<String, Box<RawValue>>,
     ) -> Result<Self, SnapshotError> {
-        let version = serde_json::from_str(version_json.get())
-            .map_err(|source| SnapshotError::json("get-version", source))?;
-        if let Some(loaders) = &loaders {
-            expect_shape::<Vec<serde_json::Map<String, serde_json::Value>>>(
-                "get-loaders",
-                loaders,
-                "an array of loader objects",
-            )?;
-        }
-        for (method, schema) in &entrypoints {
-            check_method_name(method)?;
-            expect_shape::<serde_json::Map<String, serde_json::Value>>(
-                &format!("schema of '{method}'"),
-                schema,
-                "an object",
-            )?;
-        }
+        let (version, revision) = parse_version(&version_json)?;
+        let loaders = loaders
+            .map(|json| {
+                let typed = Loader::parse_all(&json)?;
+                Ok::<_, SnapshotError>(Answered { json, typed })
+            })
+            .transpose()?;
+        let entrypoints = entrypoints
+            .into_iter()
+            .map(|(method, json)| {
+                check_method_name(&method)?;
+                let typed = Entrypoint::parse(&method, &json)?;
+                Ok((method, Answered { json, typed }))
+            })
+            .collect::<Result<_, SnapshotError>>()?;
         Ok(Self {
             version,
+            revision,
             version_json,
             loaders,
             entrypoints,
@@ -155,8 +143,13 @@ impl Snapshot {
     }
 
     /// The release the snapshot was taken from.
-    pub fn version(&self) -> &Version {
-        &self.version
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// The source control revision of the build the snapshot was taken from (`747afcdfc`).
+    pub fn revision(&self) -> &str {
+        &self.revision
     }
 
     /// The `get-version` answer, as the server sent it (with any field [`Version`] leaves out).
@@ -169,14 +162,29 @@ impl Snapshot {
         self.entrypoints.keys().map(String::as_str)
     }
 
-    /// The `schema` answer for `method`, if it is registered.
-    pub fn entrypoint(&self, method: &str) -> Option<&RawValue> {
-        self.entrypoints.get(method).map(AsRef::as_ref)
+    /// What `method` is, if it is registered.
+    pub fn entrypoint(&self, method: &str) -> Option<&Entrypoint> {
+        self.entrypoints.get(method).map(|answer| &answer.typed)
     }
 
-    /// The `get-loaders` answer, if the instance has that method.
-    pub fn loaders(&self) -> Option<&RawValue> {
-        self.loaders.as_deref()
+    /// Every registered method, sorted by name.
+    pub fn entrypoints(&self) -> impl ExactSizeIterator<Item = &Entrypoint> {
+        self.entrypoints.values().map(|answer| &answer.typed)
+    }
+
+    /// The `schema` answer for `method`, as the server sent it, if it is registered.
+    pub fn entrypoint_json(&self, method: &str) -> Option<&RawValue> {
+        self.entrypoints.get(method).map(|answer| &*answer.json)
+    }
+
+    /// The loaders, sorted by name; `None` for instances without `get-loaders` (before 3.5).
+    pub fn loaders(&self) -> Option<&[Loader]> {
+        self.loaders.as_ref().map(|answer| answer.typed.as_slice())
+    }
+
+    /// The `get-loaders` answer, as the server sent it, if the instance has that method.
+    pub fn loaders_json(&self) -> Option<&RawValue> {
+        self.loaders.as_ref().map(|answer| &*answer.json)
     }
 
     /// The snapshot's files: paths relative to the snapshot folder, and their contents.
@@ -191,12 +199,12 @@ impl Snapshot {
             .map_err(|source| SnapshotError::json(REGISTRY_FILE, source))?;
         files.push((REGISTRY_FILE.into(), registry + "\n"));
         if let Some(loaders) = &self.loaders {
-            files.push((LOADERS_FILE.into(), pretty(LOADERS_FILE, loaders)?));
+            files.push((LOADERS_FILE.into(), pretty(LOADERS_FILE, &loaders.json)?));
         }
         for (method, schema) in &self.entrypoints {
             files.push((
                 entrypoint_path(Path::new(ENTRYPOINTS_DIR), method),
-                pretty(method, schema)?,
+                pretty(method, &schema.json)?,
             ));
         }
         Ok(files)
@@ -251,17 +259,6 @@ pub(crate) fn check_method_name(method: &str) -> Result<(), SnapshotError> {
 
 fn entrypoint_path(entrypoints_dir: &Path, method: &str) -> PathBuf {
     entrypoints_dir.join(format!("{method}.json"))
-}
-
-/// Checks that `raw` deserializes as `T`, naming the answer and the expected shape if not.
-fn expect_shape<T: serde::de::DeserializeOwned>(
-    what: &str,
-    raw: &RawValue,
-    shape: &str,
-) -> Result<(), SnapshotError> {
-    serde_json::from_str::<T>(raw.get())
-        .map(drop)
-        .map_err(|error| SnapshotError::invalid(what, format!("expected {shape}: {error}")))
 }
 
 fn check_registry(
@@ -336,4 +333,45 @@ fn pretty(what: &str, raw: &RawValue) -> Result<String, SnapshotError> {
         .map_err(|source| SnapshotError::json(what, source))?;
     out.push(b'\n');
     String::from_utf8(out).map_err(|error| SnapshotError::invalid(what, error.to_string()))
+}
+
+/// JSON text without white space, token by token, so keys stay in the order the server
+/// sent them: what a server puts on the wire, and what bindings embed.
+pub fn compact(raw: &RawValue) -> String {
+    let mut out = Vec::with_capacity(raw.get().len());
+    let mut serializer = serde_json::Serializer::new(&mut out);
+    let mut deserializer = serde_json::Deserializer::from_str(raw.get());
+    // A `RawValue` holds valid JSON, so re-serializing its tokens cannot fail, and the
+    // serializer writes UTF-8 only.
+    match serde_transcode::transcode(&mut deserializer, &mut serializer) {
+        Ok(()) => String::from_utf8(out).unwrap_or_else(|_| raw.get().to_owned()),
+        Err(_) => raw.get().to_owned(),
+    }
+}
+
+/// A snapshot compiled into a binary: its answers as compact JSON text constants, which
+/// `cargo xtask codegen` writes from a snapshot folder. Nothing is read at run time.
+#[derive(Debug, Clone, Copy)]
+pub struct EmbeddedSnapshot {
+    /// `version.json`: the `get-version` answer.
+    pub version: &'static str,
+    /// `registry.json`: the method names, sorted.
+    pub registry: &'static str,
+    /// `loaders.json`: the `get-loaders` answer, for instances with that method.
+    pub loaders: Option<&'static str>,
+    /// `(method, entrypoints/<method>.json)`: every `schema` answer, sorted by method.
+    pub entrypoints: &'static [(&'static str, &'static str)],
+}
+
+impl EmbeddedSnapshot {
+    /// Builds the [`Snapshot`]. Fails only if the constants were edited by hand: the
+    /// generator wrote them from a snapshot that loaded.
+    pub fn load(&self) -> Result<Snapshot, SnapshotError> {
+        Snapshot::from_texts(
+            self.version,
+            self.registry,
+            self.loaders,
+            self.entrypoints.iter().copied(),
+        )
+    }
 }

@@ -1,11 +1,13 @@
-//! Reading, writing and comparing snapshots, on the committed 3.10.1 snapshot.
+//! Reading, writing and comparing snapshots, on a fixture cut from the 3.10.1 snapshot
+//! (five methods, every loader). The committed releases under `schemas/` are checked by
+//! the workspace's xtask tests.
 
 use std::path::{Path, PathBuf};
 
 use brayns_snapshot::{SchemaPart, Snapshot, SnapshotError, diff};
 
 fn committed_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas/3.10.1")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixture")
 }
 
 fn committed() -> Snapshot {
@@ -40,14 +42,28 @@ fn compact(path: &Path) -> String {
 #[test]
 fn loads_the_committed_snapshot() {
     let snapshot = committed();
+    assert_eq!(snapshot.version(), brayns_snapshot::Version::new(3, 10, 1));
     assert_eq!(snapshot.version().to_string(), "3.10.1");
-    assert_eq!(snapshot.version().revision, "747afcdfc");
-    assert_eq!(snapshot.methods().len(), 90);
-    assert!(snapshot.entrypoint("get-version").is_some());
+    assert_eq!(snapshot.revision(), "747afcdfc");
+    assert_eq!(snapshot.methods().len(), 5);
+    let version = snapshot.entrypoint("get-version").unwrap();
+    assert_eq!(version.plugin, "Core");
+    assert!(!version.is_async && !version.deprecated);
+    assert!(version.params.is_none());
+    assert_eq!(version.returns.as_ref().unwrap()["title"], "VersionMessage");
+    assert!(snapshot.entrypoint("schema").unwrap().params.is_some());
     assert!(snapshot.entrypoint("exit-later").is_none());
-    let loaders: Vec<serde_json::Value> =
-        serde_json::from_str(snapshot.loaders().unwrap().get()).unwrap();
+    assert_eq!(snapshot.entrypoints().len(), 5);
+    let loaders = snapshot.loaders().unwrap();
     assert_eq!(loaders.len(), 11);
+    let names: Vec<&str> = loaders.iter().map(|loader| loader.name.as_str()).collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "loaders are sorted by name");
+    let mesh = loaders.iter().find(|loader| loader.name == "mesh").unwrap();
+    assert_eq!(mesh.plugin.as_deref(), Some("Core"));
+    assert_eq!(mesh.binary, Some(true));
+    assert!(mesh.extensions.iter().any(|extension| extension == "obj"));
 }
 
 #[test]
@@ -93,6 +109,16 @@ fn writing_over_an_old_snapshot_removes_what_is_gone() {
     committed().write(out.path()).unwrap();
     assert!(!stale.exists());
     assert_eq!(tree(out.path()), tree(&committed_dir()));
+}
+
+#[test]
+fn compact_text_keeps_the_key_order_and_drops_white_space() {
+    let snapshot = committed();
+    let compact = brayns_snapshot::compact(snapshot.version_json());
+    assert_eq!(
+        compact,
+        r#"{"major":3,"minor":10,"patch":1,"revision":"747afcdfc"}"#
+    );
 }
 
 #[test]

@@ -1,18 +1,20 @@
-//! `calls.rs`: one end-to-end test per method, run as the SDK's unit tests. Each calls the
-//! typed method against `brayns-mock` with schema-valid params and checks the typed output.
+//! `calls.rs`: one end-to-end test per method, in the SDK's integration tests. Each calls
+//! the typed method against `brayns-mock` with schema-valid params and checks the typed
+//! output.
 //!
 //! The generator only knows each method's signature; everything about the server (starting
 //! the mock, which state a method needs first, sample params, checking the output against
-//! the `returns` schema) is the SDK's hand-written harness `crate::e2e::Call`.
+//! the `returns` schema) is the tests' hand-written harness `crate::support::Call`.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{Settings, ty_tokens};
+use super::{Settings, TestSettings, ty_tokens};
 use crate::binary::BinaryUse;
 use crate::naming::{snake, value_ident};
 
-pub(super) fn file(settings: &Settings<'_>) -> TokenStream {
+pub(super) fn file(settings: &Settings<'_>, tests: &TestSettings) -> TokenStream {
+    let bindings = &tests.bindings;
     let model = &settings.api.model;
     let tests = settings.api.methods.iter().map(|method| {
         let wire = &method.entry.method;
@@ -54,13 +56,13 @@ pub(super) fn file(settings: &Settings<'_>) -> TokenStream {
     });
     quote! {
         //! Every method called through its typed method against `brayns-mock`, with
-        //! schema-valid params, its output decoded and checked by the SDK's harness
-        //! (`crate::e2e::Call`).
+        //! schema-valid params, its output decoded and checked by the tests' harness
+        //! (`crate::support::Call`).
 
         #![allow(unused_imports, deprecated)]
 
-        use super::types::*;
-        use crate::e2e::Call;
+        use #bindings::types::*;
+        use crate::support::Call;
 
         #(#tests)*
     }

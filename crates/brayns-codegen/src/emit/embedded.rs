@@ -1,42 +1,43 @@
 //! `snapshot.rs`: the snapshot itself, embedded as compact JSON text, so the SDK can
-//! compare a live instance with what it was generated from without any file at run time.
+//! compare a live instance with what it was generated from (and the mock can serve it)
+//! without any file at run time.
 
+use brayns_snapshot::{Snapshot, compact};
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
-use super::Settings;
-
-pub(super) fn file(settings: &Settings<'_>) -> TokenStream {
-    let texts = &settings.api.texts;
-    let version = raw_string(&texts.version);
-    let registry = raw_string(&texts.registry);
-    let loaders = match &texts.loaders {
-        Some(text) => {
-            let text = raw_string(text);
+/// The file, with `EmbeddedSnapshot` named through `snapshot_crate` (`crate`,
+/// `brayns_snapshot`): the path where the runtime exports `brayns_snapshot::EmbeddedSnapshot`.
+pub(crate) fn file(snapshot: &Snapshot, snapshot_crate: &syn::Path) -> TokenStream {
+    let version = raw_string(&compact(snapshot.version_json()));
+    let methods: Vec<&str> = snapshot.methods().collect();
+    let registry = raw_string(&serde_json::Value::from(methods).to_string());
+    let loaders = match snapshot.loaders_json() {
+        Some(answer) => {
+            let text = raw_string(&compact(answer));
             quote!(Some(#text))
         }
         None => quote!(None),
     };
-    let entrypoints = texts.entrypoints.iter().map(|(method, text)| {
-        let text = raw_string(text);
-        quote!((#method, #text))
+    let entrypoints = snapshot.methods().filter_map(|method| {
+        let text = raw_string(&compact(snapshot.entrypoint_json(method)?));
+        Some(quote!((#method, #text)))
     });
+    let release = format!(
+        " Brayns {}'s schema snapshot, as compact JSON text (keys in the server's order).",
+        snapshot.version()
+    );
     quote! {
-        //! The schema snapshot the bindings were generated from, as compact JSON text (keys
-        //! in the server's order): the files `cargo xtask fetch` wrote, embedded so that
-        //! nothing is read at run time.
+        //! The schema snapshot the bindings were generated from: the files `cargo xtask
+        //! fetch` wrote, embedded so that nothing is read at run time.
 
-        /// `version.json`: the `get-version` answer.
-        pub(crate) const VERSION: &str = #version;
-
-        /// `registry.json`: the method names, sorted.
-        pub(crate) const REGISTRY: &str = #registry;
-
-        /// `loaders.json`: the `get-loaders` answer, if the instance had that method.
-        pub(crate) const LOADERS: Option<&str> = #loaders;
-
-        /// `(method, entrypoints/<method>.json)`: every `schema` answer, sorted by method.
-        pub(crate) const ENTRYPOINTS: &[(&str, &str)] = &[#(#entrypoints),*];
+        #[doc = #release]
+        pub(crate) const SNAPSHOT: #snapshot_crate::EmbeddedSnapshot = #snapshot_crate::EmbeddedSnapshot {
+            version: #version,
+            registry: #registry,
+            loaders: #loaders,
+            entrypoints: &[#(#entrypoints),*],
+        };
     }
 }
 

@@ -9,6 +9,7 @@ use crate::model::{Field, Model, Presence, Ty, TypeDef};
 use crate::naming::type_ident;
 
 pub(super) fn file(settings: &Settings<'_>) -> TokenStream {
+    let runtime = &settings.runtime;
     let model = &settings.api.model;
     let loaders = &settings.api.loaders;
     let mut used = Vec::new();
@@ -24,23 +25,14 @@ pub(super) fn file(settings: &Settings<'_>) -> TokenStream {
     let infos = loaders.iter().map(|binding| {
         let loader = &binding.loader;
         let name = &loader.name;
-        let plugin = match &loader.plugin {
-            Some(plugin) => quote!(Some(#plugin)),
-            None => quote!(None),
-        };
+        // Releases before 3.5 say neither the plugin nor whether bytes can be uploaded.
+        let plugin = loader
+            .plugin
+            .as_ref()
+            .map(|plugin| quote!(.with_plugin(#plugin)));
+        let binary = loader.binary.map(|binary| quote!(.with_binary(#binary)));
         let extensions = &loader.extensions;
-        let binary = match loader.binary {
-            Some(binary) => quote!(Some(#binary)),
-            None => quote!(None),
-        };
-        quote! {
-            LoaderInfo {
-                name: #name,
-                plugin: #plugin,
-                extensions: &[#(#extensions),*],
-                binary: #binary,
-            }
-        }
+        quote!(LoaderInfo::new(#name, &[#(#extensions),*]) #plugin #binary)
     });
     let variants = loaders.iter().map(|binding| {
         let variant = type_ident(&binding.variant);
@@ -116,7 +108,7 @@ pub(super) fn file(settings: &Settings<'_>) -> TokenStream {
 
         #imports
 
-        pub use crate::meta::LoaderInfo;
+        pub use #runtime::LoaderInfo;
 
         /// Every loader of the snapshot, sorted by name.
         pub const LOADERS: &[LoaderInfo] = &[#(#infos),*];

@@ -1,7 +1,8 @@
 //! One module per plugin: the plugin's methods, as inherent methods of the client type.
 //!
-//! Every method goes through the same few non-generic helpers of the SDK's hand-written
-//! layer (`crate::client`): the only generic code per method is encoding its params and
+//! A method builds a `brayns_rpc::Request`, sends it through the runtime's one seam
+//! (`Caller::rpc_client`, then `Client::call` or `Client::start_task`, both non-generic) and
+//! decodes the `Response`: the only generic code per method is encoding its params and
 //! decoding its result.
 
 use std::collections::BTreeMap;
@@ -76,41 +77,51 @@ fn function(settings: &Settings<'_>, method: &Method) -> TokenStream {
     let wire = &entry.method;
     let name = value_ident(wire);
 
-    let (params_arg, params_value) = match &method.params {
-        None => (None, quote!(None)),
+    let runtime = &settings.runtime;
+    let (params_arg, set_params) = match &method.params {
+        None => (None, None),
         Some(ty) => {
             // Arrays (the `add-*` methods' primitives, up to millions of them) go to the
             // request unserialized, so large ones are serialized on several threads.
-            let (ty, value) = match ty {
+            let (ty, set) = match ty {
                 Ty::Vec(item) => {
                     let item = ty_tokens(model, item);
-                    (
-                        quote!([#item]),
-                        quote!(Some(crate::client::array_params(params))),
-                    )
+                    (quote!([#item]), quote!(.params_array(params)?))
                 }
-                other => (
-                    ty_tokens(model, other),
-                    quote!(Some(crate::client::encode_params(params)?)),
-                ),
+                other => (ty_tokens(model, other), quote!(.params(params)?)),
             };
-            (Some(quote!(params: &#ty,)), value)
+            (Some(quote!(params: &#ty,)), Some(set))
         }
     };
-    let (binary_arg, binary_value) = match method.binary {
-        BinaryUse::Request => (Some(quote!(data: crate::Bytes,)), quote!(Some(data))),
-        _ => (None, quote!(None)),
+    let (binary_arg, set_binary) = match method.binary {
+        BinaryUse::Request => (
+            Some(quote!(data: #runtime::Bytes,)),
+            Some(quote!(.binary(data))),
+        ),
+        _ => (None, None),
     };
+    let request = quote!(#runtime::rpc::Request::new(#wire) #set_params #set_binary);
     let result = method.result.as_ref().map(|ty| ty_tokens(model, ty));
     let (output, decode) = match (method.binary, &result) {
         (BinaryUse::Reply, Some(result)) => (
-            quote!(crate::WithBinary<#result>),
-            quote!(crate::client::decode_with_binary::<#result>),
+            quote!(#runtime::WithBinary<#result>),
+            quote!({
+                let result = response.decode()?;
+                Ok(#runtime::WithBinary { result, binary: response.into_binary() })
+            }),
         ),
-        (BinaryUse::Reply, None) => (quote!(crate::Bytes), quote!(crate::client::decode_binary)),
-        (_, Some(result)) => (quote!(#result), quote!(crate::client::decode::<#result>)),
-        (_, None) => (quote!(()), quote!(crate::client::decode_unit)),
+        (BinaryUse::Reply, None) => (quote!(#runtime::Bytes), quote!(Ok(response.into_binary()))),
+        (_, Some(result)) => (quote!(#result), quote!(Ok(response.decode()?))),
+        (_, None) => (
+            quote!(()),
+            quote!({
+                // The server sends `null`: nothing to decode.
+                drop(response);
+                Ok(())
+            }),
+        ),
     };
+    let client = quote!(#runtime::seam::Caller::rpc_client(self));
 
     let mut text = super::escape_markdown(entry.description.trim());
     if text.is_empty() {
@@ -150,8 +161,9 @@ fn function(settings: &Settings<'_>, method: &Method) -> TokenStream {
         quote! {
             #doc
             #deprecated
-            pub fn #name(&self, #params_arg #binary_arg) -> crate::Result<crate::Task<#output>> {
-                crate::client::start_task(self.rpc(), #wire, #params_value, #binary_value, #decode)
+            pub fn #name(&self, #params_arg #binary_arg) -> #runtime::Result<#runtime::Task<#output>> {
+                let task = #client.start_task(#request)?;
+                Ok(#runtime::Task::new(task, |response| #decode))
             }
         }
     } else {
@@ -159,9 +171,9 @@ fn function(settings: &Settings<'_>, method: &Method) -> TokenStream {
         quote! {
             #doc
             #deprecated
-            pub async fn #name(&self, #params_arg #binary_arg) -> crate::Result<#output> {
-                let response = crate::client::call(self.rpc(), #wire, #params_value, #binary_value).await?;
-                #decode(response)
+            pub async fn #name(&self, #params_arg #binary_arg) -> #runtime::Result<#output> {
+                let response = #client.call(#request).await?;
+                #decode
             }
         }
     }

@@ -1,18 +1,20 @@
-//! `tests.rs`: round-trip tests of every params, result and loader properties type
-//! against the snapshot's own schemas (run as the SDK's unit tests).
+//! `round_trips.rs`: round-trip tests of every params, result and loader properties type
+//! against the snapshot's own schemas.
 //!
-//! Each test only names its schema and its type; the checks are the SDK's hand-written
-//! `crate::round_trip` (`params_round_trip`, `result_round_trip`...), the same for every
-//! snapshot.
+//! Each test only names its schema and its type; the checks are `brayns_mock::conformance`
+//! (`params_round_trip`, `result_round_trip`...), the same for every snapshot. The schemas
+//! come from the snapshot embedded in the bindings, so the tests read no file.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{Settings, ty_tokens};
+use super::{Settings, TestSettings, ty_tokens};
 use crate::model::{DefKind, Ty};
 use crate::naming::snake;
 
-pub(super) fn file(settings: &Settings<'_>, snapshot_from_out: &str) -> TokenStream {
+pub(super) fn file(settings: &Settings<'_>, tests: &TestSettings) -> TokenStream {
+    let bindings = &tests.bindings;
+    let snapshot = &tests.snapshot;
     let model = &settings.api.model;
     let has_default = |ty: &Ty| match ty {
         Ty::Named(id) => match &model.def(*id).kind {
@@ -29,41 +31,43 @@ pub(super) fn file(settings: &Settings<'_>, snapshot_from_out: &str) -> TokenStr
     let method_tests = methods.map(|method| {
         let wire = &method.entry.method;
         let test = format_ident!("method_{}", snake(wire));
-        let path = format!("{snapshot_from_out}/entrypoints/{wire}.json");
         let params = method.params.as_ref().map(|ty| {
             let tokens = ty_tokens(model, ty);
-            let default = has_default(ty)
-                .then(|| quote!(default_is_empty_object::<#tokens>(&schema_of(TEXT, "params"));));
+            let default =
+                has_default(ty).then(|| quote!(default_is_empty_object::<#tokens>(schema);));
             quote! {
-                params_round_trip::<#tokens>(&schema_of(TEXT, "params"));
+                let schema = entrypoint.params.as_ref().expect("the method takes params");
+                params_round_trip::<#tokens>(schema);
                 #default
             }
         });
         let result = method.result.as_ref().map(|ty| {
             let tokens = ty_tokens(model, ty);
-            quote!(result_round_trip::<#tokens>(&schema_of(TEXT, "returns"));)
+            quote! {
+                let schema = entrypoint.returns.as_ref().expect("the method has a result");
+                result_round_trip::<#tokens>(schema);
+            }
         });
         quote! {
             #[test]
             fn #test() {
-                const TEXT: &str = include_str!(#path);
+                let entrypoint = entrypoint(#wire);
                 #params
                 #result
             }
         }
     });
-    let loaders_path = format!("{snapshot_from_out}/loaders.json");
     let loader_tests = settings.api.loaders.iter().filter_map(|binding| {
         let ty = binding.properties.as_ref()?;
         let name = &binding.loader.name;
         let test = format_ident!("loader_{}", snake(&binding.variant));
         let tokens = ty_tokens(model, ty);
-        let default = has_default(ty).then(|| quote!(default_is_empty_object::<#tokens>(&schema);));
+        let default = has_default(ty).then(|| quote!(default_is_empty_object::<#tokens>(schema);));
         Some(quote! {
             #[test]
             fn #test() {
-                let schema = loader_schema(include_str!(#loaders_path), #name);
-                params_round_trip::<#tokens>(&schema);
+                let schema = &loader(#name).properties;
+                params_round_trip::<#tokens>(schema);
                 #default
             }
         })
@@ -74,10 +78,24 @@ pub(super) fn file(settings: &Settings<'_>, snapshot_from_out: &str) -> TokenStr
 
         #![allow(unused_imports, deprecated)]
 
-        use super::types::*;
-        use crate::round_trip::{
-            default_is_empty_object, loader_schema, params_round_trip, result_round_trip, schema_of,
+        use brayns_mock::conformance::{
+            default_is_empty_object, params_round_trip, result_round_trip,
         };
+        // Named in full: the bindings may have types called `Entrypoint` or `Loader`.
+        use #bindings::types::*;
+
+        /// The method's schemas, from the snapshot the bindings were generated from.
+        fn entrypoint(method: &str) -> &'static brayns_mock::Entrypoint {
+            let snapshot = #snapshot;
+            snapshot.entrypoint(method).expect("the snapshot has the method")
+        }
+
+        /// The loader's properties schema, from the same snapshot.
+        fn loader(name: &str) -> &'static brayns_mock::Loader {
+            let snapshot = #snapshot;
+            let loaders = snapshot.loaders().expect("the snapshot has loaders");
+            loaders.iter().find(|loader| loader.name == name).expect("the snapshot has the loader")
+        }
 
         #(#method_tests)*
         #(#loader_tests)*

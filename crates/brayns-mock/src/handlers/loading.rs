@@ -5,11 +5,10 @@ use super::*;
 impl State {
     pub(super) fn check_loader(&self, params: &Value) -> Result<(), RpcError> {
         let name = get_str(params, "loader_name", "");
-        let known = self.snapshot.loaders().as_array().is_none_or(|loaders| {
-            loaders
-                .iter()
-                .any(|loader| loader.get("name").and_then(Value::as_str) == Some(name))
-        });
+        let known = self
+            .snapshot
+            .loaders()
+            .is_none_or(|loaders| loaders.iter().any(|loader| loader.name == name));
         if known {
             Ok(())
         } else {

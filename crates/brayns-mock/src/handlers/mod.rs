@@ -140,7 +140,7 @@ impl State {
         context: &mut TaskContext<'_>,
         request: &Request,
     ) -> Outcome {
-        let method = request.entrypoint.name.as_str();
+        let method = request.entrypoint.method.as_str();
         // Large params stay text until here; `add-*` geometry only needs its bounds, read with a
         // typed parse instead of building a value tree of the whole array.
         let geometry = match &request.params {
@@ -169,8 +169,8 @@ impl State {
             "get-loaders" => Outcome::Result(self.snapshot.loaders_json().to_string()),
             "schema" => {
                 let endpoint = get_str(params, "endpoint", "");
-                match self.snapshot.entrypoint(endpoint) {
-                    Some(entrypoint) => Outcome::Result(entrypoint.schema_json.to_string()),
+                match self.snapshot.schema_json(endpoint) {
+                    Some(answer) => Outcome::Result(answer.to_string()),
                     None => Outcome::Error(RpcError::new(
                         codes::METHOD_NOT_FOUND,
                         format!("Method '{endpoint}' not found"),

@@ -15,14 +15,12 @@ impl crate::Brayns {
         &self,
         params: &AvailableUseCasesMessage,
     ) -> crate::Result<Vec<UseCaseMessage>> {
-        let response = crate::client::call(
-                self.rpc(),
-                "get-available-atlas-usecases",
-                Some(crate::client::encode_params(params)?),
-                None,
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(
+                crate::rpc::Request::new("get-available-atlas-usecases").params(params)?,
             )
             .await?;
-        crate::client::decode::<Vec<UseCaseMessage>>(response)
+        Ok(response.decode()?)
     }
 
     /// Visualizes the specified use case based on the atlas data of the given model
@@ -32,13 +30,9 @@ impl crate::Brayns {
         &self,
         params: &VisualizeUseCaseMessage,
     ) -> crate::Result<ModelInstance> {
-        let response = crate::client::call(
-                self.rpc(),
-                "visualize-atlas-usecase",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("visualize-atlas-usecase").params(params)?)
             .await?;
-        crate::client::decode::<ModelInstance>(response)
+        Ok(response.decode()?)
     }
 }

@@ -13,14 +13,10 @@ impl crate::Brayns {
         &self,
         params: &LoadedIdsModelMessage,
     ) -> crate::Result<Vec<u64>> {
-        let response = crate::client::call(
-                self.rpc(),
-                "get-circuit-ids",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("get-circuit-ids").params(params)?)
             .await?;
-        crate::client::decode::<Vec<u64>>(response)
+        Ok(response.decode()?)
     }
 
     /// Modify the geometry radiuses (spheres, cones, cylinders and SDF geometries)
@@ -30,13 +26,12 @@ impl crate::Brayns {
         &self,
         params: &SetCircuitThicknessMessage,
     ) -> crate::Result<()> {
-        let response = crate::client::call(
-                self.rpc(),
-                "set-circuit-thickness",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("set-circuit-thickness").params(params)?)
             .await?;
-        crate::client::decode_unit(response)
+        {
+            drop(response);
+            Ok(())
+        }
     }
 }

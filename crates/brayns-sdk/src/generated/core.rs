@@ -33,14 +33,10 @@ impl crate::Brayns {
         &self,
         params: &[AddBoundedPlanesGeometryWithColor],
     ) -> crate::Result<ModelInstance> {
-        let response = crate::client::call(
-                self.rpc(),
-                "add-bounded-planes",
-                Some(crate::client::array_params(params)),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("add-bounded-planes").params_array(params)?)
             .await?;
-        crate::client::decode::<ModelInstance>(response)
+        Ok(response.decode()?)
     }
 
     /// Adds a list of boxes to the scene
@@ -50,14 +46,10 @@ impl crate::Brayns {
         &self,
         params: &[AddBoxesGeometryWithColor],
     ) -> crate::Result<ModelInstance> {
-        let response = crate::client::call(
-                self.rpc(),
-                "add-boxes",
-                Some(crate::client::array_params(params)),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("add-boxes").params_array(params)?)
             .await?;
-        crate::client::decode::<ModelInstance>(response)
+        Ok(response.decode()?)
     }
 
     /// Adds a list of capsules to the scene
@@ -67,14 +59,10 @@ impl crate::Brayns {
         &self,
         params: &[AddCapsulesGeometryWithColor],
     ) -> crate::Result<ModelInstance> {
-        let response = crate::client::call(
-                self.rpc(),
-                "add-capsules",
-                Some(crate::client::array_params(params)),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("add-capsules").params_array(params)?)
             .await?;
-        crate::client::decode::<ModelInstance>(response)
+        Ok(response.decode()?)
     }
 
     /// Old way of adding clip plane, use 'add-clipping-planes' instead
@@ -84,14 +72,10 @@ impl crate::Brayns {
         note = "Old way of adding clip plane, use 'add-clipping-planes' instead"
     )]
     pub async fn add_clip_plane(&self, params: &Plane) -> crate::Result<ModelInstance> {
-        let response = crate::client::call(
-                self.rpc(),
-                "add-clip-plane",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("add-clip-plane").params(params)?)
             .await?;
-        crate::client::decode::<ModelInstance>(response)
+        Ok(response.decode()?)
     }
 
     /// Add a list of axis-aligned bound limited clipping planes
@@ -101,14 +85,12 @@ impl crate::Brayns {
         &self,
         params: &AddClippingBoundedPlanesClippingGeometry,
     ) -> crate::Result<ModelInstance> {
-        let response = crate::client::call(
-                self.rpc(),
-                "add-clipping-bounded-planes",
-                Some(crate::client::encode_params(params)?),
-                None,
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(
+                crate::rpc::Request::new("add-clipping-bounded-planes").params(params)?,
             )
             .await?;
-        crate::client::decode::<ModelInstance>(response)
+        Ok(response.decode()?)
     }
 
     /// Add a list of clipping boxes to the scene
@@ -118,14 +100,10 @@ impl crate::Brayns {
         &self,
         params: &AddClippingBoxesClippingGeometry,
     ) -> crate::Result<ModelInstance> {
-        let response = crate::client::call(
-                self.rpc(),
-                "add-clipping-boxes",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("add-clipping-boxes").params(params)?)
             .await?;
-        crate::client::decode::<ModelInstance>(response)
+        Ok(response.decode()?)
     }
 
     /// Add a list of clipping capsules to the scene
@@ -135,14 +113,10 @@ impl crate::Brayns {
         &self,
         params: &AddClippingCapsulesClippingGeometry,
     ) -> crate::Result<ModelInstance> {
-        let response = crate::client::call(
-                self.rpc(),
-                "add-clipping-capsules",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("add-clipping-capsules").params(params)?)
             .await?;
-        crate::client::decode::<ModelInstance>(response)
+        Ok(response.decode()?)
     }
 
     /// Add a list of clipping planes to the scene
@@ -152,14 +126,10 @@ impl crate::Brayns {
         &self,
         params: &AddClippingPlanesClippingGeometry,
     ) -> crate::Result<ModelInstance> {
-        let response = crate::client::call(
-                self.rpc(),
-                "add-clipping-planes",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("add-clipping-planes").params(params)?)
             .await?;
-        crate::client::decode::<ModelInstance>(response)
+        Ok(response.decode()?)
     }
 
     /// Add a list of clipping spheres to the scene
@@ -169,14 +139,10 @@ impl crate::Brayns {
         &self,
         params: &AddClippingSpheresClippingGeometry,
     ) -> crate::Result<ModelInstance> {
-        let response = crate::client::call(
-                self.rpc(),
-                "add-clipping-spheres",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("add-clipping-spheres").params(params)?)
             .await?;
-        crate::client::decode::<ModelInstance>(response)
+        Ok(response.decode()?)
     }
 
     /// Adds an ambient light which iluminates the scene from all directions
@@ -186,14 +152,10 @@ impl crate::Brayns {
         &self,
         params: &AmbientLight,
     ) -> crate::Result<ModelInstance> {
-        let response = crate::client::call(
-                self.rpc(),
-                "add-light-ambient",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("add-light-ambient").params(params)?)
             .await?;
-        crate::client::decode::<ModelInstance>(response)
+        Ok(response.decode()?)
     }
 
     /// Adds a directional light which iluminates the scene from a given direction
@@ -203,14 +165,10 @@ impl crate::Brayns {
         &self,
         params: &DirectionalLight,
     ) -> crate::Result<ModelInstance> {
-        let response = crate::client::call(
-                self.rpc(),
-                "add-light-directional",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("add-light-directional").params(params)?)
             .await?;
-        crate::client::decode::<ModelInstance>(response)
+        Ok(response.decode()?)
     }
 
     /// Add a quad light which iluminates the scene on a specific area
@@ -220,14 +178,10 @@ impl crate::Brayns {
         &self,
         params: &QuadLight,
     ) -> crate::Result<ModelInstance> {
-        let response = crate::client::call(
-                self.rpc(),
-                "add-light-quad",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("add-light-quad").params(params)?)
             .await?;
-        crate::client::decode::<ModelInstance>(response)
+        Ok(response.decode()?)
     }
 
     /// Add a sphere or a point light (radius = 0)
@@ -237,14 +191,10 @@ impl crate::Brayns {
         &self,
         params: &SphereLight,
     ) -> crate::Result<ModelInstance> {
-        let response = crate::client::call(
-                self.rpc(),
-                "add-light-sphere",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("add-light-sphere").params(params)?)
             .await?;
-        crate::client::decode::<ModelInstance>(response)
+        Ok(response.decode()?)
     }
 
     /// Add model from path and return model descriptor on success
@@ -256,13 +206,9 @@ impl crate::Brayns {
         &self,
         params: &AddModelParams,
     ) -> crate::Result<crate::Task<Vec<ModelInstance>>> {
-        crate::client::start_task(
-            self.rpc(),
-            "add-model",
-            Some(crate::client::encode_params(params)?),
-            None,
-            crate::client::decode::<Vec<ModelInstance>>,
-        )
+        let task = crate::seam::Caller::rpc_client(self)
+            .start_task(crate::rpc::Request::new("add-model").params(params)?)?;
+        Ok(crate::Task::new(task, |response| Ok(response.decode()?)))
     }
 
     /// Adds a list of planes to the scene
@@ -272,14 +218,10 @@ impl crate::Brayns {
         &self,
         params: &[AddPlanesGeometryWithColor],
     ) -> crate::Result<ModelInstance> {
-        let response = crate::client::call(
-                self.rpc(),
-                "add-planes",
-                Some(crate::client::array_params(params)),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("add-planes").params_array(params)?)
             .await?;
-        crate::client::decode::<ModelInstance>(response)
+        Ok(response.decode()?)
     }
 
     /// Adds a list of spheres to the scene
@@ -289,28 +231,23 @@ impl crate::Brayns {
         &self,
         params: &[AddSpheresGeometryWithColor],
     ) -> crate::Result<ModelInstance> {
-        let response = crate::client::call(
-                self.rpc(),
-                "add-spheres",
-                Some(crate::client::array_params(params)),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("add-spheres").params_array(params)?)
             .await?;
-        crate::client::decode::<ModelInstance>(response)
+        Ok(response.decode()?)
     }
 
     /// Cancel the task started by the request with the given ID
     ///
     /// Calls `cancel`. Params: `CancelParams`.
     pub async fn cancel(&self, params: &CancelParams) -> crate::Result<()> {
-        let response = crate::client::call(
-                self.rpc(),
-                "cancel",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("cancel").params(params)?)
             .await?;
-        crate::client::decode_unit(response)
+        {
+            drop(response);
+            Ok(())
+        }
     }
 
     /// Old clear for clipping geometries, use 'clear-clipping-geometries' instead
@@ -320,64 +257,78 @@ impl crate::Brayns {
         note = "Old clear for clipping geometries, use 'clear-clipping-geometries' instead"
     )]
     pub async fn clear_clip_planes(&self) -> crate::Result<()> {
-        let response = crate::client::call(self.rpc(), "clear-clip-planes", None, None)
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("clear-clip-planes"))
             .await?;
-        crate::client::decode_unit(response)
+        {
+            drop(response);
+            Ok(())
+        }
     }
 
     /// Clear all clipping geometries in the scene
     ///
     /// Calls `clear-clipping-geometries`.
     pub async fn clear_clipping_geometries(&self) -> crate::Result<()> {
-        let response = crate::client::call(
-                self.rpc(),
-                "clear-clipping-geometries",
-                None,
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("clear-clipping-geometries"))
             .await?;
-        crate::client::decode_unit(response)
+        {
+            drop(response);
+            Ok(())
+        }
     }
 
     /// Clear all lights in the scene
     ///
     /// Calls `clear-lights`.
     pub async fn clear_lights(&self) -> crate::Result<()> {
-        let response = crate::client::call(self.rpc(), "clear-lights", None, None)
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("clear-lights"))
             .await?;
-        crate::client::decode_unit(response)
+        {
+            drop(response);
+            Ok(())
+        }
     }
 
     /// Clear all models in the scene
     ///
     /// Calls `clear-models`.
     pub async fn clear_models(&self) -> crate::Result<()> {
-        let response = crate::client::call(self.rpc(), "clear-models", None, None)
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("clear-models"))
             .await?;
-        crate::client::decode_unit(response)
+        {
+            drop(response);
+            Ok(())
+        }
     }
 
     /// Clear all renderable models in the scene
     ///
     /// Calls `clear-renderables`.
     pub async fn clear_renderables(&self) -> crate::Result<()> {
-        let response = crate::client::call(self.rpc(), "clear-renderables", None, None)
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("clear-renderables"))
             .await?;
-        crate::client::decode_unit(response)
+        {
+            drop(response);
+            Ok(())
+        }
     }
 
     /// Applies the specified color method to the model with the given color input
     ///
     /// Calls `color-model`. Params: `ColorModelMessage`.
     pub async fn color_model(&self, params: &ColorModelMessage) -> crate::Result<()> {
-        let response = crate::client::call(
-                self.rpc(),
-                "color-model",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("color-model").params(params)?)
             .await?;
-        crate::client::decode_unit(response)
+        {
+            drop(response);
+            Ok(())
+        }
     }
 
     /// A switch to enable or disable simulation on a model
@@ -387,14 +338,13 @@ impl crate::Brayns {
         &self,
         params: &EnableSimulationMessage,
     ) -> crate::Result<()> {
-        let response = crate::client::call(
-                self.rpc(),
-                "enable-simulation",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("enable-simulation").params(params)?)
             .await?;
-        crate::client::decode_unit(response)
+        {
+            drop(response);
+            Ok(())
+        }
     }
 
     /// Renders and returns (or saves to disk) the Framebuffer G-Buffers
@@ -408,13 +358,9 @@ impl crate::Brayns {
         &self,
         params: &GBuffersParams,
     ) -> crate::Result<crate::Task<crate::Bytes>> {
-        crate::client::start_task(
-            self.rpc(),
-            "export-gbuffers",
-            Some(crate::client::encode_params(params)?),
-            None,
-            crate::client::decode_binary,
-        )
+        let task = crate::seam::Caller::rpc_client(self)
+            .start_task(crate::rpc::Request::new("export-gbuffers").params(params)?)?;
+        Ok(crate::Task::new(task, |response| Ok(response.into_binary())))
     }
 
     /// Get the current state of the application parameters
@@ -423,83 +369,70 @@ impl crate::Brayns {
     pub async fn get_application_parameters(
         &self,
     ) -> crate::Result<ApplicationParameters> {
-        let response = crate::client::call(
-                self.rpc(),
-                "get-application-parameters",
-                None,
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("get-application-parameters"))
             .await?;
-        crate::client::decode::<ApplicationParameters>(response)
+        Ok(response.decode()?)
     }
 
     /// Retreive the current camera clipping distance
     ///
     /// Calls `get-camera-near-clip`. Result: `CameraNearClipMessage`.
     pub async fn get_camera_near_clip(&self) -> crate::Result<CameraNearClipMessage> {
-        let response = crate::client::call(
-                self.rpc(),
-                "get-camera-near-clip",
-                None,
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("get-camera-near-clip"))
             .await?;
-        crate::client::decode::<CameraNearClipMessage>(response)
+        Ok(response.decode()?)
     }
 
     /// Returns the current camera as orthographic
     ///
     /// Calls `get-camera-orthographic`. Result: `Orthographic`.
     pub async fn get_camera_orthographic(&self) -> crate::Result<Orthographic> {
-        let response = crate::client::call(
-                self.rpc(),
-                "get-camera-orthographic",
-                None,
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("get-camera-orthographic"))
             .await?;
-        crate::client::decode::<Orthographic>(response)
+        Ok(response.decode()?)
     }
 
     /// Returns the current camera as perspective
     ///
     /// Calls `get-camera-perspective`. Result: `Perspective`.
     pub async fn get_camera_perspective(&self) -> crate::Result<Perspective> {
-        let response = crate::client::call(
-                self.rpc(),
-                "get-camera-perspective",
-                None,
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("get-camera-perspective"))
             .await?;
-        crate::client::decode::<Perspective>(response)
+        Ok(response.decode()?)
     }
 
     /// Retreive the current camera image region
     ///
     /// Calls `get-camera-region`. Result: `CameraRegionMessage`.
     pub async fn get_camera_region(&self) -> crate::Result<CameraRegionMessage> {
-        let response = crate::client::call(self.rpc(), "get-camera-region", None, None)
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("get-camera-region"))
             .await?;
-        crate::client::decode::<CameraRegionMessage>(response)
+        Ok(response.decode()?)
     }
 
     /// Returns the type of the current camera
     ///
     /// Calls `get-camera-type`. Result: `String`.
     pub async fn get_camera_type(&self) -> crate::Result<String> {
-        let response = crate::client::call(self.rpc(), "get-camera-type", None, None)
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("get-camera-type"))
             .await?;
-        crate::client::decode::<String>(response)
+        Ok(response.decode()?)
     }
 
     /// Returns the camera view settings
     ///
     /// Calls `get-camera-view`. Result: `View`.
     pub async fn get_camera_view(&self) -> crate::Result<View> {
-        let response = crate::client::call(self.rpc(), "get-camera-view", None, None)
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("get-camera-view"))
             .await?;
-        crate::client::decode::<View>(response)
+        Ok(response.decode()?)
     }
 
     /// Returns a list of available coloring methods for the model
@@ -509,14 +442,10 @@ impl crate::Brayns {
         &self,
         params: &GetModelMessage,
     ) -> crate::Result<Vec<String>> {
-        let response = crate::client::call(
-                self.rpc(),
-                "get-color-methods",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("get-color-methods").params(params)?)
             .await?;
-        crate::client::decode::<Vec<String>>(response)
+        Ok(response.decode()?)
     }
 
     /// Get the color ramp of the given model
@@ -526,14 +455,10 @@ impl crate::Brayns {
         &self,
         params: &GetModelMessage,
     ) -> crate::Result<ColorRamp> {
-        let response = crate::client::call(
-                self.rpc(),
-                "get-color-ramp",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("get-color-ramp").params(params)?)
             .await?;
-        crate::client::decode::<ColorRamp>(response)
+        Ok(response.decode()?)
     }
 
     /// Returns a list of input variables for a given model and color method
@@ -543,22 +468,20 @@ impl crate::Brayns {
         &self,
         params: &ColorMethodValuesMessage,
     ) -> crate::Result<Vec<String>> {
-        let response = crate::client::call(
-                self.rpc(),
-                "get-color-values",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("get-color-values").params(params)?)
             .await?;
-        crate::client::decode::<Vec<String>>(response)
+        Ok(response.decode()?)
     }
 
     /// Retreive the description of all available loaders
     ///
     /// Calls `get-loaders`. Result: `Vec<Loader>`.
     pub async fn get_loaders(&self) -> crate::Result<Vec<Loader>> {
-        let response = crate::client::call(self.rpc(), "get-loaders", None, None).await?;
-        crate::client::decode::<Vec<Loader>>(response)
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("get-loaders"))
+            .await?;
+        Ok(response.decode()?)
     }
 
     /// Returns the material of the given model as a car paint material, if possible
@@ -568,14 +491,10 @@ impl crate::Brayns {
         &self,
         params: &GetModelMessage,
     ) -> crate::Result<CarPaint> {
-        let response = crate::client::call(
-                self.rpc(),
-                "get-material-carpaint",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("get-material-carpaint").params(params)?)
             .await?;
-        crate::client::decode::<CarPaint>(response)
+        Ok(response.decode()?)
     }
 
     /// Returns the material of the given model as a emissive material, if possible
@@ -585,14 +504,10 @@ impl crate::Brayns {
         &self,
         params: &GetModelMessage,
     ) -> crate::Result<Emissive> {
-        let response = crate::client::call(
-                self.rpc(),
-                "get-material-emissive",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("get-material-emissive").params(params)?)
             .await?;
-        crate::client::decode::<Emissive>(response)
+        Ok(response.decode()?)
     }
 
     /// Returns the material of the given model as a ghost material, if possible
@@ -602,14 +517,10 @@ impl crate::Brayns {
         &self,
         params: &GetModelMessage,
     ) -> crate::Result<Ghost> {
-        let response = crate::client::call(
-                self.rpc(),
-                "get-material-ghost",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("get-material-ghost").params(params)?)
             .await?;
-        crate::client::decode::<Ghost>(response)
+        Ok(response.decode()?)
     }
 
     /// Returns the material of the given model as a glass material, if possible
@@ -619,14 +530,10 @@ impl crate::Brayns {
         &self,
         params: &GetModelMessage,
     ) -> crate::Result<Glass> {
-        let response = crate::client::call(
-                self.rpc(),
-                "get-material-glass",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("get-material-glass").params(params)?)
             .await?;
-        crate::client::decode::<Glass>(response)
+        Ok(response.decode()?)
     }
 
     /// Returns the material of the given model as a matte material, if possible
@@ -636,14 +543,10 @@ impl crate::Brayns {
         &self,
         params: &GetModelMessage,
     ) -> crate::Result<Matte> {
-        let response = crate::client::call(
-                self.rpc(),
-                "get-material-matte",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("get-material-matte").params(params)?)
             .await?;
-        crate::client::decode::<Matte>(response)
+        Ok(response.decode()?)
     }
 
     /// Returns the material of the given model as a metal material, if possible
@@ -653,14 +556,10 @@ impl crate::Brayns {
         &self,
         params: &GetModelMessage,
     ) -> crate::Result<Metal> {
-        let response = crate::client::call(
-                self.rpc(),
-                "get-material-metal",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("get-material-metal").params(params)?)
             .await?;
-        crate::client::decode::<Metal>(response)
+        Ok(response.decode()?)
     }
 
     /// Returns the material of the given model as a phong material, if possible
@@ -670,14 +569,10 @@ impl crate::Brayns {
         &self,
         params: &GetModelMessage,
     ) -> crate::Result<Phong> {
-        let response = crate::client::call(
-                self.rpc(),
-                "get-material-phong",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("get-material-phong").params(params)?)
             .await?;
-        crate::client::decode::<Phong>(response)
+        Ok(response.decode()?)
     }
 
     /// Returns the material of the given model as a plastic material, if possible
@@ -687,14 +582,10 @@ impl crate::Brayns {
         &self,
         params: &GetModelMessage,
     ) -> crate::Result<Plastic> {
-        let response = crate::client::call(
-                self.rpc(),
-                "get-material-plastic",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("get-material-plastic").params(params)?)
             .await?;
-        crate::client::decode::<Plastic>(response)
+        Ok(response.decode()?)
     }
 
     /// Returns the material of the given model as a principled material, if possible
@@ -704,14 +595,10 @@ impl crate::Brayns {
         &self,
         params: &GetModelMessage,
     ) -> crate::Result<Principled> {
-        let response = crate::client::call(
-                self.rpc(),
-                "get-material-principled",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("get-material-principled").params(params)?)
             .await?;
-        crate::client::decode::<Principled>(response)
+        Ok(response.decode()?)
     }
 
     /// Returns the type of the material of a given model, if any
@@ -721,14 +608,10 @@ impl crate::Brayns {
         &self,
         params: &GetModelMessage,
     ) -> crate::Result<String> {
-        let response = crate::client::call(
-                self.rpc(),
-                "get-material-type",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("get-material-type").params(params)?)
             .await?;
-        crate::client::decode::<String>(response)
+        Ok(response.decode()?)
     }
 
     /// Get all the information of the given model
@@ -738,59 +621,50 @@ impl crate::Brayns {
         &self,
         params: &GetModelMessage,
     ) -> crate::Result<ModelInstance> {
-        let response = crate::client::call(
-                self.rpc(),
-                "get-model",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("get-model").params(params)?)
             .await?;
-        crate::client::decode::<ModelInstance>(response)
+        Ok(response.decode()?)
     }
 
     /// Returns the current renderer as interactive renderer, if possible
     ///
     /// Calls `get-renderer-interactive`. Result: `Interactive`.
     pub async fn get_renderer_interactive(&self) -> crate::Result<Interactive> {
-        let response = crate::client::call(
-                self.rpc(),
-                "get-renderer-interactive",
-                None,
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("get-renderer-interactive"))
             .await?;
-        crate::client::decode::<Interactive>(response)
+        Ok(response.decode()?)
     }
 
     /// Returns the current renderer as production renderer, if possible
     ///
     /// Calls `get-renderer-production`. Result: `Production`.
     pub async fn get_renderer_production(&self) -> crate::Result<Production> {
-        let response = crate::client::call(
-                self.rpc(),
-                "get-renderer-production",
-                None,
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("get-renderer-production"))
             .await?;
-        crate::client::decode::<Production>(response)
+        Ok(response.decode()?)
     }
 
     /// Returns the type of the renderer currently being used
     ///
     /// Calls `get-renderer-type`. Result: `String`.
     pub async fn get_renderer_type(&self) -> crate::Result<String> {
-        let response = crate::client::call(self.rpc(), "get-renderer-type", None, None)
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("get-renderer-type"))
             .await?;
-        crate::client::decode::<String>(response)
+        Ok(response.decode()?)
     }
 
     /// Get the current state of the scene
     ///
     /// Calls `get-scene`. Result: `Scene`.
     pub async fn get_scene(&self) -> crate::Result<Scene> {
-        let response = crate::client::call(self.rpc(), "get-scene", None, None).await?;
-        crate::client::decode::<Scene>(response)
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("get-scene"))
+            .await?;
+        Ok(response.decode()?)
     }
 
     /// Get the current state of the simulation parameters
@@ -799,22 +673,20 @@ impl crate::Brayns {
     pub async fn get_simulation_parameters(
         &self,
     ) -> crate::Result<SimulationParameters> {
-        let response = crate::client::call(
-                self.rpc(),
-                "get-simulation-parameters",
-                None,
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("get-simulation-parameters"))
             .await?;
-        crate::client::decode::<SimulationParameters>(response)
+        Ok(response.decode()?)
     }
 
     /// Get Brayns instance version
     ///
     /// Calls `get-version`. Result: `VersionMessage`.
     pub async fn get_version(&self) -> crate::Result<VersionMessage> {
-        let response = crate::client::call(self.rpc(), "get-version", None, None).await?;
-        crate::client::decode::<VersionMessage>(response)
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("get-version"))
+            .await?;
+        Ok(response.decode()?)
     }
 
     /// Inspect the scene at x-y position
@@ -824,14 +696,10 @@ impl crate::Brayns {
         &self,
         params: &InspectMessage,
     ) -> crate::Result<InspectResult> {
-        let response = crate::client::call(
-                self.rpc(),
-                "inspect",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("inspect").params(params)?)
             .await?;
-        crate::client::decode::<InspectResult>(response)
+        Ok(response.decode()?)
     }
 
     /// Creates new instances of the given model. The underneath data is shared across all instances
@@ -841,44 +709,46 @@ impl crate::Brayns {
         &self,
         params: &InstantiateMessage,
     ) -> crate::Result<Vec<ModelInstance>> {
-        let response = crate::client::call(
-                self.rpc(),
-                "instantiate-model",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("instantiate-model").params(params)?)
             .await?;
-        crate::client::decode::<Vec<ModelInstance>>(response)
+        Ok(response.decode()?)
     }
 
     /// Quit the application
     ///
     /// Calls `quit`.
     pub async fn quit(&self) -> crate::Result<()> {
-        let response = crate::client::call(self.rpc(), "quit", None, None).await?;
-        crate::client::decode_unit(response)
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("quit"))
+            .await?;
+        {
+            drop(response);
+            Ok(())
+        }
     }
 
     /// Retreive the names of all registered entrypoints
     ///
     /// Calls `registry`. Result: `Vec<String>`.
     pub async fn registry(&self) -> crate::Result<Vec<String>> {
-        let response = crate::client::call(self.rpc(), "registry", None, None).await?;
-        crate::client::decode::<Vec<String>>(response)
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("registry"))
+            .await?;
+        Ok(response.decode()?)
     }
 
     /// Remove the model(s) from the ID list from the scene
     ///
     /// Calls `remove-model`. Params: `RemoveModelMessage`.
     pub async fn remove_model(&self, params: &RemoveModelMessage) -> crate::Result<()> {
-        let response = crate::client::call(
-                self.rpc(),
-                "remove-model",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("remove-model").params(params)?)
             .await?;
-        crate::client::decode_unit(response)
+        {
+            drop(response);
+            Ok(())
+        }
     }
 
     /// Render an image of the current context and retreive it according to given params
@@ -890,28 +760,26 @@ impl crate::Brayns {
         &self,
         params: &RenderImageParams,
     ) -> crate::Result<crate::WithBinary<RenderImageResult>> {
-        let response = crate::client::call(
-                self.rpc(),
-                "render-image",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("render-image").params(params)?)
             .await?;
-        crate::client::decode_with_binary::<RenderImageResult>(response)
+        {
+            let result = response.decode()?;
+            Ok(crate::WithBinary {
+                result,
+                binary: response.into_binary(),
+            })
+        }
     }
 
     /// Get the JSON schema of the given entrypoint
     ///
     /// Calls `schema`. Params: `SchemaParams`. Result: `SchemaResult`.
     pub async fn schema(&self, params: &SchemaParams) -> crate::Result<SchemaResult> {
-        let response = crate::client::call(
-                self.rpc(),
-                "schema",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("schema").params(params)?)
             .await?;
-        crate::client::decode::<SchemaResult>(response)
+        Ok(response.decode()?)
     }
 
     /// Set the current state of the application parameters
@@ -921,14 +789,13 @@ impl crate::Brayns {
         &self,
         params: &ApplicationParametersUpdate,
     ) -> crate::Result<()> {
-        let response = crate::client::call(
-                self.rpc(),
-                "set-application-parameters",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("set-application-parameters").params(params)?)
             .await?;
-        crate::client::decode_unit(response)
+        {
+            drop(response);
+            Ok(())
+        }
     }
 
     /// Update the camera near clipping distance
@@ -938,14 +805,13 @@ impl crate::Brayns {
         &self,
         params: &CameraNearClipMessage,
     ) -> crate::Result<()> {
-        let response = crate::client::call(
-                self.rpc(),
-                "set-camera-near-clip",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("set-camera-near-clip").params(params)?)
             .await?;
-        crate::client::decode_unit(response)
+        {
+            drop(response);
+            Ok(())
+        }
     }
 
     /// Sets the current camera to an orthographic one, with the specified parameters
@@ -955,14 +821,13 @@ impl crate::Brayns {
         &self,
         params: &Orthographic,
     ) -> crate::Result<()> {
-        let response = crate::client::call(
-                self.rpc(),
-                "set-camera-orthographic",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("set-camera-orthographic").params(params)?)
             .await?;
-        crate::client::decode_unit(response)
+        {
+            drop(response);
+            Ok(())
+        }
     }
 
     /// Sets the current camera to a perspective one, with the specified parameters
@@ -972,14 +837,13 @@ impl crate::Brayns {
         &self,
         params: &Perspective,
     ) -> crate::Result<()> {
-        let response = crate::client::call(
-                self.rpc(),
-                "set-camera-perspective",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("set-camera-perspective").params(params)?)
             .await?;
-        crate::client::decode_unit(response)
+        {
+            drop(response);
+            Ok(())
+        }
     }
 
     /// Update the camera image region
@@ -989,28 +853,26 @@ impl crate::Brayns {
         &self,
         params: &CameraRegionMessage,
     ) -> crate::Result<()> {
-        let response = crate::client::call(
-                self.rpc(),
-                "set-camera-region",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("set-camera-region").params(params)?)
             .await?;
-        crate::client::decode_unit(response)
+        {
+            drop(response);
+            Ok(())
+        }
     }
 
     /// Sets the camera view settings
     ///
     /// Calls `set-camera-view`. Params: `View`.
     pub async fn set_camera_view(&self, params: &View) -> crate::Result<()> {
-        let response = crate::client::call(
-                self.rpc(),
-                "set-camera-view",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("set-camera-view").params(params)?)
             .await?;
-        crate::client::decode_unit(response)
+        {
+            drop(response);
+            Ok(())
+        }
     }
 
     /// Set the color ramp of the given model
@@ -1020,14 +882,13 @@ impl crate::Brayns {
         &self,
         params: &SetColorRampMessage,
     ) -> crate::Result<()> {
-        let response = crate::client::call(
-                self.rpc(),
-                "set-color-ramp",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("set-color-ramp").params(params)?)
             .await?;
-        crate::client::decode_unit(response)
+        {
+            drop(response);
+            Ok(())
+        }
     }
 
     /// Stablishes a progressive-resolution frame rendering on the engine
@@ -1037,28 +898,28 @@ impl crate::Brayns {
         &self,
         params: &ProgressiveFrameMessage,
     ) -> crate::Result<()> {
-        let response = crate::client::call(
-                self.rpc(),
-                "set-framebuffer-progressive",
-                Some(crate::client::encode_params(params)?),
-                None,
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(
+                crate::rpc::Request::new("set-framebuffer-progressive").params(params)?,
             )
             .await?;
-        crate::client::decode_unit(response)
+        {
+            drop(response);
+            Ok(())
+        }
     }
 
     /// Stablishes a static frame rendering on the engine
     ///
     /// Calls `set-framebuffer-static`.
     pub async fn set_framebuffer_static(&self) -> crate::Result<()> {
-        let response = crate::client::call(
-                self.rpc(),
-                "set-framebuffer-static",
-                None,
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("set-framebuffer-static"))
             .await?;
-        crate::client::decode_unit(response)
+        {
+            drop(response);
+            Ok(())
+        }
     }
 
     /// Updates the material of the given model to a car paint material. This material is only usable with the production renderer
@@ -1068,14 +929,13 @@ impl crate::Brayns {
         &self,
         params: &SetMaterialCarpaintMessage,
     ) -> crate::Result<()> {
-        let response = crate::client::call(
-                self.rpc(),
-                "set-material-carpaint",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("set-material-carpaint").params(params)?)
             .await?;
-        crate::client::decode_unit(response)
+        {
+            drop(response);
+            Ok(())
+        }
     }
 
     /// Updates the material of the given model to an emisive material. This material is only usable with the production renderer
@@ -1085,14 +945,13 @@ impl crate::Brayns {
         &self,
         params: &SetMaterialEmissiveMessage,
     ) -> crate::Result<()> {
-        let response = crate::client::call(
-                self.rpc(),
-                "set-material-emissive",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("set-material-emissive").params(params)?)
             .await?;
-        crate::client::decode_unit(response)
+        {
+            drop(response);
+            Ok(())
+        }
     }
 
     /// Updates the material of the given model to a ghost material. The ghost effect is only visible with the interactive renderer.
@@ -1102,14 +961,13 @@ impl crate::Brayns {
         &self,
         params: &SetMaterialGhostMessage,
     ) -> crate::Result<()> {
-        let response = crate::client::call(
-                self.rpc(),
-                "set-material-ghost",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("set-material-ghost").params(params)?)
             .await?;
-        crate::client::decode_unit(response)
+        {
+            drop(response);
+            Ok(())
+        }
     }
 
     /// Updates the material of the given model to a glass material. This material is only usable with the production renderer
@@ -1119,14 +977,13 @@ impl crate::Brayns {
         &self,
         params: &SetMaterialGlassMessage,
     ) -> crate::Result<()> {
-        let response = crate::client::call(
-                self.rpc(),
-                "set-material-glass",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("set-material-glass").params(params)?)
             .await?;
-        crate::client::decode_unit(response)
+        {
+            drop(response);
+            Ok(())
+        }
     }
 
     /// Updates the material of the given model to a matte material. This material is only usable with the production renderer
@@ -1136,14 +993,13 @@ impl crate::Brayns {
         &self,
         params: &SetMaterialMatteMessage,
     ) -> crate::Result<()> {
-        let response = crate::client::call(
-                self.rpc(),
-                "set-material-matte",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("set-material-matte").params(params)?)
             .await?;
-        crate::client::decode_unit(response)
+        {
+            drop(response);
+            Ok(())
+        }
     }
 
     /// Updates the material of the given model to a metal material. This material is only usable with the production renderer
@@ -1153,14 +1009,13 @@ impl crate::Brayns {
         &self,
         params: &SetMaterialMetalMessage,
     ) -> crate::Result<()> {
-        let response = crate::client::call(
-                self.rpc(),
-                "set-material-metal",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("set-material-metal").params(params)?)
             .await?;
-        crate::client::decode_unit(response)
+        {
+            drop(response);
+            Ok(())
+        }
     }
 
     /// Updates the material of the given model to the phong material. This material works with all renderers. It has a matte appearance.
@@ -1170,14 +1025,13 @@ impl crate::Brayns {
         &self,
         params: &SetMaterialPhongMessage,
     ) -> crate::Result<()> {
-        let response = crate::client::call(
-                self.rpc(),
-                "set-material-phong",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("set-material-phong").params(params)?)
             .await?;
-        crate::client::decode_unit(response)
+        {
+            drop(response);
+            Ok(())
+        }
     }
 
     /// Updates the material of the given model to a plastic material. This material is only usable with the production renderer
@@ -1187,14 +1041,13 @@ impl crate::Brayns {
         &self,
         params: &SetMaterialPlasticMessage,
     ) -> crate::Result<()> {
-        let response = crate::client::call(
-                self.rpc(),
-                "set-material-plastic",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("set-material-plastic").params(params)?)
             .await?;
-        crate::client::decode_unit(response)
+        {
+            drop(response);
+            Ok(())
+        }
     }
 
     /// Updates the material of the given model to a principled material. This material is only usable with the production renderer
@@ -1204,14 +1057,13 @@ impl crate::Brayns {
         &self,
         params: &SetMaterialPrincipledMessage,
     ) -> crate::Result<()> {
-        let response = crate::client::call(
-                self.rpc(),
-                "set-material-principled",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("set-material-principled").params(params)?)
             .await?;
-        crate::client::decode_unit(response)
+        {
+            drop(response);
+            Ok(())
+        }
     }
 
     /// Sets the system renderer to the interactive one
@@ -1221,14 +1073,13 @@ impl crate::Brayns {
         &self,
         params: &Interactive,
     ) -> crate::Result<()> {
-        let response = crate::client::call(
-                self.rpc(),
-                "set-renderer-interactive",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("set-renderer-interactive").params(params)?)
             .await?;
-        crate::client::decode_unit(response)
+        {
+            drop(response);
+            Ok(())
+        }
     }
 
     /// Sets the system renderer to the production one
@@ -1238,14 +1089,13 @@ impl crate::Brayns {
         &self,
         params: &Production,
     ) -> crate::Result<()> {
-        let response = crate::client::call(
-                self.rpc(),
-                "set-renderer-production",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("set-renderer-production").params(params)?)
             .await?;
-        crate::client::decode_unit(response)
+        {
+            drop(response);
+            Ok(())
+        }
     }
 
     /// Set the current state of the simulation parameters
@@ -1255,14 +1105,13 @@ impl crate::Brayns {
         &self,
         params: &SimulationParametersUpdate,
     ) -> crate::Result<()> {
-        let response = crate::client::call(
-                self.rpc(),
-                "set-simulation-parameters",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("set-simulation-parameters").params(params)?)
             .await?;
-        crate::client::decode_unit(response)
+        {
+            drop(response);
+            Ok(())
+        }
     }
 
     /// Take a snapshot with given parameters
@@ -1276,12 +1125,19 @@ impl crate::Brayns {
         &self,
         params: &SnapshotParams,
     ) -> crate::Result<crate::Task<crate::WithBinary<SnapshotResult>>> {
-        crate::client::start_task(
-            self.rpc(),
-            "snapshot",
-            Some(crate::client::encode_params(params)?),
-            None,
-            crate::client::decode_with_binary::<SnapshotResult>,
+        let task = crate::seam::Caller::rpc_client(self)
+            .start_task(crate::rpc::Request::new("snapshot").params(params)?)?;
+        Ok(
+            crate::Task::new(
+                task,
+                |response| {
+                    let result = response.decode()?;
+                    Ok(crate::WithBinary {
+                        result,
+                        binary: response.into_binary(),
+                    })
+                },
+            ),
         )
     }
 
@@ -1292,14 +1148,10 @@ impl crate::Brayns {
         &self,
         params: &UpdateModelMessage,
     ) -> crate::Result<ModelInstance> {
-        let response = crate::client::call(
-                self.rpc(),
-                "update-model",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("update-model").params(params)?)
             .await?;
-        crate::client::decode::<ModelInstance>(response)
+        Ok(response.decode()?)
     }
 
     /// Upload a model from binary request data and return model descriptors on success
@@ -1314,12 +1166,10 @@ impl crate::Brayns {
         params: &UploadModelParams,
         data: crate::Bytes,
     ) -> crate::Result<crate::Task<Vec<ModelInstance>>> {
-        crate::client::start_task(
-            self.rpc(),
-            "upload-model",
-            Some(crate::client::encode_params(params)?),
-            Some(data),
-            crate::client::decode::<Vec<ModelInstance>>,
-        )
+        let task = crate::seam::Caller::rpc_client(self)
+            .start_task(
+                crate::rpc::Request::new("upload-model").params(params)?.binary(data),
+            )?;
+        Ok(crate::Task::new(task, |response| Ok(response.decode()?)))
     }
 }

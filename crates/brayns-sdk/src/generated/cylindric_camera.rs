@@ -10,27 +10,22 @@ impl crate::Brayns {
     ///
     /// Calls `get-camera-cylindric`. Result: `Cylindric`.
     pub async fn get_camera_cylindric(&self) -> crate::Result<Cylindric> {
-        let response = crate::client::call(
-                self.rpc(),
-                "get-camera-cylindric",
-                None,
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("get-camera-cylindric"))
             .await?;
-        crate::client::decode::<Cylindric>(response)
+        Ok(response.decode()?)
     }
 
     /// Sets the current camera to a cylindric one, with the specified parameters
     ///
     /// Calls `set-camera-cylindric`. Params: `Cylindric`.
     pub async fn set_camera_cylindric(&self, params: &Cylindric) -> crate::Result<()> {
-        let response = crate::client::call(
-                self.rpc(),
-                "set-camera-cylindric",
-                Some(crate::client::encode_params(params)?),
-                None,
-            )
+        let response = crate::seam::Caller::rpc_client(self)
+            .call(crate::rpc::Request::new("set-camera-cylindric").params(params)?)
             .await?;
-        crate::client::decode_unit(response)
+        {
+            drop(response);
+            Ok(())
+        }
     }
 }

@@ -8,76 +8,35 @@ use super::types::{
     RawVolumeLoaderParameters, SonataLoaderParameters,
 };
 
-pub use crate::meta::LoaderInfo;
+pub use crate::LoaderInfo;
 
 /// Every loader of the snapshot, sorted by name.
 pub const LOADERS: &[LoaderInfo] = &[
-    LoaderInfo {
-        name: "BBP loader",
-        plugin: Some("Circuit Explorer"),
-        extensions: &["BlueConfig", "CircuitConfig"],
-        binary: Some(false),
-    },
-    LoaderInfo {
-        name: "Cell placement loader",
-        plugin: Some("Circuit Explorer"),
-        extensions: &["circuit.morphologies.h5"],
-        binary: Some(false),
-    },
-    LoaderInfo {
-        name: "DTI loader",
-        plugin: Some("DTI"),
-        extensions: &["json"],
-        binary: Some(false),
-    },
-    LoaderInfo {
-        name: "NRRD loader",
-        plugin: Some("Atlas Explorer"),
-        extensions: &[".nrrd"],
-        binary: Some(false),
-    },
-    LoaderInfo {
-        name: "Neuron Morphology loader",
-        plugin: Some("Circuit Explorer"),
-        extensions: &["swc", "h5", "asc"],
-        binary: Some(false),
-    },
-    LoaderInfo {
-        name: "SONATA loader",
-        plugin: Some("Circuit Explorer"),
-        extensions: &[".json"],
-        binary: Some(false),
-    },
-    LoaderInfo {
-        name: "mesh",
-        plugin: Some("Core"),
-        extensions: &["off", "stl", "ply", "obj"],
-        binary: Some(true),
-    },
-    LoaderInfo {
-        name: "mhd-volume",
-        plugin: Some("Core"),
-        extensions: &["mhd"],
-        binary: Some(false),
-    },
-    LoaderInfo {
-        name: "protein",
-        plugin: Some("Molecule Explorer"),
-        extensions: &["pdb", "pdb1"],
-        binary: Some(false),
-    },
-    LoaderInfo {
-        name: "raw-volume",
-        plugin: Some("Core"),
-        extensions: &["raw"],
-        binary: Some(true),
-    },
-    LoaderInfo {
-        name: "xyz",
-        plugin: Some("Molecule Explorer"),
-        extensions: &["xyz"],
-        binary: Some(true),
-    },
+    LoaderInfo::new("BBP loader", &["BlueConfig", "CircuitConfig"])
+        .with_plugin("Circuit Explorer")
+        .with_binary(false),
+    LoaderInfo::new("Cell placement loader", &["circuit.morphologies.h5"])
+        .with_plugin("Circuit Explorer")
+        .with_binary(false),
+    LoaderInfo::new("DTI loader", &["json"]).with_plugin("DTI").with_binary(false),
+    LoaderInfo::new("NRRD loader", &[".nrrd"])
+        .with_plugin("Atlas Explorer")
+        .with_binary(false),
+    LoaderInfo::new("Neuron Morphology loader", &["swc", "h5", "asc"])
+        .with_plugin("Circuit Explorer")
+        .with_binary(false),
+    LoaderInfo::new("SONATA loader", &[".json"])
+        .with_plugin("Circuit Explorer")
+        .with_binary(false),
+    LoaderInfo::new("mesh", &["off", "stl", "ply", "obj"])
+        .with_plugin("Core")
+        .with_binary(true),
+    LoaderInfo::new("mhd-volume", &["mhd"]).with_plugin("Core").with_binary(false),
+    LoaderInfo::new("protein", &["pdb", "pdb1"])
+        .with_plugin("Molecule Explorer")
+        .with_binary(false),
+    LoaderInfo::new("raw-volume", &["raw"]).with_plugin("Core").with_binary(true),
+    LoaderInfo::new("xyz", &["xyz"]).with_plugin("Molecule Explorer").with_binary(true),
 ];
 
 /// The properties of one loader, typed: what `add-model` and `upload-model` take as

@@ -19,1015 +19,528 @@ mod core;
 /// The Cylindric Camera plugin's methods.
 mod cylindric_camera;
 
-#[cfg(test)]
-mod tests;
+use crate::{MethodInfo, Version};
 
-#[cfg(test)]
-mod calls;
+/// The Brayns release the bindings were generated from.
+pub const BRAYNS_VERSION: Version = Version::new(3, 10, 1);
 
-use crate::meta::{MethodInfo, SnapshotVersion};
-
-/// The Brayns release the bindings were generated from, `major.minor.patch`.
-pub const BRAYNS_VERSION: &str = "3.10.1";
-
-/// The release the bindings were generated from.
-pub const SNAPSHOT_VERSION: SnapshotVersion = SnapshotVersion {
-    major: 3,
-    minor: 10,
-    patch: 1,
-    revision: "747afcdfc",
-};
+/// The source control revision of the Brayns build the snapshot was taken from.
+pub const BRAYNS_REVISION: &str = "747afcdfc";
 
 /// Every method of the snapshot, sorted by name.
 pub const METHODS: &[MethodInfo] = &[
-    MethodInfo {
-        name: "add-bounded-planes",
-        plugin: "Core",
-        description: "Adds a list of axis-aligned bound limited planes",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "add-boxes",
-        plugin: "Core",
-        description: "Adds a list of boxes to the scene",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "add-capsules",
-        plugin: "Core",
-        description: "Adds a list of capsules to the scene",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "add-clip-plane",
-        plugin: "Core",
-        description: "Old way of adding clip plane, use 'add-clipping-planes' instead",
-        is_async: false,
-        deprecated: true,
-        has_params: true,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "add-clipping-bounded-planes",
-        plugin: "Core",
-        description: "Add a list of axis-aligned bound limited clipping planes",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "add-clipping-boxes",
-        plugin: "Core",
-        description: "Add a list of clipping boxes to the scene",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "add-clipping-capsules",
-        plugin: "Core",
-        description: "Add a list of clipping capsules to the scene",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "add-clipping-planes",
-        plugin: "Core",
-        description: "Add a list of clipping planes to the scene",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "add-clipping-spheres",
-        plugin: "Core",
-        description: "Add a list of clipping spheres to the scene",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "add-light-ambient",
-        plugin: "Core",
-        description: "Adds an ambient light which iluminates the scene from all directions",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "add-light-directional",
-        plugin: "Core",
-        description: "Adds a directional light which iluminates the scene from a given direction",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "add-light-quad",
-        plugin: "Core",
-        description: "Add a quad light which iluminates the scene on a specific area",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "add-light-sphere",
-        plugin: "Core",
-        description: "Add a sphere or a point light (radius = 0)",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "add-model",
-        plugin: "Core",
-        description: "Add model from path and return model descriptor on success",
-        is_async: true,
-        deprecated: false,
-        has_params: true,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "add-planes",
-        plugin: "Core",
-        description: "Adds a list of planes to the scene",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "add-spheres",
-        plugin: "Core",
-        description: "Adds a list of spheres to the scene",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "cancel",
-        plugin: "Core",
-        description: "Cancel the task started by the request with the given ID",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: false,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "clear-clip-planes",
-        plugin: "Core",
-        description: "Old clear for clipping geometries, use 'clear-clipping-geometries' instead",
-        is_async: false,
-        deprecated: true,
-        has_params: false,
-        has_result: false,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "clear-clipping-geometries",
-        plugin: "Core",
-        description: "Clear all clipping geometries in the scene",
-        is_async: false,
-        deprecated: false,
-        has_params: false,
-        has_result: false,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "clear-lights",
-        plugin: "Core",
-        description: "Clear all lights in the scene",
-        is_async: false,
-        deprecated: false,
-        has_params: false,
-        has_result: false,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "clear-models",
-        plugin: "Core",
-        description: "Clear all models in the scene",
-        is_async: false,
-        deprecated: false,
-        has_params: false,
-        has_result: false,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "clear-renderables",
-        plugin: "Core",
-        description: "Clear all renderable models in the scene",
-        is_async: false,
-        deprecated: false,
-        has_params: false,
-        has_result: false,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "color-model",
-        plugin: "Core",
-        description: "Applies the specified color method to the model with the given color input",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: false,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "enable-simulation",
-        plugin: "Core",
-        description: "A switch to enable or disable simulation on a model",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: false,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "export-gbuffers",
-        plugin: "Core",
-        description: "Renders and returns (or saves to disk) the Framebuffer G-Buffers",
-        is_async: true,
-        deprecated: false,
-        has_params: true,
-        has_result: false,
-        binary_request: false,
-        binary_reply: true,
-    },
-    MethodInfo {
-        name: "get-application-parameters",
-        plugin: "Core",
-        description: "Get the current state of the application parameters",
-        is_async: false,
-        deprecated: false,
-        has_params: false,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "get-available-atlas-usecases",
-        plugin: "Atlas Explorer",
-        description: "Returns a list of available atlas visualization usecases for the given model",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "get-camera-cylindric",
-        plugin: "Cylindric Camera",
-        description: "Returns the current camera as cylindric",
-        is_async: false,
-        deprecated: false,
-        has_params: false,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "get-camera-near-clip",
-        plugin: "Core",
-        description: "Retreive the current camera clipping distance",
-        is_async: false,
-        deprecated: false,
-        has_params: false,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "get-camera-orthographic",
-        plugin: "Core",
-        description: "Returns the current camera as orthographic",
-        is_async: false,
-        deprecated: false,
-        has_params: false,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "get-camera-perspective",
-        plugin: "Core",
-        description: "Returns the current camera as perspective",
-        is_async: false,
-        deprecated: false,
-        has_params: false,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "get-camera-region",
-        plugin: "Core",
-        description: "Retreive the current camera image region",
-        is_async: false,
-        deprecated: false,
-        has_params: false,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "get-camera-type",
-        plugin: "Core",
-        description: "Returns the type of the current camera",
-        is_async: false,
-        deprecated: false,
-        has_params: false,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "get-camera-view",
-        plugin: "Core",
-        description: "Returns the camera view settings",
-        is_async: false,
-        deprecated: false,
-        has_params: false,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "get-circuit-ids",
-        plugin: "Circuit Explorer",
-        description: "For neuron/astrocyte/vasculature models, return the list of ids loaded",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "get-color-methods",
-        plugin: "Core",
-        description: "Returns a list of available coloring methods for the model",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "get-color-ramp",
-        plugin: "Core",
-        description: "Get the color ramp of the given model",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "get-color-values",
-        plugin: "Core",
-        description: "Returns a list of input variables for a given model and color method",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "get-loaders",
-        plugin: "Core",
-        description: "Retreive the description of all available loaders",
-        is_async: false,
-        deprecated: false,
-        has_params: false,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "get-material-carpaint",
-        plugin: "Core",
-        description: "Returns the material of the given model as a car paint material, if possible",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "get-material-emissive",
-        plugin: "Core",
-        description: "Returns the material of the given model as a emissive material, if possible",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "get-material-ghost",
-        plugin: "Core",
-        description: "Returns the material of the given model as a ghost material, if possible",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "get-material-glass",
-        plugin: "Core",
-        description: "Returns the material of the given model as a glass material, if possible",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "get-material-matte",
-        plugin: "Core",
-        description: "Returns the material of the given model as a matte material, if possible",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "get-material-metal",
-        plugin: "Core",
-        description: "Returns the material of the given model as a metal material, if possible",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "get-material-phong",
-        plugin: "Core",
-        description: "Returns the material of the given model as a phong material, if possible",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "get-material-plastic",
-        plugin: "Core",
-        description: "Returns the material of the given model as a plastic material, if possible",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "get-material-principled",
-        plugin: "Core",
-        description: "Returns the material of the given model as a principled material, if possible",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "get-material-type",
-        plugin: "Core",
-        description: "Returns the type of the material of a given model, if any",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "get-model",
-        plugin: "Core",
-        description: "Get all the information of the given model",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "get-renderer-interactive",
-        plugin: "Core",
-        description: "Returns the current renderer as interactive renderer, if possible",
-        is_async: false,
-        deprecated: false,
-        has_params: false,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "get-renderer-production",
-        plugin: "Core",
-        description: "Returns the current renderer as production renderer, if possible",
-        is_async: false,
-        deprecated: false,
-        has_params: false,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "get-renderer-type",
-        plugin: "Core",
-        description: "Returns the type of the renderer currently being used",
-        is_async: false,
-        deprecated: false,
-        has_params: false,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "get-scene",
-        plugin: "Core",
-        description: "Get the current state of the scene",
-        is_async: false,
-        deprecated: false,
-        has_params: false,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "get-simulation-parameters",
-        plugin: "Core",
-        description: "Get the current state of the simulation parameters",
-        is_async: false,
-        deprecated: false,
-        has_params: false,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "get-version",
-        plugin: "Core",
-        description: "Get Brayns instance version",
-        is_async: false,
-        deprecated: false,
-        has_params: false,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "inspect",
-        plugin: "Core",
-        description: "Inspect the scene at x-y position",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "instantiate-model",
-        plugin: "Core",
-        description: "Creates new instances of the given model. The underneath data is shared across all instances",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "quit",
-        plugin: "Core",
-        description: "Quit the application",
-        is_async: false,
-        deprecated: false,
-        has_params: false,
-        has_result: false,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "registry",
-        plugin: "Core",
-        description: "Retreive the names of all registered entrypoints",
-        is_async: false,
-        deprecated: false,
-        has_params: false,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "remove-model",
-        plugin: "Core",
-        description: "Remove the model(s) from the ID list from the scene",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: false,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "render-image",
-        plugin: "Core",
-        description: "Render an image of the current context and retreive it according to given params",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: true,
-        binary_request: false,
-        binary_reply: true,
-    },
-    MethodInfo {
-        name: "schema",
-        plugin: "Core",
-        description: "Get the JSON schema of the given entrypoint",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "set-application-parameters",
-        plugin: "Core",
-        description: "Set the current state of the application parameters",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: false,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "set-camera-cylindric",
-        plugin: "Cylindric Camera",
-        description: "Sets the current camera to a cylindric one, with the specified parameters",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: false,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "set-camera-near-clip",
-        plugin: "Core",
-        description: "Update the camera near clipping distance",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: false,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "set-camera-orthographic",
-        plugin: "Core",
-        description: "Sets the current camera to an orthographic one, with the specified parameters",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: false,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "set-camera-perspective",
-        plugin: "Core",
-        description: "Sets the current camera to a perspective one, with the specified parameters",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: false,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "set-camera-region",
-        plugin: "Core",
-        description: "Update the camera image region",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: false,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "set-camera-view",
-        plugin: "Core",
-        description: "Sets the camera view settings",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: false,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "set-circuit-thickness",
-        plugin: "Circuit Explorer",
-        description: "Modify the geometry radiuses (spheres, cones, cylinders and SDF geometries)",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: false,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "set-color-ramp",
-        plugin: "Core",
-        description: "Set the color ramp of the given model",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: false,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "set-framebuffer-progressive",
-        plugin: "Core",
-        description: "Stablishes a progressive-resolution frame rendering on the engine",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: false,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "set-framebuffer-static",
-        plugin: "Core",
-        description: "Stablishes a static frame rendering on the engine",
-        is_async: false,
-        deprecated: false,
-        has_params: false,
-        has_result: false,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "set-material-carpaint",
-        plugin: "Core",
-        description: "Updates the material of the given model to a car paint material. This material is only usable with the production renderer",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: false,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "set-material-emissive",
-        plugin: "Core",
-        description: "Updates the material of the given model to an emisive material. This material is only usable with the production renderer",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: false,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "set-material-ghost",
-        plugin: "Core",
-        description: "Updates the material of the given model to a ghost material. The ghost effect is only visible with the interactive renderer.",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: false,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "set-material-glass",
-        plugin: "Core",
-        description: "Updates the material of the given model to a glass material. This material is only usable with the production renderer",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: false,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "set-material-matte",
-        plugin: "Core",
-        description: "Updates the material of the given model to a matte material. This material is only usable with the production renderer",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: false,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "set-material-metal",
-        plugin: "Core",
-        description: "Updates the material of the given model to a metal material. This material is only usable with the production renderer",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: false,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "set-material-phong",
-        plugin: "Core",
-        description: "Updates the material of the given model to the phong material. This material works with all renderers. It has a matte appearance.",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: false,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "set-material-plastic",
-        plugin: "Core",
-        description: "Updates the material of the given model to a plastic material. This material is only usable with the production renderer",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: false,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "set-material-principled",
-        plugin: "Core",
-        description: "Updates the material of the given model to a principled material. This material is only usable with the production renderer",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: false,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "set-renderer-interactive",
-        plugin: "Core",
-        description: "Sets the system renderer to the interactive one",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: false,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "set-renderer-production",
-        plugin: "Core",
-        description: "Sets the system renderer to the production one",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: false,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "set-simulation-parameters",
-        plugin: "Core",
-        description: "Set the current state of the simulation parameters",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: false,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "snapshot",
-        plugin: "Core",
-        description: "Take a snapshot with given parameters",
-        is_async: true,
-        deprecated: false,
-        has_params: true,
-        has_result: true,
-        binary_request: false,
-        binary_reply: true,
-    },
-    MethodInfo {
-        name: "update-model",
-        plugin: "Core",
-        description: "Update the model with the given values and return its new state",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "upload-model",
-        plugin: "Core",
-        description: "Upload a model from binary request data and return model descriptors on success",
-        is_async: true,
-        deprecated: false,
-        has_params: true,
-        has_result: true,
-        binary_request: true,
-        binary_reply: false,
-    },
-    MethodInfo {
-        name: "visualize-atlas-usecase",
-        plugin: "Atlas Explorer",
-        description: "Visualizes the specified use case based on the atlas data of the given model",
-        is_async: false,
-        deprecated: false,
-        has_params: true,
-        has_result: true,
-        binary_request: false,
-        binary_reply: false,
-    },
+    MethodInfo::new(
+            "add-bounded-planes",
+            "Core",
+            "Adds a list of axis-aligned bound limited planes",
+        )
+        .with_params()
+        .with_result(),
+    MethodInfo::new("add-boxes", "Core", "Adds a list of boxes to the scene")
+        .with_params()
+        .with_result(),
+    MethodInfo::new("add-capsules", "Core", "Adds a list of capsules to the scene")
+        .with_params()
+        .with_result(),
+    MethodInfo::new(
+            "add-clip-plane",
+            "Core",
+            "Old way of adding clip plane, use 'add-clipping-planes' instead",
+        )
+        .with_deprecated()
+        .with_params()
+        .with_result(),
+    MethodInfo::new(
+            "add-clipping-bounded-planes",
+            "Core",
+            "Add a list of axis-aligned bound limited clipping planes",
+        )
+        .with_params()
+        .with_result(),
+    MethodInfo::new(
+            "add-clipping-boxes",
+            "Core",
+            "Add a list of clipping boxes to the scene",
+        )
+        .with_params()
+        .with_result(),
+    MethodInfo::new(
+            "add-clipping-capsules",
+            "Core",
+            "Add a list of clipping capsules to the scene",
+        )
+        .with_params()
+        .with_result(),
+    MethodInfo::new(
+            "add-clipping-planes",
+            "Core",
+            "Add a list of clipping planes to the scene",
+        )
+        .with_params()
+        .with_result(),
+    MethodInfo::new(
+            "add-clipping-spheres",
+            "Core",
+            "Add a list of clipping spheres to the scene",
+        )
+        .with_params()
+        .with_result(),
+    MethodInfo::new(
+            "add-light-ambient",
+            "Core",
+            "Adds an ambient light which iluminates the scene from all directions",
+        )
+        .with_params()
+        .with_result(),
+    MethodInfo::new(
+            "add-light-directional",
+            "Core",
+            "Adds a directional light which iluminates the scene from a given direction",
+        )
+        .with_params()
+        .with_result(),
+    MethodInfo::new(
+            "add-light-quad",
+            "Core",
+            "Add a quad light which iluminates the scene on a specific area",
+        )
+        .with_params()
+        .with_result(),
+    MethodInfo::new(
+            "add-light-sphere",
+            "Core",
+            "Add a sphere or a point light (radius = 0)",
+        )
+        .with_params()
+        .with_result(),
+    MethodInfo::new(
+            "add-model",
+            "Core",
+            "Add model from path and return model descriptor on success",
+        )
+        .with_async()
+        .with_params()
+        .with_result(),
+    MethodInfo::new("add-planes", "Core", "Adds a list of planes to the scene")
+        .with_params()
+        .with_result(),
+    MethodInfo::new("add-spheres", "Core", "Adds a list of spheres to the scene")
+        .with_params()
+        .with_result(),
+    MethodInfo::new(
+            "cancel",
+            "Core",
+            "Cancel the task started by the request with the given ID",
+        )
+        .with_params(),
+    MethodInfo::new(
+            "clear-clip-planes",
+            "Core",
+            "Old clear for clipping geometries, use 'clear-clipping-geometries' instead",
+        )
+        .with_deprecated(),
+    MethodInfo::new(
+        "clear-clipping-geometries",
+        "Core",
+        "Clear all clipping geometries in the scene",
+    ),
+    MethodInfo::new("clear-lights", "Core", "Clear all lights in the scene"),
+    MethodInfo::new("clear-models", "Core", "Clear all models in the scene"),
+    MethodInfo::new(
+        "clear-renderables",
+        "Core",
+        "Clear all renderable models in the scene",
+    ),
+    MethodInfo::new(
+            "color-model",
+            "Core",
+            "Applies the specified color method to the model with the given color input",
+        )
+        .with_params(),
+    MethodInfo::new(
+            "enable-simulation",
+            "Core",
+            "A switch to enable or disable simulation on a model",
+        )
+        .with_params(),
+    MethodInfo::new(
+            "export-gbuffers",
+            "Core",
+            "Renders and returns (or saves to disk) the Framebuffer G-Buffers",
+        )
+        .with_async()
+        .with_params()
+        .with_binary_reply(),
+    MethodInfo::new(
+            "get-application-parameters",
+            "Core",
+            "Get the current state of the application parameters",
+        )
+        .with_result(),
+    MethodInfo::new(
+            "get-available-atlas-usecases",
+            "Atlas Explorer",
+            "Returns a list of available atlas visualization usecases for the given model",
+        )
+        .with_params()
+        .with_result(),
+    MethodInfo::new(
+            "get-camera-cylindric",
+            "Cylindric Camera",
+            "Returns the current camera as cylindric",
+        )
+        .with_result(),
+    MethodInfo::new(
+            "get-camera-near-clip",
+            "Core",
+            "Retreive the current camera clipping distance",
+        )
+        .with_result(),
+    MethodInfo::new(
+            "get-camera-orthographic",
+            "Core",
+            "Returns the current camera as orthographic",
+        )
+        .with_result(),
+    MethodInfo::new(
+            "get-camera-perspective",
+            "Core",
+            "Returns the current camera as perspective",
+        )
+        .with_result(),
+    MethodInfo::new(
+            "get-camera-region",
+            "Core",
+            "Retreive the current camera image region",
+        )
+        .with_result(),
+    MethodInfo::new("get-camera-type", "Core", "Returns the type of the current camera")
+        .with_result(),
+    MethodInfo::new("get-camera-view", "Core", "Returns the camera view settings")
+        .with_result(),
+    MethodInfo::new(
+            "get-circuit-ids",
+            "Circuit Explorer",
+            "For neuron/astrocyte/vasculature models, return the list of ids loaded",
+        )
+        .with_params()
+        .with_result(),
+    MethodInfo::new(
+            "get-color-methods",
+            "Core",
+            "Returns a list of available coloring methods for the model",
+        )
+        .with_params()
+        .with_result(),
+    MethodInfo::new("get-color-ramp", "Core", "Get the color ramp of the given model")
+        .with_params()
+        .with_result(),
+    MethodInfo::new(
+            "get-color-values",
+            "Core",
+            "Returns a list of input variables for a given model and color method",
+        )
+        .with_params()
+        .with_result(),
+    MethodInfo::new(
+            "get-loaders",
+            "Core",
+            "Retreive the description of all available loaders",
+        )
+        .with_result(),
+    MethodInfo::new(
+            "get-material-carpaint",
+            "Core",
+            "Returns the material of the given model as a car paint material, if possible",
+        )
+        .with_params()
+        .with_result(),
+    MethodInfo::new(
+            "get-material-emissive",
+            "Core",
+            "Returns the material of the given model as a emissive material, if possible",
+        )
+        .with_params()
+        .with_result(),
+    MethodInfo::new(
+            "get-material-ghost",
+            "Core",
+            "Returns the material of the given model as a ghost material, if possible",
+        )
+        .with_params()
+        .with_result(),
+    MethodInfo::new(
+            "get-material-glass",
+            "Core",
+            "Returns the material of the given model as a glass material, if possible",
+        )
+        .with_params()
+        .with_result(),
+    MethodInfo::new(
+            "get-material-matte",
+            "Core",
+            "Returns the material of the given model as a matte material, if possible",
+        )
+        .with_params()
+        .with_result(),
+    MethodInfo::new(
+            "get-material-metal",
+            "Core",
+            "Returns the material of the given model as a metal material, if possible",
+        )
+        .with_params()
+        .with_result(),
+    MethodInfo::new(
+            "get-material-phong",
+            "Core",
+            "Returns the material of the given model as a phong material, if possible",
+        )
+        .with_params()
+        .with_result(),
+    MethodInfo::new(
+            "get-material-plastic",
+            "Core",
+            "Returns the material of the given model as a plastic material, if possible",
+        )
+        .with_params()
+        .with_result(),
+    MethodInfo::new(
+            "get-material-principled",
+            "Core",
+            "Returns the material of the given model as a principled material, if possible",
+        )
+        .with_params()
+        .with_result(),
+    MethodInfo::new(
+            "get-material-type",
+            "Core",
+            "Returns the type of the material of a given model, if any",
+        )
+        .with_params()
+        .with_result(),
+    MethodInfo::new("get-model", "Core", "Get all the information of the given model")
+        .with_params()
+        .with_result(),
+    MethodInfo::new(
+            "get-renderer-interactive",
+            "Core",
+            "Returns the current renderer as interactive renderer, if possible",
+        )
+        .with_result(),
+    MethodInfo::new(
+            "get-renderer-production",
+            "Core",
+            "Returns the current renderer as production renderer, if possible",
+        )
+        .with_result(),
+    MethodInfo::new(
+            "get-renderer-type",
+            "Core",
+            "Returns the type of the renderer currently being used",
+        )
+        .with_result(),
+    MethodInfo::new("get-scene", "Core", "Get the current state of the scene")
+        .with_result(),
+    MethodInfo::new(
+            "get-simulation-parameters",
+            "Core",
+            "Get the current state of the simulation parameters",
+        )
+        .with_result(),
+    MethodInfo::new("get-version", "Core", "Get Brayns instance version").with_result(),
+    MethodInfo::new("inspect", "Core", "Inspect the scene at x-y position")
+        .with_params()
+        .with_result(),
+    MethodInfo::new(
+            "instantiate-model",
+            "Core",
+            "Creates new instances of the given model. The underneath data is shared across all instances",
+        )
+        .with_params()
+        .with_result(),
+    MethodInfo::new("quit", "Core", "Quit the application"),
+    MethodInfo::new(
+            "registry",
+            "Core",
+            "Retreive the names of all registered entrypoints",
+        )
+        .with_result(),
+    MethodInfo::new(
+            "remove-model",
+            "Core",
+            "Remove the model(s) from the ID list from the scene",
+        )
+        .with_params(),
+    MethodInfo::new(
+            "render-image",
+            "Core",
+            "Render an image of the current context and retreive it according to given params",
+        )
+        .with_params()
+        .with_result()
+        .with_binary_reply(),
+    MethodInfo::new("schema", "Core", "Get the JSON schema of the given entrypoint")
+        .with_params()
+        .with_result(),
+    MethodInfo::new(
+            "set-application-parameters",
+            "Core",
+            "Set the current state of the application parameters",
+        )
+        .with_params(),
+    MethodInfo::new(
+            "set-camera-cylindric",
+            "Cylindric Camera",
+            "Sets the current camera to a cylindric one, with the specified parameters",
+        )
+        .with_params(),
+    MethodInfo::new(
+            "set-camera-near-clip",
+            "Core",
+            "Update the camera near clipping distance",
+        )
+        .with_params(),
+    MethodInfo::new(
+            "set-camera-orthographic",
+            "Core",
+            "Sets the current camera to an orthographic one, with the specified parameters",
+        )
+        .with_params(),
+    MethodInfo::new(
+            "set-camera-perspective",
+            "Core",
+            "Sets the current camera to a perspective one, with the specified parameters",
+        )
+        .with_params(),
+    MethodInfo::new("set-camera-region", "Core", "Update the camera image region")
+        .with_params(),
+    MethodInfo::new("set-camera-view", "Core", "Sets the camera view settings")
+        .with_params(),
+    MethodInfo::new(
+            "set-circuit-thickness",
+            "Circuit Explorer",
+            "Modify the geometry radiuses (spheres, cones, cylinders and SDF geometries)",
+        )
+        .with_params(),
+    MethodInfo::new("set-color-ramp", "Core", "Set the color ramp of the given model")
+        .with_params(),
+    MethodInfo::new(
+            "set-framebuffer-progressive",
+            "Core",
+            "Stablishes a progressive-resolution frame rendering on the engine",
+        )
+        .with_params(),
+    MethodInfo::new(
+        "set-framebuffer-static",
+        "Core",
+        "Stablishes a static frame rendering on the engine",
+    ),
+    MethodInfo::new(
+            "set-material-carpaint",
+            "Core",
+            "Updates the material of the given model to a car paint material. This material is only usable with the production renderer",
+        )
+        .with_params(),
+    MethodInfo::new(
+            "set-material-emissive",
+            "Core",
+            "Updates the material of the given model to an emisive material. This material is only usable with the production renderer",
+        )
+        .with_params(),
+    MethodInfo::new(
+            "set-material-ghost",
+            "Core",
+            "Updates the material of the given model to a ghost material. The ghost effect is only visible with the interactive renderer.",
+        )
+        .with_params(),
+    MethodInfo::new(
+            "set-material-glass",
+            "Core",
+            "Updates the material of the given model to a glass material. This material is only usable with the production renderer",
+        )
+        .with_params(),
+    MethodInfo::new(
+            "set-material-matte",
+            "Core",
+            "Updates the material of the given model to a matte material. This material is only usable with the production renderer",
+        )
+        .with_params(),
+    MethodInfo::new(
+            "set-material-metal",
+            "Core",
+            "Updates the material of the given model to a metal material. This material is only usable with the production renderer",
+        )
+        .with_params(),
+    MethodInfo::new(
+            "set-material-phong",
+            "Core",
+            "Updates the material of the given model to the phong material. This material works with all renderers. It has a matte appearance.",
+        )
+        .with_params(),
+    MethodInfo::new(
+            "set-material-plastic",
+            "Core",
+            "Updates the material of the given model to a plastic material. This material is only usable with the production renderer",
+        )
+        .with_params(),
+    MethodInfo::new(
+            "set-material-principled",
+            "Core",
+            "Updates the material of the given model to a principled material. This material is only usable with the production renderer",
+        )
+        .with_params(),
+    MethodInfo::new(
+            "set-renderer-interactive",
+            "Core",
+            "Sets the system renderer to the interactive one",
+        )
+        .with_params(),
+    MethodInfo::new(
+            "set-renderer-production",
+            "Core",
+            "Sets the system renderer to the production one",
+        )
+        .with_params(),
+    MethodInfo::new(
+            "set-simulation-parameters",
+            "Core",
+            "Set the current state of the simulation parameters",
+        )
+        .with_params(),
+    MethodInfo::new("snapshot", "Core", "Take a snapshot with given parameters")
+        .with_async()
+        .with_params()
+        .with_result()
+        .with_binary_reply(),
+    MethodInfo::new(
+            "update-model",
+            "Core",
+            "Update the model with the given values and return its new state",
+        )
+        .with_params()
+        .with_result(),
+    MethodInfo::new(
+            "upload-model",
+            "Core",
+            "Upload a model from binary request data and return model descriptors on success",
+        )
+        .with_async()
+        .with_params()
+        .with_result()
+        .with_binary_request(),
+    MethodInfo::new(
+            "visualize-atlas-usecase",
+            "Atlas Explorer",
+            "Visualizes the specified use case based on the atlas data of the given model",
+        )
+        .with_params()
+        .with_result(),
 ];
+
+/// `loaders_for_file` (`Brayns::loaders_for_file` (which loaders read a file)): kept, this release has `get-loaders`.
+macro_rules! feature_loaders_for_file {
+    ($($item:item)*) => {
+        $($item)*
+    };
+}
+pub(crate) use feature_loaders_for_file;
