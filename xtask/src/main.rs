@@ -1,10 +1,13 @@
 //! `cargo xtask`: project automation, in the style of rust-analyzer's xtask.
 //!
 //! - `cargo xtask fetch`: snapshot a live instance's schemas into `schemas/`.
-//! - `cargo xtask codegen`: turn a snapshot into the SDK's generated bindings.
+//! - `cargo xtask codegen`: turn snapshots into the SDK's generated bindings (and the
+//!   mock's embedded snapshot, and the generator's fixtures).
+//! - `cargo xtask release`: the publishable SDK crate for one Brayns release, or all.
 
 mod codegen;
 mod fetch;
+mod release;
 
 use std::path::PathBuf;
 
@@ -21,8 +24,10 @@ struct Cli {
 enum Command {
     /// Fetch the schema snapshot of a live Brayns instance.
     Fetch(fetch::FetchArgs),
-    /// Generate the SDK bindings from a schema snapshot.
+    /// Generate the SDK bindings (and every other generated file) from schema snapshots.
     Codegen(codegen::CodegenArgs),
+    /// Build the publishable SDK crate for a Brayns release (or every release).
+    Release(release::ReleaseArgs),
 }
 
 /// The workspace root, so the xtask works from any directory.
@@ -38,6 +43,7 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Fetch(args) => fetch::run(args),
         Command::Codegen(args) => codegen::run(args),
+        Command::Release(args) => release::run(args),
     };
     match result {
         Ok(code) => code,

@@ -137,10 +137,12 @@ pub struct TestOptions {
     pub calls: bool,
 }
 
-/// A hand-written feature that needs some methods (`loaders_for_file` needs `get-loaders`).
+/// A hand-written feature that needs some methods and generated types (`loaders_for_file`
+/// needs `get-loaders` and its item type `Loader`).
 ///
 /// The generated `mod.rs` defines `feature_<name>!`, which expands its items when the
-/// release has every method, and to nothing otherwise; `release.md` lists what is left out.
+/// release has every method and type, and to nothing otherwise; `release.md` lists what
+/// is left out.
 /// Whether a release has a feature is decided here, from its snapshot, never by a list of
 /// versions.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
@@ -151,6 +153,9 @@ pub struct Feature {
     pub provides: String,
     /// The wire names of the methods it needs.
     pub methods: Vec<String>,
+    /// The generated types it names (`Loader`, for `types::Loader`).
+    #[serde(default)]
+    pub types: Vec<String>,
 }
 
 /// One generated file.

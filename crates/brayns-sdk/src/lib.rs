@@ -85,7 +85,7 @@
 
 // The README's quick start is compiled with the doctests, so it cannot drift from the API.
 #[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
+#[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
 mod client;

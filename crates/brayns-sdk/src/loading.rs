@@ -14,7 +14,7 @@ crate::generated::feature_loaders_for_file! {
         /// (`BlueConfig`), ignoring case. The file itself is not read: it may only exist on
         /// the server's side.
         ///
-        /// Needs `get-loaders` (Brayns 3.5 and later).
+        /// Needs `get-loaders` with its `Loader` type (Brayns 3.5 and later).
         pub async fn loaders_for_file(&self, path: impl AsRef<Path>) -> Result<Vec<Loader>> {
             let name = path
                 .as_ref()

@@ -81,14 +81,21 @@ pub(super) fn file(settings: &Settings<'_>) -> TokenStream {
     }
 }
 
-/// The methods of `feature` that this release lacks.
-fn missing<'a>(settings: &Settings<'_>, feature: &'a Feature) -> Vec<&'a str> {
-    feature
+/// What `feature` needs that this release lacks: its methods, then its types, as the
+/// docs name them (`get-loaders`, `types::Loader`).
+fn missing(settings: &Settings<'_>, feature: &Feature) -> Vec<String> {
+    let api = settings.api;
+    let methods = feature
         .methods
         .iter()
-        .map(String::as_str)
-        .filter(|method| settings.api.snapshot.entrypoint(method).is_none())
-        .collect()
+        .filter(|method| api.snapshot.entrypoint(method).is_none())
+        .cloned();
+    let types = feature
+        .types
+        .iter()
+        .filter(|name| !api.model.defs.iter().any(|def| &def.name == *name))
+        .map(|name| format!("types::{name}"));
+    methods.chain(types).collect()
 }
 
 /// `feature_<name>!{ items }`: the items, when this release has every method the feature
