@@ -1,5 +1,6 @@
 //! Shared support for the reliability and security suite (`tests/`): purpose-built
-//! misbehaving websocket servers ([`ScriptServer`]), a TCP proxy that counts connection
+//! misbehaving websocket servers ([`ScriptServer`], and [`RawServer`] for bytes no websocket
+//! library would send), a TCP proxy that counts connection
 //! attempts ([`CountingProxy`]), certificates made with rcgen ([`Pki`]), a port that refuses
 //! connections until the test listens on it ([`ReservedPort`]), and a bound on every test body
 //! ([`bounded`]) so nothing can hang CI.
@@ -10,6 +11,7 @@ pub mod load;
 mod pki;
 mod port;
 mod proxy;
+mod raw;
 mod script;
 
 use std::future::Future;
@@ -18,6 +20,7 @@ use std::time::Duration;
 pub use pki::Pki;
 pub use port::ReservedPort;
 pub use proxy::CountingProxy;
+pub use raw::{RawServer, switching_protocols};
 pub use script::{Peer, ScriptServer, binary_frame};
 
 /// Upper bound for any single test body.
