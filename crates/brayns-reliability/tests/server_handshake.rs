@@ -98,3 +98,25 @@ async fn control_characters_in_the_address_are_refused_before_connecting() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_server_silent_after_the_upgrade_cannot_hold_connect_with() {
+    use brayns_sdk::{Brayns, VersionPolicy};
+    bounded(async {
+        // Upgrades, then reads and never answers (the script keeps the connection open).
+        let server = brayns_reliability::ScriptServer::start(|mut peer| async move {
+            while peer.recv().await.is_some() {}
+        })
+        .await;
+        let connector = Connector::new(server.uri()).connect_timeout(Duration::from_millis(300));
+        match Brayns::connect_with(connector, VersionPolicy::default()).await {
+            Err(brayns_sdk::Error::Rpc(Error::Timeout { method, after })) => {
+                assert_eq!(method, "get-version");
+                assert_eq!(after, Duration::from_millis(300));
+            }
+            Err(other) => panic!("not a get-version timeout: {other:?}"),
+            Ok(_) => panic!("connected to a server that never answered"),
+        }
+    })
+    .await;
+}
