@@ -378,7 +378,7 @@ fn take(shared: &Shared, id: &WireId, what: &str) -> Option<(i64, Slot)> {
         WireId::Int(number) => {
             let slot = shared.remove(*number);
             if slot.is_none() {
-                unknown(shared, *number, what);
+                unanswerable(shared, *number, what);
             }
             slot.map(|slot| (*number, slot))
         }
@@ -389,9 +389,24 @@ fn take(shared: &Shared, id: &WireId, what: &str) -> Option<(i64, Slot)> {
     }
 }
 
+/// A reply or error for an id nobody waits for: late (its caller gave up), a second answer
+/// to the same id, or for an id this client never issued.
+fn unanswerable(shared: &Shared, id: i64, what: &str) {
+    if shared.answer_abandoned(id) {
+        debug!(id, "dropping a late {what} for an abandoned request");
+    } else if shared.was_issued(id) {
+        // Each id is answered once: the server (or a proxy) misbehaves.
+        warn!(id, "skipping a second {what} for an id already answered");
+    } else {
+        warn!(id, "skipping a {what} for an unknown id");
+    }
+}
+
+/// Progress for an id that is no task in flight.
 fn unknown(shared: &Shared, id: i64, what: &str) {
     if shared.was_issued(id) {
-        // A call that timed out or was dropped (or a fire-and-forget cancel): expected.
+        // A task that timed out or was dropped: its progress may come until the server sees
+        // the cancel.
         debug!(id, "dropping a late {what} for an abandoned request");
     } else {
         warn!(id, "skipping a {what} for an unknown id");

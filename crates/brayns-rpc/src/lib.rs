@@ -76,7 +76,8 @@
 //!   a reply for an unknown id, a message that is neither reply, error nor progress) is logged at
 //!   WARN and skipped; the connection keeps working. A well-formed reply whose error object is
 //!   malformed fails its call with [`Error::Protocol`]. A late reply to a request that timed out
-//!   or was dropped is expected and logged at DEBUG only.
+//!   or was dropped is expected and logged at DEBUG only; a second reply to an id already
+//!   answered means the server or a proxy misbehaves, and is logged at WARN.
 //! - **Errors with `id: null`** are only sent for requests the server could not parse
 //!   (PROTOCOL.md §4 steps 0-4). This client only sends well-formed envelopes, so such an error
 //!   cannot be attributed to any pending call: it is logged at WARN and **no pending call is

@@ -1,7 +1,7 @@
 //! The pending-request map shared by callers and the connection task: who waits for which id.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -30,8 +30,16 @@ pub(crate) struct Shared {
     control: Control,
 }
 
+/// How many abandoned ids are remembered. A late reply to an id forgotten beyond this is
+/// taken for a second reply (logged at WARN instead of DEBUG): only after more calls than
+/// this timed out or were dropped with no answer ever coming.
+const MAX_ABANDONED: usize = 4096;
+
 struct State {
     slots: HashMap<i64, Slot, BuildHasherDefault<IdHasher>>,
+    /// Ids whose caller stopped waiting (timed out, dropped, fire-and-forget cancels) and that
+    /// the server has not answered yet: a reply for one of them is late, not a second reply.
+    abandoned: BTreeSet<i64>,
     /// Set once the connection is gone; later inserts fail with this reason.
     closed: Option<Arc<str>>,
 }
@@ -49,6 +57,7 @@ impl Shared {
         Shared {
             state: Mutex::new(State {
                 slots: HashMap::default(),
+                abandoned: BTreeSet::new(),
                 closed: None,
             }),
             connected: AtomicBool::new(true),
@@ -73,9 +82,28 @@ impl Shared {
         RequestId(self.next_id.fetch_add(1, Ordering::Relaxed))
     }
 
-    /// Whether `id` was handed out already (a reply for it may be late, not bogus).
+    /// Whether `id` was handed out already (a reply for it is late or a second one, not for
+    /// an id the server made up).
     pub(crate) fn was_issued(&self, id: i64) -> bool {
         id >= 1 && id < self.next_id.load(Ordering::Relaxed)
+    }
+
+    /// Stops waiting for `id`: its entry, if any, is removed, and a reply arriving later is
+    /// expected. Returns the entry.
+    pub(crate) fn abandon(&self, id: i64) -> Option<Slot> {
+        let mut state = self.lock();
+        let slot = state.slots.remove(&id);
+        state.abandoned.insert(id);
+        if state.abandoned.len() > MAX_ABANDONED {
+            // Ids only grow: the first is the oldest.
+            state.abandoned.pop_first();
+        }
+        slot
+    }
+
+    /// Whether `id` was abandoned and not answered yet; it counts as answered from now on.
+    pub(crate) fn answer_abandoned(&self, id: i64) -> bool {
+        self.lock().abandoned.remove(&id)
     }
 
     pub(crate) fn is_connected(&self) -> bool {
@@ -154,7 +182,7 @@ impl<'a> PendingGuard<'a> {
 impl Drop for PendingGuard<'_> {
     fn drop(&mut self) {
         if let Some(id) = self.id {
-            self.shared.remove(id);
+            self.shared.abandon(id);
         }
     }
 }
