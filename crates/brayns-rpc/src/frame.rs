@@ -268,4 +268,40 @@ pub(crate) mod tests {
             (0..64).map(|_| mask_key().unwrap()).collect();
         assert!(keys.len() > 60, "{} distinct keys of 64", keys.len());
     }
+
+    proptest::proptest! {
+        /// Whatever the bytes and the limit: no panic, a header never longer than the bytes,
+        /// and no length over the limit let through (nothing is allocated from a header
+        /// that fails).
+        #[test]
+        fn any_bytes_parse_or_fail_cleanly(
+            // Often a plausible first byte and an unmasked length, so the length checks run.
+            first in proptest::prop_oneof![
+                proptest::sample::select(vec![0x00u8, 0x01, 0x02, 0x80, 0x81, 0x82, 0x88, 0x89, 0x8A]),
+                proptest::prelude::any::<u8>(),
+            ],
+            second in proptest::prelude::any::<u8>(),
+            unmasked in proptest::prelude::any::<bool>(),
+            rest in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..12),
+            cut in 0usize..14,
+            max in proptest::prop_oneof![0usize..300, proptest::prelude::any::<usize>()],
+        ) {
+            let mut bytes = vec![first, if unmasked { second & 0x7f } else { second }];
+            bytes.extend(rest);
+            bytes.truncate(cut);
+            match parse_header(&bytes, max) {
+                Ok(Some((header, size))) => {
+                    proptest::prop_assert!(matches!(size, 2 | 4 | 10));
+                    proptest::prop_assert!(size <= bytes.len());
+                    proptest::prop_assert!(header.len <= max);
+                    proptest::prop_assert!(matches!(
+                        header.opcode,
+                        CONTINUATION | TEXT | BINARY | CLOSE | PING | PONG
+                    ));
+                }
+                Ok(None) => proptest::prop_assert!(bytes.len() < 10),
+                Err(violation) => proptest::prop_assert!(!violation.reason.is_empty()),
+            }
+        }
+    }
 }

@@ -613,4 +613,66 @@ mod tests {
         );
         drop(server);
     }
+
+    /// Whatever a server sends: no panic, an end (messages, then a clean end or an error),
+    /// and memory held for a message never more than twice what arrived of it.
+    #[test]
+    fn any_byte_stream_ends_cleanly_with_bounded_memory() {
+        use proptest::prelude::*;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let frames = prop_oneof![
+            // Plausible frames (any first byte, lengths around the encodings' boundaries)...
+            (
+                prop_oneof![
+                    prop::sample::select(vec![0x00u8, 0x01, 0x02, 0x80, 0x81, 0x82, 0x88, 0x89]),
+                    any::<u8>(),
+                ],
+                prop::sample::select(vec![
+                    0u64,
+                    1,
+                    125,
+                    126,
+                    65535,
+                    65536,
+                    1 << 20,
+                    1 << 30,
+                    1 << 40
+                ]),
+                prop::collection::vec(any::<u8>(), 0..300)
+            )
+                .prop_map(|(first, len, body)| {
+                    let mut bytes = frame::tests::server_header(first, len);
+                    bytes.extend(body);
+                    bytes
+                }),
+            // ...and pure noise.
+            prop::collection::vec(any::<u8>(), 0..64),
+        ];
+        let stream = prop::collection::vec(frames, 0..12).prop_map(|parts| parts.concat());
+        proptest!(|(bytes in stream, max in prop::sample::select(vec![0usize, 64, 70_000, 2 << 30]), ahead in 0usize..32)| {
+            runtime.block_on(async {
+                let ahead = ahead.min(bytes.len());
+                let mut socket = Socket::new(
+                    Trickle { bytes: bytes[ahead..].to_vec(), at: 0 },
+                    &bytes[..ahead],
+                    max,
+                );
+                loop {
+                    let next = poll_fn(|cx| socket.poll_next(cx)).await;
+                    if let Some((filled, held)) = socket.reader.assembling() {
+                        let bound = 2 * filled.max(crate::reader::FIRST_ROOM);
+                        prop_assert!(held <= bound, "{} held for {} received", held, filled);
+                    }
+                    match next {
+                        Ok(Some(Inbound::Close(_))) | Ok(None) | Err(_) => break,
+                        Ok(Some(_)) => {}
+                    }
+                }
+                Ok(())
+            })?;
+        });
+    }
 }

@@ -123,7 +123,12 @@ pub(crate) fn head_length(bytes: &[u8]) -> Result<Option<usize>, UpgradeError> {
 }
 
 fn not_http(error: httparse::Error) -> UpgradeError {
-    UpgradeError::Invalid(format!("the upgrade response is not HTTP/1.x ({error})"))
+    UpgradeError::Invalid(match error {
+        httparse::Error::TooManyHeaders => {
+            format!("the upgrade response head is too large (over {MAX_HEADERS} header lines)")
+        }
+        error => format!("the upgrade response is not HTTP/1.x ({error})"),
+    })
 }
 
 /// Checks the complete head `bytes[..head_end]` answers the upgrade offering `key`; returns
@@ -443,5 +448,63 @@ mod tests {
         }
         assert!(head_length(b"\x15\x03").is_err());
         assert!(head_length(b"HTTP/2 200 OK\r\n").is_err());
+    }
+
+    #[tokio::test]
+    async fn a_head_that_never_ends_is_cut_off_at_the_limit() {
+        // Header lines for ever, or one header line that never ends.
+        for filler in [&b"X-Padding: 0123456789\r\n"[..], b"0123456789"] {
+            let (mut client, mut server) = duplex(1 << 16);
+            let writer = tokio::spawn(async move {
+                let mut chunk = b"HTTP/1.1 101 Switching Protocols\r\nX: ".to_vec();
+                // Until the client hangs up.
+                while server.write_all(&chunk).await.is_ok() {
+                    chunk = filler.to_vec();
+                }
+            });
+            let result = tokio::time::timeout(
+                std::time::Duration::from_secs(5),
+                upgrade(&mut client, "ws://h:1"),
+            )
+            .await
+            .expect("bounded by the head limits");
+            let reason = invalid_reason(result);
+            assert!(reason.contains("too large"), "{reason}");
+            drop(client);
+            writer.await.unwrap();
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever the server answers: no panic, a head length within the bytes, and the
+        /// check of a complete head ends in a result.
+        #[test]
+        fn any_answer_is_parsed_or_refused_cleanly(
+            prefix in proptest::sample::select(vec![
+                "",
+                "HTTP/1.1 ",
+                "HTTP/1.1 404 ",
+                "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n",
+                "HTTP/1.0 400 x\r\nContent-Length: ",
+            ]),
+            head in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..256),
+            // Most answers end their head, so the checks past the parser run too.
+            ended in proptest::prelude::any::<bool>(),
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64),
+        ) {
+            let mut answer = prefix.as_bytes().to_vec();
+            answer.extend(head);
+            if ended {
+                answer.extend_from_slice(b"\r\n\r\n");
+            }
+            answer.extend(body);
+            // Incomplete or refused answers only have to come back without a panic.
+            if let Ok(Some(length)) = head_length(&answer) {
+                proptest::prop_assert!(length <= answer.len());
+                if let Ok(rest) = check(&answer, length, "dGhlIHNhbXBsZSBub25jZQ==") {
+                    proptest::prop_assert_eq!(rest.as_slice(), &answer[length..]);
+                }
+            }
+        }
     }
 }
