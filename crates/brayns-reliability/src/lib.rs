@@ -35,7 +35,17 @@ pub async fn bounded<F: Future>(body: F) -> F::Output {
 
 /// Peak resident memory of this process in KiB (`VmHWM`), where the OS reports it (Linux).
 pub fn peak_memory_kib() -> Option<u64> {
+    proc_status_kib("VmHWM:")
+}
+
+/// Virtual memory of this process in KiB (`VmSize`), where the OS reports it (Linux): what
+/// `ulimit -v` limits, and what an allocation counts against even before its pages are used.
+pub fn virtual_memory_kib() -> Option<u64> {
+    proc_status_kib("VmSize:")
+}
+
+fn proc_status_kib(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|line| line.starts_with(field))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
