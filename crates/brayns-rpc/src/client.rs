@@ -269,7 +269,7 @@ impl Client {
         };
         let id = self.inner.shared.next_id();
         // Nobody waits for its reply: when it comes, it is expected.
-        self.inner.shared.abandon(id.get());
+        self.inner.shared.expect_unwaited_reply(id.get());
         debug!(%target, "cancelling a dropped task");
         if let Ok(message) = self.encode(request, Some(id)) {
             let _ = self.send(message);

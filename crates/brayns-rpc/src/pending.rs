@@ -44,6 +44,16 @@ struct State {
     closed: Option<Arc<str>>,
 }
 
+impl State {
+    fn remember_abandoned(&mut self, id: i64) {
+        self.abandoned.insert(id);
+        if self.abandoned.len() > MAX_ABANDONED {
+            // Ids only grow: the first is the oldest.
+            self.abandoned.pop_first();
+        }
+    }
+}
+
 /// What became of a progress notification.
 pub(crate) enum ProgressRoute {
     Delivered,
@@ -88,17 +98,21 @@ impl Shared {
         id >= 1 && id < self.next_id.load(Ordering::Relaxed)
     }
 
-    /// Stops waiting for `id`: its entry, if any, is removed, and a reply arriving later is
-    /// expected. Returns the entry.
+    /// Stops waiting for `id`: its entry, if any, is removed and returned, and then a reply
+    /// arriving later is expected. Without an entry, the reply has arrived already.
     pub(crate) fn abandon(&self, id: i64) -> Option<Slot> {
         let mut state = self.lock();
         let slot = state.slots.remove(&id);
-        state.abandoned.insert(id);
-        if state.abandoned.len() > MAX_ABANDONED {
-            // Ids only grow: the first is the oldest.
-            state.abandoned.pop_first();
+        if slot.is_some() {
+            state.remember_abandoned(id);
         }
         slot
+    }
+
+    /// Expects a reply nobody waits for: `id` was sent without an entry (a fire-and-forget
+    /// cancel).
+    pub(crate) fn expect_unwaited_reply(&self, id: i64) {
+        self.lock().remember_abandoned(id);
     }
 
     /// Whether `id` was abandoned and not answered yet; it counts as answered from now on.
@@ -205,5 +219,46 @@ impl Hasher for IdHasher {
 
     fn write_i64(&mut self, id: i64) {
         self.0 = (id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slot() -> Slot {
+        Slot {
+            method: Cow::Borrowed("m"),
+            done: oneshot::channel().0,
+            progress: None,
+        }
+    }
+
+    #[test]
+    fn only_calls_still_waiting_expect_a_late_reply() {
+        let shared = Shared::new();
+        let waiting = shared.next_id();
+        shared.insert(waiting, slot()).unwrap();
+        assert!(shared.abandon(waiting.0).is_some());
+        // Answered before its caller gave up: a reply now would be a second one.
+        let answered = shared.next_id();
+        assert!(shared.abandon(answered.0).is_none());
+        let cancel = shared.next_id();
+        shared.expect_unwaited_reply(cancel.0);
+        assert!(shared.answer_abandoned(waiting.0));
+        assert!(!shared.answer_abandoned(waiting.0), "answered once");
+        assert!(!shared.answer_abandoned(answered.0));
+        assert!(shared.answer_abandoned(cancel.0));
+    }
+
+    #[test]
+    fn abandoned_ids_are_bounded_and_the_oldest_go_first() {
+        let shared = Shared::new();
+        for id in 1..=(MAX_ABANDONED as i64 + 10) {
+            shared.expect_unwaited_reply(id);
+        }
+        assert_eq!(shared.lock().abandoned.len(), MAX_ABANDONED);
+        assert!(!shared.answer_abandoned(10));
+        assert!(shared.answer_abandoned(11));
     }
 }
