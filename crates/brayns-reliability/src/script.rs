@@ -97,6 +97,23 @@ impl Peer {
             .await;
     }
 
+    /// Sends one message as fragments, as an intermediary may re-frame it: the first part
+    /// under `opcode`, the others as continuation frames, the last one final.
+    pub async fn send_fragments(&mut self, opcode: Data, parts: Vec<Vec<u8>>) {
+        let count = parts.len();
+        for (index, part) in parts.into_iter().enumerate() {
+            let code = if index == 0 {
+                OpCode::Data(opcode)
+            } else {
+                OpCode::Data(Data::Continue)
+            };
+            let frame = Frame::message(part, code, index + 1 == count);
+            if self.ws.send(Message::Frame(frame)).await.is_err() {
+                return;
+            }
+        }
+    }
+
     /// Sends a text frame whose payload is not valid UTF-8.
     pub async fn send_invalid_utf8_text(&mut self, payload: Vec<u8>) {
         self.send_raw(OpCode::Data(Data::Text), payload).await;

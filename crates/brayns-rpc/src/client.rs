@@ -268,6 +268,8 @@ impl Client {
             Err(_) => return,
         };
         let id = self.inner.shared.next_id();
+        // Nobody waits for its reply: when it comes, it is expected.
+        self.inner.shared.expect_unwaited_reply(id.get());
         debug!(%target, "cancelling a dropped task");
         if let Ok(message) = self.encode(request, Some(id)) {
             let _ = self.send(message);

@@ -80,7 +80,9 @@ async fn run<S>(
     // `patience`: when the client ended the connection, the socket is still usable for
     // goodbyes; how long they may take depends on whether someone waits for them.
     let (reason, patience) = match &exit {
-        Exit::Lost(reason) => (reason.clone(), None),
+        // The server's Close, or a protocol violation, left the client's Close queued: it
+        // goes out (promptly: the server is done) before the stream is dropped.
+        Exit::Lost(reason) => (reason.clone(), ws.closing().then_some(Patience::Prompt)),
         Exit::Disconnect(_) => (
             "disconnected by the client".to_owned(),
             Some(Patience::Prompt),
@@ -102,8 +104,11 @@ async fn run<S>(
     if let Some(patience) = patience {
         // Flush what callers queued (a last notification, say) and say goodbye, without
         // waiting for the server's answer (Brayns never sends one).
+        // Frames behind a Close already queued are dropped by the socket.
         for frame in farewell {
-            ws.queue(frame);
+            if ws.queue(frame).is_err() {
+                break;
+            }
         }
         say_goodbye(&mut ws, patience).await;
     }
@@ -205,7 +210,9 @@ where
         }
         match outgoing.poll_recv(cx) {
             Poll::Ready(Some(Outgoing::Frame(message))) => {
-                ws.queue(message);
+                if let Err(error) = ws.queue(message) {
+                    return Poll::Ready(Exit::Lost(write_failure(error)));
+                }
                 *unflushed = true;
                 sent += 1;
             }
@@ -263,7 +270,7 @@ fn dispatch(message: Inbound, shared: &Shared) -> Option<String> {
     let parts = match message {
         Inbound::Text(json) => Ok((json, Bytes::new())),
         Inbound::Binary(frame) => split_binary(frame),
-        Inbound::Close(reason) => return Some(reason),
+        Inbound::Close(close) => return Some(close.describe()),
     };
     let (json, binary) = match parts {
         Ok(parts) => parts,
@@ -371,7 +378,7 @@ fn take(shared: &Shared, id: &WireId, what: &str) -> Option<(i64, Slot)> {
         WireId::Int(number) => {
             let slot = shared.remove(*number);
             if slot.is_none() {
-                unknown(shared, *number, what);
+                unanswerable(shared, *number, what);
             }
             slot.map(|slot| (*number, slot))
         }
@@ -382,9 +389,24 @@ fn take(shared: &Shared, id: &WireId, what: &str) -> Option<(i64, Slot)> {
     }
 }
 
+/// A reply or error for an id nobody waits for: late (its caller gave up), a second answer
+/// to the same id, or for an id this client never issued.
+fn unanswerable(shared: &Shared, id: i64, what: &str) {
+    if shared.answer_abandoned(id) {
+        debug!(id, "dropping a late {what} for an abandoned request");
+    } else if shared.was_issued(id) {
+        // Each id is answered once: the server (or a proxy) misbehaves.
+        warn!(id, "skipping a second {what} for an id already answered");
+    } else {
+        warn!(id, "skipping a {what} for an unknown id");
+    }
+}
+
+/// Progress for an id that is no task in flight.
 fn unknown(shared: &Shared, id: i64, what: &str) {
     if shared.was_issued(id) {
-        // A call that timed out or was dropped (or a fire-and-forget cancel): expected.
+        // A task that timed out or was dropped: its progress may come until the server sees
+        // the cancel.
         debug!(id, "dropping a late {what} for an abandoned request");
     } else {
         warn!(id, "skipping a {what} for an unknown id");

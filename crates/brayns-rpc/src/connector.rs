@@ -97,6 +97,12 @@ impl Connector {
         self
     }
 
+    /// The time allowed for one attempt (see [`Connector::connect_timeout`]); code that
+    /// talks to the server as part of connecting (a version check) bounds that by it too.
+    pub fn connect_timeout_value(&self) -> Duration {
+        self.connect_timeout
+    }
+
     /// Default timeout of every request made through the client (`None`: wait forever). A
     /// [`Request::timeout`](crate::Request::timeout) overrides it.
     pub fn request_timeout(mut self, timeout: Option<Duration>) -> Connector {

@@ -1,9 +1,9 @@
 //! RFC 6455 frame headers and masking, as pure functions on bytes: what the socket reads and
 //! writes around each payload.
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::io;
+
+use crate::close::{TOO_BIG, Violation};
 
 /// Continuation of a fragmented message.
 pub(crate) const CONTINUATION: u8 = 0x0;
@@ -34,16 +34,18 @@ pub(crate) struct Header {
 /// header and its size. Fails on anything this client never negotiated or a server must not
 /// send (reserved bits, masked frames, oversized or malformed control frames) and on a payload
 /// over `max` bytes, before anything is allocated for it.
-pub(crate) fn parse_header(bytes: &[u8], max: usize) -> Result<Option<(Header, usize)>, String> {
+pub(crate) fn parse_header(bytes: &[u8], max: usize) -> Result<Option<(Header, usize)>, Violation> {
     let [first, second, ..] = *bytes else {
         return Ok(None);
     };
     if first & 0x70 != 0 {
-        return Err("the server set reserved frame bits (no extension was negotiated)".to_owned());
+        return Err(Violation::protocol(
+            "the server set reserved frame bits (no extension was negotiated)",
+        ));
     }
     if second & 0x80 != 0 {
         // RFC 6455 §5.1: a client must close the connection on a masked frame.
-        return Err("the server sent a masked frame".to_owned());
+        return Err(Violation::protocol("the server sent a masked frame"));
     }
     let fin = first & 0x80 != 0;
     let opcode = first & 0x0f;
@@ -60,26 +62,29 @@ pub(crate) fn parse_header(bytes: &[u8], max: usize) -> Result<Option<(Header, u
     };
     if opcode & 0x08 != 0 {
         if !matches!(opcode, CLOSE | PING | PONG) {
-            return Err(format!(
+            return Err(Violation::protocol(format!(
                 "the server sent a frame with reserved opcode {opcode:#x}"
-            ));
+            )));
         }
         if !fin || len > 125 {
-            return Err(format!(
+            return Err(Violation::protocol(format!(
                 "the server sent a fragmented or oversized control frame (opcode {opcode:#x})"
-            ));
+            )));
         }
     } else if !matches!(opcode, CONTINUATION | TEXT | BINARY) {
-        return Err(format!(
+        return Err(Violation::protocol(format!(
             "the server sent a frame with reserved opcode {opcode:#x}"
-        ));
+        )));
     }
     let len = match usize::try_from(len) {
         Ok(len) if len <= max => len,
         _ => {
-            return Err(format!(
-                "the server sent a {len}-byte frame, over the {max}-byte message limit"
-            ));
+            return Err(Violation {
+                code: TOO_BIG,
+                reason: format!(
+                    "the server sent a {len}-byte frame, over the {max}-byte message limit"
+                ),
+            });
         }
     };
     Ok(Some((Header { fin, opcode, len }, size)))
@@ -122,19 +127,16 @@ pub(crate) fn apply_mask(payload: &mut [u8], mask: [u8; 4]) {
     }
 }
 
-/// A fresh, unpredictable masking key (RFC 6455 §5.3): std's randomly seeded SipHash over a
-/// process-wide counter, so no RNG crate is needed.
-pub(crate) fn mask_key() -> [u8; 4] {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut hasher = RandomState::new().build_hasher();
-    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    let bits = hasher.finish();
-    [
-        bits as u8,
-        (bits >> 8) as u8,
-        (bits >> 16) as u8,
-        (bits >> 24) as u8,
-    ]
+/// A fresh, unpredictable masking key (RFC 6455 §5.3 asks for a strong source of entropy, so
+/// a proxy cannot predict what the masked bytes will be), from the OS random source.
+pub(crate) fn mask_key() -> io::Result<[u8; 4]> {
+    let mut key = [0u8; 4];
+    getrandom::fill(&mut key).map_err(|error| {
+        io::Error::other(format!(
+            "no masking key: the OS random source failed: {error}"
+        ))
+    })?;
+    Ok(key)
 }
 
 #[cfg(test)]
@@ -218,7 +220,8 @@ pub(crate) mod tests {
         assert!(parse_header(&bytes, 16 << 10).unwrap().is_some());
         let over = server_header(0x82, (16 << 10) + 1);
         let error = parse_header(&over, 16 << 10).unwrap_err();
-        assert!(error.contains("limit"), "{error}");
+        assert!(error.reason.contains("limit"), "{error:?}");
+        assert_eq!(error.code, TOO_BIG);
         let huge = server_header(0x82, u64::MAX);
         assert!(parse_header(&huge, 2 << 30).is_err());
     }
@@ -261,7 +264,44 @@ pub(crate) mod tests {
 
     #[test]
     fn mask_keys_vary() {
-        let keys: std::collections::HashSet<[u8; 4]> = (0..64).map(|_| mask_key()).collect();
+        let keys: std::collections::HashSet<[u8; 4]> =
+            (0..64).map(|_| mask_key().unwrap()).collect();
         assert!(keys.len() > 60, "{} distinct keys of 64", keys.len());
+    }
+
+    proptest::proptest! {
+        /// Whatever the bytes and the limit: no panic, a header never longer than the bytes,
+        /// and no length over the limit let through (nothing is allocated from a header
+        /// that fails).
+        #[test]
+        fn any_bytes_parse_or_fail_cleanly(
+            // Often a plausible first byte and an unmasked length, so the length checks run.
+            first in proptest::prop_oneof![
+                proptest::sample::select(vec![0x00u8, 0x01, 0x02, 0x80, 0x81, 0x82, 0x88, 0x89, 0x8A]),
+                proptest::prelude::any::<u8>(),
+            ],
+            second in proptest::prelude::any::<u8>(),
+            unmasked in proptest::prelude::any::<bool>(),
+            rest in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..12),
+            cut in 0usize..14,
+            max in proptest::prop_oneof![0usize..300, proptest::prelude::any::<usize>()],
+        ) {
+            let mut bytes = vec![first, if unmasked { second & 0x7f } else { second }];
+            bytes.extend(rest);
+            bytes.truncate(cut);
+            match parse_header(&bytes, max) {
+                Ok(Some((header, size))) => {
+                    proptest::prop_assert!(matches!(size, 2 | 4 | 10));
+                    proptest::prop_assert!(size <= bytes.len());
+                    proptest::prop_assert!(header.len <= max);
+                    proptest::prop_assert!(matches!(
+                        header.opcode,
+                        CONTINUATION | TEXT | BINARY | CLOSE | PING | PONG
+                    ));
+                }
+                Ok(None) => proptest::prop_assert!(bytes.len() < 10),
+                Err(violation) => proptest::prop_assert!(!violation.reason.is_empty()),
+            }
+        }
     }
 }

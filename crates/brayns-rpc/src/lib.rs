@@ -49,14 +49,17 @@
 //!   upgrade's key helpers come from tungstenite) never sends pings or pongs and ignores any it
 //!   receives (Brayns reads either as Close and never sends one), sends every message as one
 //!   final masked frame, never negotiates permessage-deflate, accepts incoming messages up to
-//!   2 GiB by default ([`Connector::max_message_size`], checked from the frame header before
-//!   anything is allocated), fails the connection on framing it cannot trust (a fragmented
-//!   message, a masked or reserved frame), and does not wait for a close handshake on
-//!   [`Client::disconnect`] (Brayns never answers one).
-//! - **Memory.** A large incoming frame is read straight into one buffer of its exact size,
-//!   which becomes the reply's [`bytes::Bytes`]; that buffer is reused for the next large frame
-//!   only once every part of the previous reply is dropped, so peak memory is one copy of the
-//!   payload per reply held. Outgoing payloads are masked in place and written without another
+//!   2 GiB by default ([`Connector::max_message_size`], checked from the frame header, with
+//!   memory allocated as the bytes arrive, never at the header's word), reassembles fragmented
+//!   messages within that limit, fails the connection on framing it cannot trust (a masked or
+//!   reserved frame, an invalid Close, fragments out of sequence) with a Close carrying 1002
+//!   (1009 over the limit), echoes the server's Close, and does not wait for a close
+//!   handshake on [`Client::disconnect`] (Brayns never answers one).
+//! - **Memory.** A large incoming message is read straight into one buffer, grown as its
+//!   bytes arrive, which becomes the reply's [`bytes::Bytes`]; that buffer is reused for the
+//!   next large message only once every part of the previous reply is dropped, and released
+//!   after 5 s without one, so peak memory is one copy of the payload per reply held. An
+//!   allocation that fails ends the connection with an error, never the process. Outgoing payloads are masked in place and written without another
 //!   copy. Buffers of 1 MiB and more that were written (or used by the parallel serialization
 //!   of large arrays, [`Request::params_array`]) are kept for the next large request, whose
 //!   serialization then writes into pages already mapped instead of faulting in fresh ones
@@ -73,7 +76,8 @@
 //!   a reply for an unknown id, a message that is neither reply, error nor progress) is logged at
 //!   WARN and skipped; the connection keeps working. A well-formed reply whose error object is
 //!   malformed fails its call with [`Error::Protocol`]. A late reply to a request that timed out
-//!   or was dropped is expected and logged at DEBUG only.
+//!   or was dropped is expected and logged at DEBUG only; a second reply to an id already
+//!   answered means the server or a proxy misbehaves, and is logged at WARN.
 //! - **Errors with `id: null`** are only sent for requests the server could not parse
 //!   (PROTOCOL.md §4 steps 0-4). This client only sends well-formed envelopes, so such an error
 //!   cannot be attributed to any pending call: it is logged at WARN and **no pending call is
@@ -118,6 +122,7 @@
 
 mod array;
 mod client;
+mod close;
 mod connection;
 mod connector;
 mod control;
@@ -126,6 +131,7 @@ mod frame;
 mod heard;
 mod incoming;
 mod pending;
+mod reader;
 mod request;
 mod response;
 mod socket;
@@ -134,6 +140,7 @@ mod target;
 mod task;
 mod tls;
 mod upgrade;
+mod writer;
 
 pub use bytes::Bytes;
 

@@ -1,7 +1,7 @@
 //! The pending-request map shared by callers and the connection task: who waits for which id.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -30,10 +30,28 @@ pub(crate) struct Shared {
     control: Control,
 }
 
+/// How many abandoned ids are remembered. A late reply to an id forgotten beyond this is
+/// taken for a second reply (logged at WARN instead of DEBUG): only after more calls than
+/// this timed out or were dropped with no answer ever coming.
+const MAX_ABANDONED: usize = 4096;
+
 struct State {
     slots: HashMap<i64, Slot, BuildHasherDefault<IdHasher>>,
+    /// Ids whose caller stopped waiting (timed out, dropped, fire-and-forget cancels) and that
+    /// the server has not answered yet: a reply for one of them is late, not a second reply.
+    abandoned: BTreeSet<i64>,
     /// Set once the connection is gone; later inserts fail with this reason.
     closed: Option<Arc<str>>,
+}
+
+impl State {
+    fn remember_abandoned(&mut self, id: i64) {
+        self.abandoned.insert(id);
+        if self.abandoned.len() > MAX_ABANDONED {
+            // Ids only grow: the first is the oldest.
+            self.abandoned.pop_first();
+        }
+    }
 }
 
 /// What became of a progress notification.
@@ -49,6 +67,7 @@ impl Shared {
         Shared {
             state: Mutex::new(State {
                 slots: HashMap::default(),
+                abandoned: BTreeSet::new(),
                 closed: None,
             }),
             connected: AtomicBool::new(true),
@@ -73,9 +92,32 @@ impl Shared {
         RequestId(self.next_id.fetch_add(1, Ordering::Relaxed))
     }
 
-    /// Whether `id` was handed out already (a reply for it may be late, not bogus).
+    /// Whether `id` was handed out already (a reply for it is late or a second one, not for
+    /// an id the server made up).
     pub(crate) fn was_issued(&self, id: i64) -> bool {
         id >= 1 && id < self.next_id.load(Ordering::Relaxed)
+    }
+
+    /// Stops waiting for `id`: its entry, if any, is removed and returned, and then a reply
+    /// arriving later is expected. Without an entry, the reply has arrived already.
+    pub(crate) fn abandon(&self, id: i64) -> Option<Slot> {
+        let mut state = self.lock();
+        let slot = state.slots.remove(&id);
+        if slot.is_some() {
+            state.remember_abandoned(id);
+        }
+        slot
+    }
+
+    /// Expects a reply nobody waits for: `id` was sent without an entry (a fire-and-forget
+    /// cancel).
+    pub(crate) fn expect_unwaited_reply(&self, id: i64) {
+        self.lock().remember_abandoned(id);
+    }
+
+    /// Whether `id` was abandoned and not answered yet; it counts as answered from now on.
+    pub(crate) fn answer_abandoned(&self, id: i64) -> bool {
+        self.lock().abandoned.remove(&id)
     }
 
     pub(crate) fn is_connected(&self) -> bool {
@@ -154,7 +196,7 @@ impl<'a> PendingGuard<'a> {
 impl Drop for PendingGuard<'_> {
     fn drop(&mut self) {
         if let Some(id) = self.id {
-            self.shared.remove(id);
+            self.shared.abandon(id);
         }
     }
 }
@@ -177,5 +219,46 @@ impl Hasher for IdHasher {
 
     fn write_i64(&mut self, id: i64) {
         self.0 = (id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slot() -> Slot {
+        Slot {
+            method: Cow::Borrowed("m"),
+            done: oneshot::channel().0,
+            progress: None,
+        }
+    }
+
+    #[test]
+    fn only_calls_still_waiting_expect_a_late_reply() {
+        let shared = Shared::new();
+        let waiting = shared.next_id();
+        shared.insert(waiting, slot()).unwrap();
+        assert!(shared.abandon(waiting.0).is_some());
+        // Answered before its caller gave up: a reply now would be a second one.
+        let answered = shared.next_id();
+        assert!(shared.abandon(answered.0).is_none());
+        let cancel = shared.next_id();
+        shared.expect_unwaited_reply(cancel.0);
+        assert!(shared.answer_abandoned(waiting.0));
+        assert!(!shared.answer_abandoned(waiting.0), "answered once");
+        assert!(!shared.answer_abandoned(answered.0));
+        assert!(shared.answer_abandoned(cancel.0));
+    }
+
+    #[test]
+    fn abandoned_ids_are_bounded_and_the_oldest_go_first() {
+        let shared = Shared::new();
+        for id in 1..=(MAX_ABANDONED as i64 + 10) {
+            shared.expect_unwaited_reply(id);
+        }
+        assert_eq!(shared.lock().abandoned.len(), MAX_ABANDONED);
+        assert!(!shared.answer_abandoned(10));
+        assert!(shared.answer_abandoned(11));
     }
 }

@@ -1,130 +1,23 @@
-//! The client side of an upgraded websocket: reads whole messages, writes final masked frames.
-//!
-//! Written for memory and copies rather than generality. Each large incoming frame gets a
-//! buffer of exactly its length that the payload is read straight into and that becomes the
-//! message's [`Bytes`] (no second resident copy, nothing retained between frames); small
-//! frames are cut from one reusable scratch buffer. Outgoing payloads are masked in place and
-//! written from the caller's buffer (large ones) or packed with their neighbours into one write
-//! (small ones), never copied again nor shifted after a partial write.
-//!
-//! Policy, per RFC 6455 and PROTOCOL.md: framing the client cannot trust (a fragmented message,
-//! which Brayns never sends; a masked frame; reserved bits or opcodes; a frame over the message
-//! limit) fails the connection, since the byte stream may be out of step. A text frame whose
-//! payload is not UTF-8 is a bad message in a sound frame, like bad JSON: it is logged and
-//! skipped, and the connection goes on (RFC 6455 §8.1 would fail the connection; for a
-//! client of a single server that never sends one, losing every pending call over one bad
-//! message is the worse outcome). Pings and pongs are ignored (Brayns never sends them, and
-//! reads any the client would send as Close, so none is ever answered); a Close ends the
-//! stream.
+//! The client side of an upgraded websocket: a [`Reader`] and a [`Writer`] over one stream,
+//! and what ties them together: the Close the client sends when the server's Close arrives
+//! (its echo, RFC 6455 §5.5.1) or when the server breaks the protocol (§7.1.7: 1002, or the
+//! code that fits). The connection task flushes that Close before dropping the stream.
 
-use std::collections::VecDeque;
-use std::io::{self, IoSlice};
-use std::pin::Pin;
+use std::io;
 use std::task::{Context, Poll, ready};
 
-use bytes::{Bytes, BytesMut};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio_tungstenite::tungstenite::Utf8Bytes;
-use tracing::{debug, warn};
+use tokio::io::{AsyncRead, AsyncWrite};
 
-use crate::frame::{self, Header};
-
-/// Scratch space for headers and small frames; larger frames get their own buffer.
-const SCRATCH: usize = 64 << 10;
-
-/// Payloads up to this size are copied into a shared write buffer, so a burst of small
-/// requests goes out in one write; larger ones are written from their own buffer.
-const PACK_LIMIT: usize = 16 << 10;
-
-/// Queued outgoing bytes above which [`Socket::poll_ready`] writes before taking more.
-const WRITE_HIGH: usize = 128 << 10;
-
-/// A complete message from the server.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Inbound {
-    /// A text message, valid UTF-8.
-    Text(Utf8Bytes),
-    /// A binary message.
-    Binary(Bytes),
-    /// The server's Close, described for the log.
-    Close(String),
-}
-
-/// A message for the server.
-#[derive(Debug)]
-pub(crate) struct Outbound {
-    opcode: u8,
-    payload: Vec<u8>,
-}
-
-impl Outbound {
-    /// A text message; `json` must be UTF-8.
-    pub(crate) fn text(json: Vec<u8>) -> Outbound {
-        Outbound {
-            opcode: frame::TEXT,
-            payload: json,
-        }
-    }
-
-    /// A binary message.
-    pub(crate) fn binary(payload: Vec<u8>) -> Outbound {
-        Outbound {
-            opcode: frame::BINARY,
-            payload,
-        }
-    }
-}
-
-/// A frame being read straight into its own buffer.
-struct Large {
-    header: Header,
-    buffer: BytesMut,
-    filled: usize,
-}
-
-/// Queued outgoing bytes.
-enum Chunk {
-    /// Small frames, headers included, back to back.
-    Packed(Vec<u8>),
-    /// One large frame: its header, then its (masked) payload.
-    Large {
-        header: [u8; frame::MAX_HEADER],
-        header_len: usize,
-        payload: Vec<u8>,
-    },
-}
-
-impl Chunk {
-    fn len(&self) -> usize {
-        match self {
-            Chunk::Packed(bytes) => bytes.len(),
-            Chunk::Large {
-                header_len,
-                payload,
-                ..
-            } => header_len + payload.len(),
-        }
-    }
-}
+pub(crate) use crate::reader::Inbound;
+use crate::reader::{ReadError, Reader};
+pub(crate) use crate::writer::Outbound;
+use crate::writer::Writer;
 
 /// An upgraded websocket stream, client side.
 pub(crate) struct Socket<S> {
     stream: S,
-    max_message_size: usize,
-    scratch: Vec<u8>,
-    /// `scratch[start..end]` holds bytes read but not consumed yet.
-    start: usize,
-    end: usize,
-    large: Option<Large>,
-    /// The last large frame, kept to reuse its buffer once every other handle on it is gone:
-    /// fresh pages for every big frame would cost more than the copy they save.
-    recycled: Option<Bytes>,
-    queue: VecDeque<Chunk>,
-    /// Bytes of the front chunk already written.
-    written: usize,
-    /// Bytes queued and not written yet.
-    queued: usize,
-    close_queued: bool,
+    reader: Reader,
+    writer: Writer,
 }
 
 impl<S> Socket<S>
@@ -134,264 +27,64 @@ where
     /// Wraps a stream whose upgrade is done; `read_ahead` is whatever was read past the
     /// handshake response.
     pub(crate) fn new(stream: S, read_ahead: &[u8], max_message_size: usize) -> Socket<S> {
-        let mut scratch = vec![0u8; SCRATCH.max(read_ahead.len())];
-        scratch[..read_ahead.len()].copy_from_slice(read_ahead);
         Socket {
             stream,
-            max_message_size,
-            scratch,
-            start: 0,
-            end: read_ahead.len(),
-            large: None,
-            recycled: None,
-            queue: VecDeque::new(),
-            written: 0,
-            queued: 0,
-            close_queued: false,
+            reader: Reader::new(read_ahead, max_message_size),
+            writer: Writer::default(),
         }
     }
 
-    /// The next message: `None` when the stream ends cleanly between frames.
+    /// The next message: `None` when the stream ends cleanly between messages. A Close from
+    /// the server, or a protocol violation, queues the client's Close.
     pub(crate) fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Option<Inbound>>> {
-        loop {
-            if let Some(large) = &mut self.large {
-                while large.filled < large.buffer.len() {
-                    let mut buf = ReadBuf::new(&mut large.buffer[large.filled..]);
-                    ready!(Pin::new(&mut self.stream).poll_read(cx, &mut buf))?;
-                    let read = buf.filled().len();
-                    if read == 0 {
-                        return Poll::Ready(Err(truncated()));
-                    }
-                    large.filled += read;
-                }
-                let Large { header, buffer, .. } = self.large.take().expect("checked above");
-                let payload = buffer.freeze();
-                self.recycled = Some(payload.clone());
-                match message(header, payload)? {
-                    Some(message) => return Poll::Ready(Ok(Some(message))),
-                    None => continue,
-                }
+        match ready!(self.reader.poll_next(&mut self.stream, cx)) {
+            Ok(Some(Inbound::Close(close))) => {
+                // Failing to queue the echo (no masking key) only costs the echo.
+                let _ = self.writer.queue_close(close.code);
+                Poll::Ready(Ok(Some(Inbound::Close(close))))
             }
-            let available = &self.scratch[self.start..self.end];
-            if let Some((header, size)) =
-                frame::parse_header(available, self.max_message_size).map_err(invalid)?
-            {
-                let body = available.len() - size;
-                if body >= header.len {
-                    let at = self.start + size;
-                    let payload = Bytes::copy_from_slice(&self.scratch[at..at + header.len]);
-                    self.start = at + header.len;
-                    match message(header, payload)? {
-                        Some(message) => return Poll::Ready(Ok(Some(message))),
-                        None => continue,
-                    }
-                }
-                if size + header.len > self.scratch.len() {
-                    // Its own buffer, of exactly its size: nothing of an earlier frame is kept.
-                    let mut buffer = reusable(self.recycled.take(), header.len);
-                    buffer[..body].copy_from_slice(&self.scratch[self.start + size..self.end]);
-                    self.start = 0;
-                    self.end = 0;
-                    self.large = Some(Large {
-                        header,
-                        buffer,
-                        filled: body,
-                    });
-                    continue;
-                }
+            Ok(message) => Poll::Ready(Ok(message)),
+            Err(ReadError::Io(error)) => Poll::Ready(Err(error)),
+            Err(ReadError::Fail(violation)) => {
+                let _ = self.writer.queue_close(Some(violation.code));
+                Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    violation.reason,
+                )))
             }
-            // Need more bytes: keep the partial frame at the front, then read behind it.
-            if self.start > 0 {
-                self.scratch.copy_within(self.start..self.end, 0);
-                self.end -= self.start;
-                self.start = 0;
-            }
-            let mut buf = ReadBuf::new(&mut self.scratch[self.end..]);
-            ready!(Pin::new(&mut self.stream).poll_read(cx, &mut buf))?;
-            let read = buf.filled().len();
-            if read == 0 {
-                return Poll::Ready(if self.end == 0 {
-                    Ok(None)
-                } else {
-                    Err(truncated())
-                });
-            }
-            self.end += read;
         }
     }
 
     /// Ready to take another message: below the write high-water mark, writing if needed.
     pub(crate) fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        if self.queued < WRITE_HIGH {
-            return Poll::Ready(Ok(()));
-        }
-        match self.poll_write_queue(cx) {
-            Poll::Ready(result) => Poll::Ready(result),
-            Poll::Pending if self.queued < WRITE_HIGH => Poll::Ready(Ok(())),
-            Poll::Pending => Poll::Pending,
-        }
+        self.writer.poll_ready(&mut self.stream, cx)
     }
 
     /// Queues one final, masked frame; [`Socket::poll_flush`] writes it.
-    pub(crate) fn queue(&mut self, message: Outbound) {
-        let Outbound {
-            opcode,
-            mut payload,
-        } = message;
-        let mask = frame::mask_key();
-        frame::apply_mask(&mut payload, mask);
-        let (header, header_len) = frame::client_header(opcode, payload.len(), mask);
-        self.queued += header_len + payload.len();
-        if payload.len() > PACK_LIMIT {
-            self.queue.push_back(Chunk::Large {
-                header,
-                header_len,
-                payload,
-            });
-            return;
-        }
-        let packed = match self.queue.back_mut() {
-            Some(Chunk::Packed(bytes)) if bytes.len() < WRITE_HIGH => bytes,
-            _ => {
-                self.queue.push_back(Chunk::Packed(Vec::new()));
-                match self.queue.back_mut() {
-                    Some(Chunk::Packed(bytes)) => bytes,
-                    _ => unreachable!("just pushed"),
-                }
-            }
-        };
-        packed.extend_from_slice(&header[..header_len]);
-        packed.extend_from_slice(&payload);
+    pub(crate) fn queue(&mut self, message: Outbound) -> io::Result<()> {
+        self.writer.queue(message)
     }
 
     /// Writes everything queued and flushes the stream.
     pub(crate) fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(self.poll_write_queue(cx))?;
-        Pin::new(&mut self.stream).poll_flush(cx)
+        self.writer.poll_flush(&mut self.stream, cx)
     }
 
     /// Bytes queued and not written yet: a writer making progress makes this shrink.
     pub(crate) fn unwritten(&self) -> usize {
-        self.queued
+        self.writer.unwritten()
+    }
+
+    /// Whether the client's Close is queued already (an echo, or after a violation).
+    pub(crate) fn closing(&self) -> bool {
+        self.writer.close_queued()
     }
 
     /// Queues a Close (no status) once and flushes it with everything before it.
     pub(crate) fn poll_close(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        if !self.close_queued {
-            self.close_queued = true;
-            self.queue(Outbound {
-                opcode: frame::CLOSE,
-                payload: Vec::new(),
-            });
-        }
+        self.writer.queue_close(None)?;
         self.poll_flush(cx)
     }
-
-    fn poll_write_queue(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        while let Some(front) = self.queue.front() {
-            let done = self.written;
-            let wrote = match front {
-                Chunk::Packed(bytes) => {
-                    ready!(Pin::new(&mut self.stream).poll_write(cx, &bytes[done..]))?
-                }
-                Chunk::Large {
-                    header,
-                    header_len,
-                    payload,
-                } if done < *header_len => {
-                    let slices = [
-                        IoSlice::new(&header[done..*header_len]),
-                        IoSlice::new(payload),
-                    ];
-                    ready!(Pin::new(&mut self.stream).poll_write_vectored(cx, &slices))?
-                }
-                Chunk::Large {
-                    header_len,
-                    payload,
-                    ..
-                } => ready!(
-                    Pin::new(&mut self.stream).poll_write(cx, &payload[done - header_len..])
-                )?,
-            };
-            if wrote == 0 {
-                return Poll::Ready(Err(io::Error::new(
-                    io::ErrorKind::WriteZero,
-                    "the socket accepted no bytes",
-                )));
-            }
-            self.written += wrote;
-            self.queued -= wrote;
-            if self.written == front.len() {
-                if let Some(Chunk::Large { payload, .. }) = self.queue.pop_front() {
-                    crate::spare::keep(payload);
-                }
-                self.written = 0;
-            }
-        }
-        Poll::Ready(Ok(()))
-    }
-}
-
-/// A buffer of `len` bytes for a large frame: the last one's if the caller has dropped every
-/// part of it and it is not more than twice too large (a small reply must not pin a huge
-/// buffer), otherwise a fresh one. Either way no earlier frame stays resident beside it.
-fn reusable(last: Option<Bytes>, len: usize) -> BytesMut {
-    if let Some(Ok(mut buffer)) = last.map(Bytes::try_into_mut)
-        && buffer.capacity() >= len
-        && buffer.capacity() / 2 <= len
-    {
-        // Only the part past the previous frame's length is zeroed; the rest is overwritten.
-        buffer.resize(len, 0);
-        return buffer;
-    }
-    BytesMut::zeroed(len)
-}
-
-/// Turns a complete frame into a message; `None` for frames that are skipped.
-fn message(header: Header, payload: Bytes) -> io::Result<Option<Inbound>> {
-    match header.opcode {
-        frame::TEXT | frame::BINARY if !header.fin => Err(invalid(
-            "the server fragmented a message (Brayns never does; not supported)".to_owned(),
-        )),
-        frame::TEXT => match Utf8Bytes::try_from(payload) {
-            Ok(text) => Ok(Some(Inbound::Text(text))),
-            Err(_) => {
-                warn!("skipping a text frame from the server that is not UTF-8");
-                Ok(None)
-            }
-        },
-        frame::BINARY => Ok(Some(Inbound::Binary(payload))),
-        frame::CLOSE => Ok(Some(Inbound::Close(describe_close(&payload)))),
-        frame::PING | frame::PONG => {
-            debug!(opcode = header.opcode, "ignoring a control frame");
-            Ok(None)
-        }
-        _ => Err(invalid(
-            "the server sent a continuation frame with no message to continue".to_owned(),
-        )),
-    }
-}
-
-fn describe_close(payload: &[u8]) -> String {
-    match payload {
-        [high, low, reason @ ..] => format!(
-            "the server sent Close ({} {})",
-            u16::from_be_bytes([*high, *low]),
-            String::from_utf8_lossy(reason)
-        ),
-        _ => "the server sent Close".to_owned(),
-    }
-}
-
-fn invalid(reason: String) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, reason)
-}
-
-fn truncated() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::UnexpectedEof,
-        "the connection ended in the middle of a frame",
-    )
 }
 
 #[cfg(test)]
@@ -399,9 +92,16 @@ mod tests {
     use std::future::poll_fn;
     use std::time::Duration;
 
-    use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream, duplex};
+    use std::pin::Pin;
+
+    use bytes::Bytes;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream, ReadBuf, duplex};
+    use tokio_tungstenite::tungstenite::Utf8Bytes;
 
     use super::*;
+    use crate::close::{Close, PROTOCOL_ERROR, TOO_BIG};
+    use crate::frame;
+    use crate::writer::PACK_LIMIT;
 
     fn server_frame(first: u8, payload: &[u8]) -> Vec<u8> {
         let mut bytes = frame::tests::server_header(first, payload.len() as u64);
@@ -468,7 +168,10 @@ mod tests {
             Inbound::Binary(Bytes::from(vec![0u8; 126])),
             Inbound::Binary(Bytes::from(big)),
             Inbound::Text(Utf8Bytes::from("x".repeat(65535))),
-            Inbound::Close("the server sent Close (1000 bye)".to_owned()),
+            Inbound::Close(Close {
+                code: Some(1000),
+                reason: "bye".to_owned(),
+            }),
         ];
         (bytes, expected)
     }
@@ -582,7 +285,11 @@ mod tests {
     #[tokio::test]
     async fn violations_fail_the_connection() {
         for (bytes, what) in [
-            (server_frame(0x01, b"half"), "fragmented"),
+            (
+                [server_frame(0x01, b"half"), server_frame(0x81, b"new")].concat(),
+                "a new message inside a fragmented one",
+            ),
+            (server_frame(0x01, b"half"), "a fragment, then the end"),
             (server_frame(0x80, b"more"), "lone continuation"),
             (server_frame(0x82, &[0; 100]), "over the limit"),
             (vec![0x82, 0x85, 1, 2, 3, 4, 0], "masked"),
@@ -649,11 +356,13 @@ mod tests {
             .collect();
         for (index, payload) in payloads.iter().enumerate() {
             poll_fn(|cx| socket.poll_ready(cx)).await.unwrap();
-            socket.queue(if index % 2 == 0 {
-                Outbound::binary(payload.clone())
-            } else {
-                Outbound::text(payload.clone())
-            });
+            socket
+                .queue(if index % 2 == 0 {
+                    Outbound::binary(payload.clone())
+                } else {
+                    Outbound::text(payload.clone())
+                })
+                .unwrap();
         }
         tokio::time::timeout(Duration::from_secs(10), poll_fn(|cx| socket.poll_close(cx)))
             .await
@@ -683,10 +392,287 @@ mod tests {
             &[],
             usize::MAX,
         );
-        socket.queue(Outbound::text(b"small".to_vec()));
-        socket.queue(Outbound::binary(vec![9; PACK_LIMIT + 10]));
+        socket.queue(Outbound::text(b"small".to_vec())).unwrap();
+        socket
+            .queue(Outbound::binary(vec![9; PACK_LIMIT + 10]))
+            .unwrap();
         poll_fn(|cx| socket.poll_flush(cx)).await.unwrap();
-        assert_eq!(socket.queued, 0);
-        assert!(socket.queue.is_empty());
+        assert!(socket.writer.is_empty());
+    }
+
+    #[tokio::test]
+    async fn fragmented_messages_are_reassembled_around_control_frames() {
+        let big: Vec<u8> = (0..150_000u32).map(|i| (i % 241) as u8).collect();
+        let mut bytes = Vec::new();
+        bytes.extend(server_frame(0x01, b"{\"i"));
+        bytes.extend(server_frame(0x89, b"ping"));
+        bytes.extend(server_frame(0x00, b"d\":"));
+        bytes.extend(server_frame(0x80, b"1}"));
+        bytes.extend(server_frame(0x02, &big[..70_000]));
+        bytes.extend(server_frame(0x00, &big[70_000..70_001]));
+        bytes.extend(server_frame(0x8A, b""));
+        bytes.extend(server_frame(0x80, &big[70_001..]));
+        bytes.extend(server_frame(0x82, b"whole"));
+        let expected = [
+            Inbound::Text(Utf8Bytes::from_static("{\"id\":1}")),
+            Inbound::Binary(Bytes::from(big.clone())),
+            Inbound::Binary(Bytes::from_static(b"whole")),
+        ];
+        let mut socket = Socket::new(
+            Trickle {
+                bytes: bytes.clone(),
+                at: 0,
+            },
+            &[],
+            big.len(),
+        );
+        for message in &expected {
+            assert_eq!(next(&mut socket).await.unwrap().as_ref(), Some(message));
+        }
+        let (client, mut server) = duplex(1 << 20);
+        server.write_all(&bytes).await.unwrap();
+        drop(server);
+        let mut socket = Socket::new(client, &[], big.len());
+        for message in &expected {
+            assert_eq!(next(&mut socket).await.unwrap().as_ref(), Some(message));
+        }
+        assert!(next(&mut socket).await.unwrap().is_none());
+    }
+
+    /// Runs `bytes` from the server into a socket with message limit `max`; returns the read
+    /// error and the frames the client wrote back.
+    async fn fails_with(bytes: Vec<u8>, max: usize) -> (io::Error, Vec<(u8, Vec<u8>)>) {
+        let (client, mut server) = duplex(1 << 20);
+        server.write_all(&bytes).await.unwrap();
+        let mut socket = Socket::new(client, &[], max);
+        let error = loop {
+            match next(&mut socket).await {
+                Ok(Some(_)) => continue,
+                Ok(None) => panic!("a clean end"),
+                Err(error) => break error,
+            }
+        };
+        poll_fn(|cx| socket.poll_flush(cx)).await.unwrap();
+        drop(socket);
+        (error, read_client_frames(server).await)
+    }
+
+    fn close_code(frames: &[(u8, Vec<u8>)]) -> Option<u16> {
+        match frames {
+            [(frame::CLOSE, payload)] => Some(u16::from_be_bytes([payload[0], payload[1]])),
+            _ => None,
+        }
+    }
+
+    #[tokio::test]
+    async fn violations_are_answered_with_the_close_code_that_fits() {
+        for (bytes, code, what) in [
+            (
+                server_frame(0x81 | 0x20, b"{}"),
+                PROTOCOL_ERROR,
+                "reserved bit",
+            ),
+            (vec![0x82, 0x81, 1, 2, 3, 4, 0], PROTOCOL_ERROR, "masked"),
+            (server_frame(0x83, b""), PROTOCOL_ERROR, "reserved opcode"),
+            (
+                server_frame(0x80, b"x"),
+                PROTOCOL_ERROR,
+                "lone continuation",
+            ),
+            (
+                [server_frame(0x02, b"a"), server_frame(0x82, b"b")].concat(),
+                PROTOCOL_ERROR,
+                "a new message inside a fragmented one",
+            ),
+            (server_frame(0x88, &[3]), PROTOCOL_ERROR, "one-byte close"),
+            (
+                server_frame(0x88, &[0x03, 0xed]),
+                PROTOCOL_ERROR,
+                "close 1005",
+            ),
+            (
+                server_frame(0x88, &[0x03, 0xe8, 0xff]),
+                crate::close::INVALID_DATA,
+                "close reason not UTF-8",
+            ),
+            (
+                server_frame(0x82, &[0; 65]),
+                TOO_BIG,
+                "frame over the limit",
+            ),
+            (
+                [server_frame(0x02, &[0; 40]), server_frame(0x80, &[0; 40])].concat(),
+                TOO_BIG,
+                "fragments over the limit",
+            ),
+        ] {
+            let (error, frames) = fails_with(bytes, 64).await;
+            assert_eq!(error.kind(), io::ErrorKind::InvalidData, "{what}");
+            assert_eq!(close_code(&frames), Some(code), "{what}: {frames:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_close_is_echoed_with_its_code_and_nothing_follows_it() {
+        let (client, mut server) = duplex(1 << 16);
+        server
+            .write_all(&server_frame(0x88, &[0x03, 0xe9, b'g', b'o']))
+            .await
+            .unwrap();
+        let mut socket = Socket::new(client, &[], 64);
+        assert_eq!(
+            next(&mut socket).await.unwrap(),
+            Some(Inbound::Close(Close {
+                code: Some(1001),
+                reason: "go".to_owned(),
+            }))
+        );
+        assert!(socket.closing());
+        socket.queue(Outbound::text(b"late".to_vec())).unwrap();
+        poll_fn(|cx| socket.poll_close(cx)).await.unwrap();
+        drop(socket);
+        let frames = read_client_frames(server).await;
+        assert_eq!(close_code(&frames), Some(1001), "{frames:?}");
+    }
+
+    #[tokio::test]
+    async fn an_empty_close_is_echoed_empty() {
+        let (client, mut server) = duplex(1 << 16);
+        server.write_all(&server_frame(0x88, b"")).await.unwrap();
+        let mut socket = Socket::new(client, &[], 64);
+        let message = next(&mut socket).await.unwrap();
+        assert!(matches!(
+            message,
+            Some(Inbound::Close(Close { code: None, .. }))
+        ));
+        poll_fn(|cx| socket.poll_flush(cx)).await.unwrap();
+        drop(socket);
+        assert_eq!(
+            read_client_frames(server).await,
+            [(frame::CLOSE, Vec::new())]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_huge_announced_length_allocates_only_what_arrived() {
+        const SENT: usize = 4 << 20;
+        let (client, mut server) = duplex(1 << 16);
+        let writer = tokio::spawn(async move {
+            server
+                .write_all(&frame::tests::server_header(0x82, (2 << 30) - 1))
+                .await
+                .unwrap();
+            for _ in 0..SENT / 1000 {
+                server.write_all(&[1; 1000]).await.unwrap();
+            }
+            server
+        });
+        let mut socket = Socket::new(client, &[], 2 << 30);
+        let mut received = 0;
+        while received < SENT / 1000 * 1000 {
+            let poll = poll_fn(|cx| Poll::Ready(socket.poll_next(cx))).await;
+            assert!(poll.is_pending(), "the frame is not complete");
+            if let Some((filled, held)) = socket.reader.assembling() {
+                // Doubling from the first room: at most twice what arrived.
+                let bound = 2 * filled.max(crate::reader::FIRST_ROOM);
+                assert!(held <= bound, "{held} bytes held for {filled} received");
+                received = filled;
+            }
+            tokio::task::yield_now().await;
+        }
+        drop(writer.await.unwrap());
+        assert_eq!(
+            next(&mut socket).await.unwrap_err().kind(),
+            io::ErrorKind::UnexpectedEof
+        );
+    }
+
+    #[tokio::test]
+    async fn the_buffer_kept_for_reuse_is_released_once_idle() {
+        let (client, mut server) = duplex(1 << 20);
+        server
+            .write_all(&server_frame(0x82, &[7; 100_000]))
+            .await
+            .unwrap();
+        let mut socket = Socket::new(client, &[], usize::MAX);
+        tokio::time::pause();
+        let message = poll_fn(|cx| socket.poll_next(cx)).await.unwrap();
+        drop(message);
+        assert!(socket.reader.keeps_a_buffer());
+        let idle = crate::spare::IDLE_RELEASE;
+        tokio::time::advance(idle - Duration::from_secs(1)).await;
+        let poll = poll_fn(|cx| Poll::Ready(socket.poll_next(cx))).await;
+        assert!(poll.is_pending());
+        assert!(socket.reader.keeps_a_buffer(), "released too early");
+        tokio::time::advance(Duration::from_secs(2)).await;
+        let poll = poll_fn(|cx| Poll::Ready(socket.poll_next(cx))).await;
+        assert!(poll.is_pending());
+        assert!(
+            !socket.reader.keeps_a_buffer(),
+            "still kept after {idle:?} idle"
+        );
+        drop(server);
+    }
+
+    /// Whatever a server sends: no panic, an end (messages, then a clean end or an error),
+    /// and memory held for a message never more than twice what arrived of it.
+    #[test]
+    fn any_byte_stream_ends_cleanly_with_bounded_memory() {
+        use proptest::prelude::*;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let frames = prop_oneof![
+            // Plausible frames (any first byte, lengths around the encodings' boundaries)...
+            (
+                prop_oneof![
+                    prop::sample::select(vec![0x00u8, 0x01, 0x02, 0x80, 0x81, 0x82, 0x88, 0x89]),
+                    any::<u8>(),
+                ],
+                prop::sample::select(vec![
+                    0u64,
+                    1,
+                    125,
+                    126,
+                    65535,
+                    65536,
+                    1 << 20,
+                    1 << 30,
+                    1 << 40
+                ]),
+                prop::collection::vec(any::<u8>(), 0..300)
+            )
+                .prop_map(|(first, len, body)| {
+                    let mut bytes = frame::tests::server_header(first, len);
+                    bytes.extend(body);
+                    bytes
+                }),
+            // ...and pure noise.
+            prop::collection::vec(any::<u8>(), 0..64),
+        ];
+        let stream = prop::collection::vec(frames, 0..12).prop_map(|parts| parts.concat());
+        proptest!(|(bytes in stream, max in prop::sample::select(vec![0usize, 64, 70_000, 2 << 30]), ahead in 0usize..32)| {
+            runtime.block_on(async {
+                let ahead = ahead.min(bytes.len());
+                let mut socket = Socket::new(
+                    Trickle { bytes: bytes[ahead..].to_vec(), at: 0 },
+                    &bytes[..ahead],
+                    max,
+                );
+                loop {
+                    let next = poll_fn(|cx| socket.poll_next(cx)).await;
+                    if let Some((filled, held)) = socket.reader.assembling() {
+                        let bound = 2 * filled.max(crate::reader::FIRST_ROOM);
+                        prop_assert!(held <= bound, "{} held for {} received", held, filled);
+                    }
+                    match next {
+                        Ok(Some(Inbound::Close(_))) | Ok(None) | Err(_) => break,
+                        Ok(Some(_)) => {}
+                    }
+                }
+                Ok(())
+            })?;
+        });
     }
 }

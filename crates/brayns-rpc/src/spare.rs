@@ -32,7 +32,7 @@ const MAX_KEPT_BYTES: usize = 1 << 30;
 const OVERSIZE: usize = 4;
 
 /// How long an unused buffer stays mapped.
-const IDLE_RELEASE: Duration = Duration::from_secs(5);
+pub(crate) const IDLE_RELEASE: Duration = Duration::from_secs(5);
 
 /// The process-wide pool used by requests and the connection tasks.
 static POOL: LazyLock<SparePool> = LazyLock::new(|| SparePool::new(IDLE_RELEASE));

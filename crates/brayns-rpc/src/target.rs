@@ -39,6 +39,17 @@ pub(crate) fn scheme_of(uri: &str) -> Result<Scheme> {
 /// Parses `uri`; `secure` says whether TLS is used (already reconciled with the scheme).
 pub(crate) fn parse(uri: &str, secure: bool) -> Result<Target> {
     let trimmed = uri.trim();
+    // The address ends up in the upgrade request: a CR or LF there would add headers to it,
+    // and a space would end its request target.
+    if let Some(bad) = trimmed
+        .chars()
+        .find(|c| c.is_control() || c.is_whitespace())
+    {
+        return Err(Error::Config(format!(
+            "invalid address {uri:?}: it contains {bad:?} (control characters and spaces are \
+             not allowed)"
+        )));
+    }
     let rest = match scheme_of(trimmed)? {
         Scheme::Bare => trimmed,
         Scheme::Ws => &trimmed[5..],
@@ -116,6 +127,25 @@ mod tests {
     fn rejects_bad_addresses() {
         for uri in ["localhost", ":80", "http://a:1", "a:99999", "[::1:80"] {
             assert!(parse(uri, false).is_err(), "{uri}");
+        }
+    }
+
+    #[test]
+    fn control_characters_and_spaces_cannot_reach_the_request() {
+        for uri in [
+            "ws://h:1/a\r\nX-Injected: 1",
+            "h:1\nX: y",
+            "ws://h:1/a b",
+            "ws://h\0:1/",
+            "ws://h:1/\u{7f}",
+            "ws://h:1/\u{85}x",
+        ] {
+            match parse(uri, false) {
+                Err(Error::Config(message)) => {
+                    assert!(message.contains("not allowed"), "{message}")
+                }
+                other => panic!("{uri:?}: {other:?}"),
+            }
         }
     }
 }

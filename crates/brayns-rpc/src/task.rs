@@ -164,7 +164,7 @@ impl Drop for Task {
             return;
         }
         // Still registered means the server has not answered yet: cancel it there too.
-        if self.client.shared().remove(self.id.get()).is_some() {
+        if self.client.shared().abandon(self.id.get()).is_some() {
             self.client.cancel_in_background(self.id);
         }
     }

@@ -31,14 +31,15 @@ impl Capture {
     }
 }
 
+/// The subscriber is thread-scoped but tracing caches callsite interest process-wide: two
+/// sessions installing subscribers at once can hide events from each other, so they take
+/// turns.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Runs one text call with params and one binary call, capturing traces at `level`.
 /// `#[tokio::test]` runs on one thread, so the thread-local subscriber sees the connection
 /// task too.
 async fn traced_session(level: Level) -> String {
-    // The subscriber is thread-scoped but tracing caches callsite interest process-wide: two
-    // sessions installing subscribers at once can hide events from each other, so they take
-    // turns.
-    static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
     let _turn = ONE_AT_A_TIME.lock().await;
     let capture = Capture::default();
     let writer = capture.clone();
@@ -114,4 +115,58 @@ async fn debug_adds_truncated_payloads() {
     // The 100 kB param is cut short.
     assert!(logs.len() < 20_000, "{} bytes of logs", logs.len());
     assert!(logs.contains("bytes)"), "{logs}");
+}
+
+/// A call that timed out gets its late reply (expected: DEBUG), and another call is answered
+/// twice (the server or a proxy misbehaves: WARN).
+#[tokio::test(flavor = "current_thread")]
+async fn a_second_reply_to_an_answered_id_is_a_warning_a_late_reply_is_not() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(Level::WARN)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    bounded(async {
+        let server = Server::start(|mut conn| async move {
+            let Some(late) = conn.recv().await else {
+                return;
+            };
+            let Some(twice) = conn.recv().await else {
+                return;
+            };
+            conn.reply(&twice.id(), json!("first")).await;
+            conn.reply(&twice.id(), json!("second")).await;
+            conn.reply(&late.id(), json!("late")).await;
+            conn.echo().await;
+        })
+        .await;
+        let client = Connector::new(server.uri()).connect().await.unwrap();
+        let late = client
+            .call(Request::new("late").timeout(std::time::Duration::from_millis(50)))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(late, brayns_rpc::Error::Timeout { .. }),
+            "{late:?}"
+        );
+        let twice = client.call(Request::new("twice")).await.unwrap();
+        assert_eq!(twice.decode::<String>().unwrap(), "first");
+        // Answered after the duplicate and the late reply: both were handled by then.
+        client.call(Request::new("sync")).await.unwrap();
+    })
+    .await;
+    let logs = capture.text();
+    let second = logs
+        .lines()
+        .find(|line| line.contains("second reply"))
+        .unwrap_or_else(|| panic!("no warning for the second reply: {logs}"));
+    assert!(
+        second.contains("WARN") && second.contains("id=2"),
+        "{second}"
+    );
+    assert!(!logs.contains("id=1"), "the late reply is expected: {logs}");
 }

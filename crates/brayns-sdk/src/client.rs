@@ -29,9 +29,27 @@ impl Brayns {
     /// Connects with `connector`'s settings (TLS, retries, timeouts...) and checks the
     /// instance's release with `policy`. When the policy refuses the release, the
     /// connection is closed and the error is [`Error::VersionMismatch`](crate::Error::VersionMismatch).
+    /// The version check is part of connecting: a server that upgrades the connection and
+    /// then never answers it fails it with a `get-version` timeout after the connector's
+    /// [connect timeout](Connector::connect_timeout).
     pub async fn connect_with(connector: Connector, policy: VersionPolicy) -> Result<Self> {
         let brayns = Self::new(connector.connect().await?);
-        if let Err(error) = brayns.check_version(policy).await {
+        // `check_version`, with the connect timeout on its request: a server that upgrades
+        // and then stays silent must not hold `connect_with` for ever.
+        let checked = match policy {
+            VersionPolicy::Ignore => Ok(()),
+            _ => {
+                async {
+                    let request =
+                        Request::new("get-version").timeout(connector.connect_timeout_value());
+                    let message: crate::types::VersionMessage =
+                        brayns.rpc.call(request).await?.decode()?;
+                    policy.check(brayns.rpc.uri(), Version::try_from(&message)?)
+                }
+                .await
+            }
+        };
+        if let Err(error) = checked {
             brayns.rpc.disconnect().await;
             return Err(error);
         }
