@@ -3,7 +3,9 @@
 //! The methods themselves are generated (`generated/`), one per entrypoint, on top of the
 //! [`seam`](crate::seam).
 
-use brayns_rpc::{Client, Connector};
+use std::time::Duration;
+
+use brayns_rpc::{Client, Connector, Request};
 use bytes::Bytes;
 
 use crate::{Result, Version, VersionPolicy};
@@ -34,21 +36,11 @@ impl Brayns {
     /// [connect timeout](Connector::connect_timeout).
     pub async fn connect_with(connector: Connector, policy: VersionPolicy) -> Result<Self> {
         let brayns = Self::new(connector.connect().await?);
-        // `check_version`, with the connect timeout on its request: a server that upgrades
-        // and then stays silent must not hold `connect_with` for ever.
-        let checked = match policy {
-            VersionPolicy::Ignore => Ok(()),
-            _ => {
-                async {
-                    let request =
-                        Request::new("get-version").timeout(connector.connect_timeout_value());
-                    let message: crate::types::VersionMessage =
-                        brayns.rpc.call(request).await?.decode()?;
-                    policy.check(brayns.rpc.uri(), Version::try_from(&message)?)
-                }
-                .await
-            }
-        };
+        // The connect timeout bounds the version check too: a server that upgrades and then
+        // stays silent must not hold `connect_with` for ever.
+        let checked = brayns
+            .check_version_within(policy, Some(connector.connect_timeout_value()))
+            .await;
         if let Err(error) = checked {
             brayns.rpc.disconnect().await;
             return Err(error);
@@ -65,10 +57,31 @@ impl Brayns {
     /// Asks the instance for its release (`get-version`) and applies `policy` to it.
     /// Returns the release, or `None` for [`VersionPolicy::Ignore`], which asks nothing.
     pub async fn check_version(&self, policy: VersionPolicy) -> Result<Option<Version>> {
+        self.check_version_within(policy, None).await
+    }
+
+    /// [`check_version`](Self::check_version), its request bounded by `timeout` (`None`:
+    /// the connector's request timeout). Decodes only the release numbers, so it reads the
+    /// answer of every Brayns release whatever the bindings call its type.
+    async fn check_version_within(
+        &self,
+        policy: VersionPolicy,
+        timeout: Option<Duration>,
+    ) -> Result<Option<Version>> {
+        #[derive(serde::Deserialize)]
+        struct Reported {
+            major: i64,
+            minor: i64,
+            patch: i64,
+        }
         if policy == VersionPolicy::Ignore {
             return Ok(None);
         }
-        let reported = self.get_version().await?;
+        let mut request = Request::new("get-version");
+        if let Some(timeout) = timeout {
+            request = request.timeout(timeout);
+        }
+        let reported: Reported = self.rpc.call(request).await?.decode()?;
         let actual = crate::version::reported(reported.major, reported.minor, reported.patch)?;
         policy.check(self.rpc.uri(), actual)?;
         Ok(Some(actual))
