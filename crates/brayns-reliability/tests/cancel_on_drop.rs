@@ -2,14 +2,16 @@
 //! `Task`) cancels it on the server, best effort, and surfaces no error to anyone; the mock's
 //! task log shows what the server did.
 
+mod support;
+
 use std::time::Duration;
 
 use brayns_mock::{MockServer, TaskLog, TaskOutcome};
-use brayns_reliability::bounded;
 use brayns_rpc::{Connector, Request};
 use brayns_sdk::Brayns;
 use brayns_sdk::types::SnapshotParams;
 use serde_json::{Value, json};
+use support::bounded;
 
 /// Waits until the log holds a final outcome for `id`, and returns its outcomes.
 async fn settled(log: &TaskLog, id: &Value) -> Vec<TaskOutcome> {

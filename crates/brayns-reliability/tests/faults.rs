@@ -1,13 +1,15 @@
 //! Faults: the server vanishes, stalls, quits, is not up yet, or is full.
 
+mod support;
+
 use std::io::ErrorKind;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use brayns_mock::MockServer;
-use brayns_reliability::{ReservedPort, ScriptServer, bounded};
 use brayns_rpc::{Client, Connector, Error, Request};
 use serde_json::{Value, json};
+use support::{ReservedPort, ScriptServer, bounded};
 
 async fn connect(uri: String) -> Client {
     Connector::new(uri).connect().await.expect("server is up")
@@ -417,4 +419,24 @@ mod drop_after_some_answers {
             runtime.block_on(bounded(case(calls, order, answered)));
         }
     }
+}
+
+/// The support's reserved port itself: refused until the test listens, and nobody else can
+/// take it meanwhile (the fault tests above rely on both).
+#[tokio::test]
+async fn a_reserved_port_refuses_until_listening_then_accepts() {
+    let port = ReservedPort::new();
+    let addr = port.addr();
+    let refused = tokio::net::TcpStream::connect(addr).await.unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::ConnectionRefused);
+    assert!(
+        std::net::TcpListener::bind(addr).is_err(),
+        "nobody else can take the port meanwhile"
+    );
+    let listener = port.listen();
+    let (connected, accepted) =
+        bounded(async { tokio::join!(tokio::net::TcpStream::connect(addr), listener.accept()) })
+            .await;
+    connected.unwrap();
+    accepted.unwrap();
 }

@@ -2,10 +2,12 @@
 //! memory follows the bytes received, not the header's word. Alone in its test binary: it
 //! measures the process's virtual memory, which other tests running beside it would move.
 
+mod support;
+
 use std::time::Duration;
 
-use brayns_reliability::{RawServer, bounded, switching_protocols, virtual_memory_kib};
 use brayns_rpc::{Connector, Error, Request};
+use support::{RawServer, bounded, switching_protocols, virtual_memory_kib};
 
 #[test]
 fn a_header_announcing_2_gib_costs_only_the_bytes_that_arrive() {

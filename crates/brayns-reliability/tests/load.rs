@@ -2,9 +2,11 @@
 //! gets its own answer (checked by content), nothing is lost. Correctness only: throughput
 //! and memory are measured by `examples/load.rs` in release mode (BENCHMARKS.md).
 
+mod support;
+
 use brayns_mock::MockServer;
-use brayns_reliability::{ScriptServer, bounded, load};
 use brayns_rpc::Connector;
+use support::{ScriptServer, bounded, load};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_thousand_calls_from_100_tasks_on_one_connection() {

@@ -2,15 +2,17 @@
 //! server's error codes and ids (PROTOCOL §4, computed here by an independent oracle), and the
 //! mock keeps answering valid requests on the same connection afterwards.
 
+mod support;
+
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use brayns_mock::MockServer;
 use brayns_mock::codes::{INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR};
-use brayns_reliability::{binary_frame, bounded};
 use futures_util::{SinkExt, StreamExt};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
+use support::{binary_frame, bounded};
 use tokio::net::TcpStream;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;

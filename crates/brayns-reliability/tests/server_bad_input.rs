@@ -2,14 +2,16 @@
 //! the client never panics, keeps the connection, and every pending call and task still gets
 //! ITS OWN answer (checked by content).
 
+mod support;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use brayns_reliability::{Peer, ScriptServer, binary_frame, bounded};
 use brayns_rpc::{Connector, Request};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use serde_json::{Value, json};
+use support::{Peer, ScriptServer, binary_frame, bounded};
 
 /// One frame the server sends that answers nothing legitimately.
 #[derive(Debug, Clone)]

@@ -1,26 +1,25 @@
 //! A hostile or unusual server after the upgrade: fragments, Close frames and framing
 //! violations, checked on the wire (what the client answers) and by the calls' outcomes.
 
+mod support;
+
 use std::time::Duration;
 
-use brayns_reliability::{RawServer, ScriptServer, bounded, switching_protocols};
 use brayns_rpc::{Connector, Request};
 use serde_json::json;
+use support::{RawServer, ScriptServer, bounded, switching_protocols};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::Data;
 
 /// Replies to every request with `{"echo": method}`, cut into fragments of 7 bytes, as text
 /// or, for `binary` calls, as a binary frame with a payload.
-async fn fragmenting_echo(mut peer: brayns_reliability::Peer) {
+async fn fragmenting_echo(mut peer: support::Peer) {
     while let Some(request) = peer.recv().await {
         let reply =
             json!({"id": request.id(), "jsonrpc": "2.0", "result": {"echo": request.method()}})
                 .to_string();
         let (opcode, message) = if request.method() == "binary" {
             let payload: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
-            (
-                Data::Binary,
-                brayns_reliability::binary_frame(&reply, &payload),
-            )
+            (Data::Binary, support::binary_frame(&reply, &payload))
         } else {
             (Data::Text, reply.into_bytes())
         };

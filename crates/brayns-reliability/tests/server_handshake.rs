@@ -2,10 +2,12 @@
 //! clear typed error, never a panic or a hang, and nothing it sends is taken for an upgrade
 //! that RFC 6455 §4.1 says must fail.
 
+mod support;
+
 use std::time::Duration;
 
-use brayns_reliability::{RawServer, bounded, switching_protocols};
 use brayns_rpc::{Connector, Error};
+use support::{RawServer, bounded, switching_protocols};
 
 /// Connects to a server answering `answer(key)`; returns the error `connect()` gave.
 async fn refused_with(answer: impl Fn(&str) -> Vec<u8> + Send + Sync + 'static) -> Error {
@@ -104,10 +106,11 @@ async fn a_server_silent_after_the_upgrade_cannot_hold_connect_with() {
     use brayns_sdk::{Brayns, VersionPolicy};
     bounded(async {
         // Upgrades, then reads and never answers (the script keeps the connection open).
-        let server = brayns_reliability::ScriptServer::start(|mut peer| async move {
-            while peer.recv().await.is_some() {}
-        })
-        .await;
+        let server =
+            support::ScriptServer::start(
+                |mut peer| async move { while peer.recv().await.is_some() {} },
+            )
+            .await;
         let connector = Connector::new(server.uri()).connect_timeout(Duration::from_millis(300));
         match Brayns::connect_with(connector, VersionPolicy::default()).await {
             Err(brayns_sdk::Error::Rpc(Error::Timeout { method, after })) => {

@@ -3,12 +3,14 @@
 //! a TLS error (or, for plain websocket to a TLS port, a protocol error) and is never retried.
 //! A counting proxy in front of the mock proves the single connection attempt.
 
+mod support;
+
 use std::time::Duration;
 
 use brayns_mock::MockServer;
-use brayns_reliability::{CountingProxy, Pki, bounded};
 use brayns_rpc::{Connector, Error, Tls};
 use rustls::CertificateError;
+use support::{CountingProxy, Pki, bounded};
 
 /// A TLS mock presenting `pki`'s certificate, behind a counting proxy.
 async fn tls_mock(pki: &Pki) -> (MockServer, CountingProxy) {

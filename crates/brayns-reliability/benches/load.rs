@@ -2,9 +2,9 @@
 //! suite)"). Run in release mode, one scenario per process so the peak memory is its own:
 //!
 //! ```text
-//! cargo run --release -p brayns-reliability --example load -- one      # 10,000 calls, 100 tasks, 1 connection
-//! cargo run --release -p brayns-reliability --example load -- sixteen  # 16 connections at once
-//! cargo run --release -p brayns-reliability --example load -- mock     # 16 connections to brayns-mock
+//! cargo bench -p brayns-reliability --bench load -- one      # 10,000 calls, 100 tasks, 1 connection
+//! cargo bench -p brayns-reliability --bench load -- sixteen  # 16 connections at once
+//! cargo bench -p brayns-reliability --bench load -- mock     # 16 connections to brayns-mock
 //! ```
 //!
 //! The servers run in the same process (echo server or mock), so the memory includes them.
@@ -12,14 +12,21 @@
 use std::time::Instant;
 
 use brayns_mock::MockServer;
-use brayns_reliability::{ScriptServer, load, peak_memory_kib};
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 use brayns_rpc::Connector;
+use support::{ScriptServer, load, peak_memory_kib};
 
 const ROUNDS: usize = 5;
 
 #[tokio::main]
 async fn main() {
-    let scenario = std::env::args().nth(1).unwrap_or_else(|| "one".to_owned());
+    // `cargo bench` appends `--bench` to the arguments: the scenario is the first word.
+    let scenario = std::env::args()
+        .skip(1)
+        .find(|arg| !arg.starts_with("--"))
+        .unwrap_or_else(|| "one".to_owned());
     let baseline = peak_memory_kib();
     let mut rates = Vec::with_capacity(ROUNDS);
     let mut calls = 0;

@@ -46,32 +46,3 @@ impl Default for ReservedPort {
         ReservedPort::new()
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use std::time::Duration;
-
-    use tokio::net::TcpStream;
-
-    use super::*;
-
-    #[tokio::test]
-    async fn refuses_until_listening_then_accepts() {
-        let port = ReservedPort::new();
-        let addr = port.addr();
-        let refused = TcpStream::connect(addr).await.unwrap_err();
-        assert_eq!(refused.kind(), std::io::ErrorKind::ConnectionRefused);
-        assert!(
-            std::net::TcpListener::bind(addr).is_err(),
-            "nobody else can take the port meanwhile"
-        );
-        let listener = port.listen();
-        let (connected, accepted) = tokio::time::timeout(Duration::from_secs(5), async {
-            tokio::join!(TcpStream::connect(addr), listener.accept())
-        })
-        .await
-        .expect("bounded");
-        connected.unwrap();
-        accepted.unwrap();
-    }
-}
