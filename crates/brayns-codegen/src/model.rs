@@ -83,6 +83,12 @@ pub(crate) enum DefKind {
     OneOf(Vec<Ty>),
     /// `oneOf` variant `null`, kept apart from `Ty` because only unions can hold it.
     OneOfWithNull(Vec<Ty>),
+    /// The id of a JSON-RPC request (`cancel`'s `id`): the transport's own
+    /// `rpc::RequestId`, re-exported, not a type of the bindings. The schema allows
+    /// `null | integer | string`, but the server only cancels requests of the same
+    /// connection, and this client's requests always have integer ids from its counter, so
+    /// any other id is one the server would refuse.
+    RequestId,
 }
 
 /// One struct field.
@@ -297,7 +303,9 @@ impl Model {
                     nullable,
                     types.iter().map(|ty| self.key_of(ty)).collect::<Vec<_>>()
                 );
-                let kind = if nullable {
+                let kind = if is_request_id(node.title.as_deref(), nullable, &types) {
+                    DefKind::RequestId
+                } else if nullable {
                     DefKind::OneOfWithNull(types)
                 } else {
                     DefKind::OneOf(types)
@@ -367,4 +375,10 @@ impl Context<'_> {
             root: self.root,
         }
     }
+}
+
+/// Whether a `oneOf` is Brayns' `RequestId`: titled so, and `null | integer | string`, the
+/// JSON-RPC id's own shape.
+fn is_request_id(title: Option<&str>, nullable: bool, types: &[Ty]) -> bool {
+    title == Some("RequestId") && nullable && matches!(types, [Ty::I64 | Ty::U64, Ty::String])
 }

@@ -6,7 +6,7 @@ use std::io::Write as _;
 use std::time::Duration;
 
 use bytes::Bytes;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
@@ -16,7 +16,10 @@ use crate::error::{Error, Result};
 ///
 /// Ids come from one increasing `i64` counter per connection and are never reused, so a late
 /// reply can never be mistaken for the answer to a newer request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+///
+/// It is also the type of the ids a Brayns method takes (`cancel`'s), so it reads and writes
+/// as the integer on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct RequestId(pub(crate) i64);
 

@@ -33,10 +33,10 @@ impl<T> Task<T> {
         Self { inner, decode }
     }
 
-    /// The id of the request, as sent on the wire (`cancel` takes it as
-    /// [`types::RequestId`](crate::types::RequestId), which converts from it).
-    pub fn id(&self) -> &RequestId {
-        self.inner.id()
+    /// The id of the request, as sent on the wire; `cancel` takes the same type
+    /// (`CancelParams { id: task.id() }`).
+    pub fn id(&self) -> RequestId {
+        *self.inner.id()
     }
 
     /// The next progress notification, or `None` once the task has ended, the connection is
@@ -73,13 +73,5 @@ impl<T: Send + 'static> IntoFuture for Task<T> {
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.wait())
-    }
-}
-
-/// The id `cancel` takes, for a task's id: `brayns.cancel(&CancelParams { id: task.id().into() })`
-/// does what [`Task::cancel`] does.
-impl From<&RequestId> for crate::types::RequestId {
-    fn from(id: &RequestId) -> Self {
-        Self::Integer(id.get())
     }
 }

@@ -115,7 +115,7 @@ fn result_enums_keep_values_a_newer_server_adds() {
 }
 
 #[test]
-fn maps_are_maps_and_request_ids_are_an_enum() {
+fn maps_are_maps_and_request_ids_are_the_transports() {
     let message = ColorModelMessage {
         id: 1,
         method: "element".into(),
@@ -125,19 +125,19 @@ fn maps_are_maps_and_request_ids_are_an_enum() {
         serde_json::to_value(&message).unwrap()["values"]["a"],
         json!([1.0, 0.0, 0.0, 1.0])
     );
-    for (id, wire) in [
-        (RequestId::Null, json!(null)),
-        (RequestId::from(7), json!(7)),
-        (RequestId::from("seven"), json!("seven")),
-    ] {
-        let params = CancelParams { id };
-        let value = serde_json::to_value(&params).unwrap();
-        assert_eq!(value, json!({ "id": wire }));
-        assert_eq!(
-            serde_json::from_value::<CancelParams>(value).unwrap(),
-            params
-        );
-    }
+    // `cancel` takes the transport's own request id: a task's id is passed as it is.
+    let id: RequestId = serde_json::from_value(json!(7)).unwrap();
+    let params = CancelParams { id };
+    let value = serde_json::to_value(&params).unwrap();
+    assert_eq!(value, json!({ "id": 7 }));
+    assert_eq!(
+        serde_json::from_value::<CancelParams>(value).unwrap(),
+        params
+    );
+    let _: fn(&brayns_sdk::Task<()>) -> CancelParams = |task| CancelParams { id: task.id() };
+    // Ids this client never sends (null, strings) are refused at decoding.
+    assert!(serde_json::from_value::<CancelParams>(json!({ "id": null })).is_err());
+    assert!(serde_json::from_value::<CancelParams>(json!({ "id": "seven" })).is_err());
 }
 
 #[test]

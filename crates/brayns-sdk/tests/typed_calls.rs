@@ -260,7 +260,7 @@ async fn the_cancel_method_takes_a_task_id() {
         assert!(task.next_progress().await.is_some(), "the task runs");
         brayns
             .cancel(&CancelParams {
-                id: task.id().into(),
+                id: task.id(),
             })
             .await
             .unwrap();

@@ -11,6 +11,7 @@ use crate::naming::{field_idents, snake, type_ident, variant_names};
 
 pub(super) fn file(settings: &Settings<'_>) -> Result<TokenStream, CodegenError> {
     let model = &settings.api.model;
+    let runtime = &settings.runtime;
     let mut defs: Vec<&TypeDef> = model.defs.iter().collect();
     defs.sort_by(|a, b| a.name.cmp(&b.name));
     let items = defs
@@ -20,6 +21,7 @@ pub(super) fn file(settings: &Settings<'_>) -> Result<TokenStream, CodegenError>
             DefKind::Enum { values, open } => Ok(enumeration(def, values, *open)),
             DefKind::OneOf(types) => Ok(union(model, def, types, false)),
             DefKind::OneOfWithNull(types) => Ok(union(model, def, types, true)),
+            DefKind::RequestId => Ok(request_id(runtime, def)),
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(quote! {
@@ -32,6 +34,19 @@ pub(super) fn file(settings: &Settings<'_>) -> Result<TokenStream, CodegenError>
 
         #(#items)*
     })
+}
+
+/// The transport's request id, under the name the snapshot's title gave it.
+fn request_id(runtime: &syn::Path, def: &TypeDef) -> TokenStream {
+    let name = type_ident(&def.name);
+    let rename = (name != "RequestId").then(|| quote!(as #name));
+    quote! {
+        /// The id of a request this client sent, as `cancel` takes it: the transport's
+        /// request id (`Task::id` gives it). Brayns' schema also allows `null` and strings,
+        /// but it only cancels requests of the same connection, whose ids are this
+        /// client's integers.
+        pub use #runtime::rpc::RequestId #rename;
+    }
 }
 
 fn type_doc(def: &TypeDef) -> TokenStream {

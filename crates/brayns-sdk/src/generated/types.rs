@@ -1763,37 +1763,11 @@ pub struct RenderImageResult {
     pub max_accumulation: u64,
 }
 
-/// ID of the request to cancel
-///
-/// Used by `cancel`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
-pub enum RequestId {
-    /// `null`.
-    Null,
-    /// A JSON integer.
-    Integer(i64),
-    /// A JSON string.
-    String(String),
-}
-
-impl From<i64> for RequestId {
-    fn from(value: i64) -> Self {
-        Self::Integer(value)
-    }
-}
-
-impl From<String> for RequestId {
-    fn from(value: String) -> Self {
-        Self::String(value)
-    }
-}
-
-impl From<&str> for RequestId {
-    fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
-    }
-}
+/// The id of a request this client sent, as `cancel` takes it: the transport's
+/// request id (`Task::id` gives it). Brayns' schema also allows `null` and strings,
+/// but it only cancels requests of the same connection, whose ids are this
+/// client's integers.
+pub use crate::rpc::RequestId;
 
 /// The `Scene` object.
 ///
