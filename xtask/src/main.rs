@@ -3,10 +3,12 @@
 //! - `cargo xtask fetch`: snapshot a live instance's schemas into `schemas/`.
 //! - `cargo xtask codegen`: turn snapshots into the SDK's generated bindings (and the
 //!   mock's embedded snapshot, and the generator's fixtures).
+//! - `cargo xtask package`: package and verify every publishable crate.
 //! - `cargo xtask release`: the publishable SDK crate for one Brayns release, or all.
 
 mod codegen;
 mod fetch;
+mod package;
 mod release;
 
 use std::path::PathBuf;
@@ -26,6 +28,8 @@ enum Command {
     Fetch(fetch::FetchArgs),
     /// Generate the SDK bindings (and every other generated file) from schema snapshots.
     Codegen(codegen::CodegenArgs),
+    /// Package and verify every publishable crate of the workspace.
+    Package(package::PackageArgs),
     /// Build the publishable SDK crate for a Brayns release (or every release).
     Release(release::ReleaseArgs),
 }
@@ -43,6 +47,7 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Fetch(args) => fetch::run(args),
         Command::Codegen(args) => codegen::run(args),
+        Command::Package(args) => package::run(args),
         Command::Release(args) => release::run(args),
     };
     match result {

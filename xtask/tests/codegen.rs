@@ -104,3 +104,23 @@ fn codegen_refuses_an_output_folder_of_hand_written_sources() {
     );
     assert_eq!(std::fs::read_to_string(&lib).unwrap(), "pub fn keep() {}\n");
 }
+
+/// What `cargo xtask package` packages: every member not marked `publish = false`.
+#[test]
+fn the_publishable_crates_are_the_ones_users_depend_on() {
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["package", "--list"])
+        .output()
+        .expect("xtask runs");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(
+        text(&output.stdout).lines().collect::<Vec<_>>(),
+        [
+            "brayns-codegen",
+            "brayns-mock",
+            "brayns-rpc",
+            "brayns-sdk",
+            "brayns-snapshot"
+        ]
+    );
+}

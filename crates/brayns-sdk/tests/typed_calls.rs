@@ -259,9 +259,7 @@ async fn the_cancel_method_takes_a_task_id() {
         let mut task = brayns.snapshot(&SnapshotParams::default()).unwrap();
         assert!(task.next_progress().await.is_some(), "the task runs");
         brayns
-            .cancel(&CancelParams {
-                id: task.id(),
-            })
+            .cancel(&CancelParams { id: task.id() })
             .await
             .unwrap();
         let error = task.await.unwrap_err();
