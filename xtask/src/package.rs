@@ -28,6 +28,7 @@ pub(crate) fn run(args: PackageArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     println!("packaging {}", crates.join(", "));
+    clear_stale_tarballs(&project_root().join("target"), &crates)?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
     command
@@ -70,4 +71,63 @@ fn publishable() -> anyhow::Result<Vec<String>> {
         .collect();
     names.sort();
     Ok(names)
+}
+
+/// Removes what earlier packagings of `crates` left: their tarballs under
+/// `<target>/package`, and their sources unpacked from those tarballs in Cargo's cache of
+/// local registries (`$CARGO_HOME/registry/src/-<hash>/`). Our crates keep one version
+/// (`0.1.0`) while their code changes, and Cargo reuses an unpacked `name-version` folder
+/// without looking at its contents, so a verification could otherwise build against an
+/// older tarball's sources.
+pub(crate) fn clear_stale_tarballs(
+    target: &std::path::Path,
+    crates: &[String],
+) -> anyhow::Result<()> {
+    let ours = |name: &str| {
+        crates.iter().any(|krate| {
+            name.strip_prefix(krate.as_str())
+                .and_then(|rest| rest.strip_prefix('-'))
+                .is_some_and(|version| version.starts_with(|c: char| c.is_ascii_digit()))
+        })
+    };
+    let mut folders = vec![target.join("package")];
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|home| std::path::Path::new(&home).join(".cargo"))
+        });
+    if let Some(sources) = cargo_home.map(|home| home.join("registry/src"))
+        && let Ok(entries) = std::fs::read_dir(&sources)
+    {
+        // Local registries have no host name: their folders start with `-`.
+        folders.extend(
+            entries
+                .filter_map(Result::ok)
+                .map(|entry| entry.path())
+                .filter(|path| {
+                    path.file_name()
+                        .and_then(|name| name.to_str())
+                        .is_some_and(|name| name.starts_with('-'))
+                }),
+        );
+    }
+    for folder in folders {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.filter_map(Result::ok) {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !ours(name.trim_end_matches(".crate")) {
+                continue;
+            }
+            if path.is_dir() {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::remove_file(&path)
+            }
+            .with_context(|| format!("removing {}", path.display()))?;
+        }
+    }
+    Ok(())
 }

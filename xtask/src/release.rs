@@ -137,6 +137,12 @@ fn release_one(root: &Path, train: &Path, release: Version, mode: Mode) -> anyho
             Ok("generated; unit and end-to-end tests passed".to_owned())
         }
         Mode::Package => {
+            let names: Vec<String> = SUPPORT_CRATES
+                .iter()
+                .chain(&["brayns-sdk"])
+                .map(|name| (*name).to_owned())
+                .collect();
+            crate::package::clear_stale_tarballs(&target, &names)?;
             let mut args = vec!["package", "--allow-dirty"];
             for name in SUPPORT_CRATES.iter().chain(&["brayns-sdk"]) {
                 args.extend(["-p", name]);
