@@ -1,6 +1,6 @@
 //! The whole snapshot lowered: every method and loader with its Rust types.
 
-use brayns_snapshot::{Entrypoint, Loader, Snapshot, Version};
+use brayns_snapshot::{EngineObject, Entrypoint, Loader, Snapshot, Version};
 
 use crate::CodegenError;
 use crate::binary::{BinaryUse, binary_use};
@@ -41,6 +41,27 @@ pub(crate) struct Api {
 impl Api {
     pub(crate) fn new(snapshot: Snapshot) -> Result<Self, CodegenError> {
         let mut model = Model::default();
+        // The engine object types first: `snapshot`'s `camera` and `renderer` take one of
+        // them, typed by the params of the method that sets it.
+        for kind in [EngineObject::Camera, EngineObject::Renderer] {
+            let mut types = Vec::new();
+            for (name, setter) in snapshot.engine_types(kind) {
+                let Some(params) = &setter.params else {
+                    continue;
+                };
+                let node = schema::parse(&setter.method, "params", params)?;
+                let owner = camel(&setter.method);
+                let context = Context {
+                    owner_label: &setter.method,
+                    owner: &owner,
+                    enclosing: None,
+                    property: None,
+                    root: Some(Root::Params),
+                };
+                types.push((name.to_owned(), model.lower(&node, Role::Params, &context)?));
+            }
+            model.set_engine_types(kind.property(), types);
+        }
         let mut methods = Vec::with_capacity(snapshot.methods().len());
         for entry in snapshot.entrypoints() {
             let mut entry = entry.clone();

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use crate::CodegenError;
-use crate::schema::{Additional, Kind, Node};
+use crate::schema::{Additional, Kind, Node, Property};
 
 /// Which way values of a type travel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,6 +89,10 @@ pub(crate) enum DefKind {
     /// connection, and this client's requests always have integer ids from its counter, so
     /// any other id is one the server would refuse.
     RequestId,
+    /// An engine object override (`snapshot`'s `camera`, `renderer`): one variant per type
+    /// the release makes, `(name on the wire, its params type)`, written as
+    /// `{"name": ..., "params": ...}`, plus the empty name that keeps the current object.
+    EngineObject(Vec<(String, Ty)>),
 }
 
 /// One struct field.
@@ -139,6 +143,9 @@ pub(crate) enum Root {
 pub(crate) struct Model {
     pub(crate) defs: Vec<TypeDef>,
     keys: HashMap<String, TypeId>,
+    /// The engine object types by the property that carries them (`camera`): an
+    /// `EngineObjectData` there is lowered to a typed enum of these.
+    engine_objects: HashMap<String, Vec<(String, Ty)>>,
 }
 
 /// Where the node being lowered sits.
@@ -155,6 +162,12 @@ pub(crate) struct Context<'a> {
 impl Model {
     pub(crate) fn def(&self, id: TypeId) -> &TypeDef {
         &self.defs[id.0]
+    }
+
+    /// Makes `EngineObjectData` at `property` the typed enum of `types` (each type's wire
+    /// name and params type, lowered from its setter).
+    pub(crate) fn set_engine_types(&mut self, property: &str, types: Vec<(String, Ty)>) {
+        self.engine_objects.insert(property.to_owned(), types);
     }
 
     /// Lowers `node` to a type expression, registering the named types it needs.
@@ -210,76 +223,29 @@ impl Model {
             Kind::Object {
                 properties,
                 additional,
-            } => match additional {
-                Additional::Map(values) => {
-                    Ty::Map(Box::new(self.lower(values, role, &context.nested())?))
-                }
-                Additional::Absent | Additional::Open if properties.is_empty() => Ty::OpenObject,
-                Additional::Absent | Additional::Open | Additional::Closed => {
-                    let enclosing = node.title.as_deref().map(crate::naming::title_base);
-                    let mut fields = Vec::with_capacity(properties.len());
-                    let mut dropped_read_only = false;
-                    for property in properties {
-                        if role == Role::Params && property.node.read_only {
-                            dropped_read_only = true;
-                            continue;
-                        }
-                        let inner = Context {
-                            owner_label: context.owner_label,
-                            owner: context.owner,
-                            enclosing: enclosing.clone().or_else(|| context.enclosing.clone()),
-                            property: Some(property.name.clone()),
-                            root: None,
-                        };
-                        let ty = self.lower(&property.node, role, &inner)?;
-                        // The server never sends write-only properties.
-                        let write_only_result = role == Role::Result && property.node.write_only;
-                        let presence = if property.required && !write_only_result {
-                            Presence::Required
-                        } else if let Some(default) = &property.node.default {
-                            Presence::Defaulted(default.clone())
-                        } else {
-                            Presence::Optional
-                        };
-                        fields.push(Field {
-                            wire: property.name.clone(),
-                            ty,
-                            presence,
-                            description: property.node.description.clone(),
-                            read_only: property.node.read_only,
-                            origin: (context.owner_label.to_owned(), property.node.path.clone()),
-                        });
+            } if node.title.as_deref() == Some("EngineObjectData") => {
+                match context
+                    .property
+                    .as_deref()
+                    .and_then(|p| self.engine_objects.get(p))
+                {
+                    Some(types) if !types.is_empty() => {
+                        let property = context.property.as_deref().unwrap_or_default();
+                        // Named after what it is, `Camera` or `Renderer`, not after the
+                        // server's generic `EngineObjectData`.
+                        let mut named = node.clone();
+                        named.title = Some(crate::naming::camel(property));
+                        let kind = DefKind::EngineObject(types.clone());
+                        let key = format!("engine {property}");
+                        self.intern(key, &named, context, false, kind)
                     }
-                    let key = format!(
-                        "struct {:?} {} [{}]",
-                        node.title,
-                        dropped_read_only,
-                        fields
-                            .iter()
-                            .map(|field| format!(
-                                "{:?} {:?} {:?} {:?} {}",
-                                field.wire,
-                                self.key_of(&field.ty),
-                                field.presence,
-                                field.description,
-                                field.read_only
-                            ))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    );
-                    let ty = self.intern(
-                        key,
-                        node,
-                        context,
-                        dropped_read_only,
-                        DefKind::Struct(fields),
-                    );
-                    if let (Role::Params, Ty::Named(id)) = (role, &ty) {
-                        self.defs[id.0].in_params = true;
-                    }
-                    ty
+                    _ => self.lower_object(node, (properties, additional), role, context)?,
                 }
-            },
+            }
+            Kind::Object {
+                properties,
+                additional,
+            } => self.lower_object(node, (properties, additional), role, context)?,
             Kind::OneOf(variants) => {
                 let mut types = Vec::with_capacity(variants.len());
                 let mut nullable = false;
@@ -314,6 +280,86 @@ impl Model {
             }
         };
         Ok(ty)
+    }
+
+    /// An object schema: a map, an open object, or a struct of its properties.
+    fn lower_object(
+        &mut self,
+        node: &Node,
+        (properties, additional): (&[Property], &Additional),
+        role: Role,
+        context: &Context<'_>,
+    ) -> Result<Ty, CodegenError> {
+        Ok(match additional {
+            Additional::Map(values) => {
+                Ty::Map(Box::new(self.lower(values, role, &context.nested())?))
+            }
+            Additional::Absent | Additional::Open if properties.is_empty() => Ty::OpenObject,
+            Additional::Absent | Additional::Open | Additional::Closed => {
+                let enclosing = node.title.as_deref().map(crate::naming::title_base);
+                let mut fields = Vec::with_capacity(properties.len());
+                let mut dropped_read_only = false;
+                for property in properties {
+                    if role == Role::Params && property.node.read_only {
+                        dropped_read_only = true;
+                        continue;
+                    }
+                    let inner = Context {
+                        owner_label: context.owner_label,
+                        owner: context.owner,
+                        enclosing: enclosing.clone().or_else(|| context.enclosing.clone()),
+                        property: Some(property.name.clone()),
+                        root: None,
+                    };
+                    let ty = self.lower(&property.node, role, &inner)?;
+                    // The server never sends write-only properties.
+                    let write_only_result = role == Role::Result && property.node.write_only;
+                    let presence = if property.required && !write_only_result {
+                        Presence::Required
+                    } else if let Some(default) = &property.node.default {
+                        Presence::Defaulted(default.clone())
+                    } else {
+                        Presence::Optional
+                    };
+                    fields.push(Field {
+                        wire: property.name.clone(),
+                        ty,
+                        presence,
+                        description: property.node.description.clone(),
+                        read_only: property.node.read_only,
+                        origin: (context.owner_label.to_owned(), property.node.path.clone()),
+                    });
+                }
+                let key = format!(
+                    "struct {:?} {} [{}]",
+                    node.title,
+                    dropped_read_only,
+                    fields
+                        .iter()
+                        .map(|field| format!(
+                            "{:?} {:?} {:?} {:?} {}",
+                            field.wire,
+                            self.key_of(&field.ty),
+                            field.presence,
+                            field.description,
+                            field.read_only
+                        ))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                let ty = self.intern(
+                    key,
+                    node,
+                    context,
+                    dropped_read_only,
+                    DefKind::Struct(fields),
+                );
+                if let (Role::Params, Ty::Named(id)) = (role, &ty) {
+                    self.defs[id.0].in_params = true;
+                }
+                ty
+            }
+        })
     }
 
     fn intern(

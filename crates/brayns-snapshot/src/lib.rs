@@ -38,5 +38,5 @@ pub use diff::{MethodChange, SchemaPart, SnapshotDiff, diff};
 pub use error::SnapshotError;
 #[cfg(feature = "fetch")]
 pub use fetch::{FetchError, FetchEvent, fetch};
-pub use model::{Entrypoint, Loader, ParseVersionError, Version};
+pub use model::{EngineObject, Entrypoint, Loader, ParseVersionError, Version};
 pub use snapshot::{EmbeddedSnapshot, Snapshot, compact};

@@ -150,6 +150,47 @@ impl Entrypoint {
     }
 }
 
+/// The kinds of engine objects `snapshot` and `export-gbuffers` take as per-call
+/// overrides (`{"name": <type>, "params": ...}`), each made by a factory of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EngineObject {
+    /// A camera: `perspective`, `orthographic`, `cylindric`...
+    Camera,
+    /// A renderer: `interactive`, `production`...
+    Renderer,
+}
+
+impl EngineObject {
+    /// The property that carries it in `snapshot` and `export-gbuffers` params.
+    pub const fn property(self) -> &'static str {
+        match self {
+            Self::Camera => "camera",
+            Self::Renderer => "renderer",
+        }
+    }
+
+    /// The prefix of the methods that set the current object of this kind, one per type
+    /// (`set-camera-perspective` sets a `perspective` camera).
+    pub const fn setter_prefix(self) -> &'static str {
+        match self {
+            Self::Camera => "set-camera-",
+            Self::Renderer => "set-renderer-",
+        }
+    }
+
+    /// The `set-camera-*` methods that change a setting every camera shares rather than
+    /// making a camera of a type: their names are not camera types.
+    const CAMERA_SETTINGS: [&'static str; 3] = ["view", "near-clip", "region"];
+
+    /// Whether `suffix` (what follows the setter prefix) names a type of this kind.
+    pub(crate) fn is_type(self, suffix: &str) -> bool {
+        match self {
+            Self::Camera => !Self::CAMERA_SETTINGS.contains(&suffix),
+            Self::Renderer => true,
+        }
+    }
+}
+
 /// One loader, as `get-loaders` describes it.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde_json::value::RawValue;
 
 use crate::SnapshotError;
-use crate::model::{Entrypoint, Loader, Version, parse_version};
+use crate::model::{EngineObject, Entrypoint, Loader, Version, parse_version};
 
 const VERSION_FILE: &str = "version.json";
 const REGISTRY_FILE: &str = "registry.json";
@@ -170,6 +170,18 @@ impl Snapshot {
     /// Every registered method, sorted by name.
     pub fn entrypoints(&self) -> impl ExactSizeIterator<Item = &Entrypoint> {
         self.entrypoints.values().map(|answer| &answer.typed)
+    }
+
+    /// The types of engine objects of `kind` the instance makes, sorted: each type's name
+    /// (as `{"name": ...}` takes it) and the method that sets the current object of that
+    /// type, whose params are the type's params (`("perspective", set-camera-perspective)`).
+    pub fn engine_types(&self, kind: EngineObject) -> Vec<(&str, &Entrypoint)> {
+        self.entrypoints()
+            .filter_map(|entrypoint| {
+                let name = entrypoint.method.strip_prefix(kind.setter_prefix())?;
+                (kind.is_type(name) && entrypoint.params.is_some()).then_some((name, entrypoint))
+            })
+            .collect()
     }
 
     /// The `schema` answer for `method`, as the server sent it, if it is registered.

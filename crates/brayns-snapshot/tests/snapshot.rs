@@ -295,3 +295,49 @@ fn a_different_release_or_loader_set_is_a_difference() {
     );
     assert!(report.contains("get-loaders"), "{report}");
 }
+
+#[test]
+fn engine_types_are_the_setters_of_a_type_not_of_a_shared_setting() {
+    use brayns_snapshot::EngineObject;
+    let entrypoint = |method: &str, title: &str| {
+        (
+            method.to_owned(),
+            format!(r#"{{"params":{{"title":"{title}","type":"object"}}}}"#),
+        )
+    };
+    let schemas = [
+        entrypoint("set-camera-perspective", "Perspective"),
+        entrypoint("set-camera-view", "View"),
+        entrypoint("set-camera-near-clip", "CameraNearClipMessage"),
+        entrypoint("set-camera-region", "CameraRegionMessage"),
+        entrypoint("set-camera-orthographic", "Orthographic"),
+        entrypoint("set-renderer-production", "Production"),
+    ];
+    let registry: Vec<&str> = schemas.iter().map(|(method, _)| method.as_str()).collect();
+    let snapshot = Snapshot::from_texts(
+        r#"{"major":3,"minor":10,"patch":1,"revision":"x"}"#,
+        &serde_json::to_string(&registry).unwrap(),
+        None,
+        schemas.iter().map(|(m, s)| (m.as_str(), s.as_str())),
+    )
+    .unwrap();
+    let names = |kind| -> Vec<(String, String)> {
+        snapshot
+            .engine_types(kind)
+            .into_iter()
+            .map(|(name, setter)| (name.to_owned(), setter.method.clone()))
+            .collect()
+    };
+    let pair = |name: &str, method: &str| (name.to_owned(), method.to_owned());
+    assert_eq!(
+        names(EngineObject::Camera),
+        [
+            pair("orthographic", "set-camera-orthographic"),
+            pair("perspective", "set-camera-perspective")
+        ]
+    );
+    assert_eq!(
+        names(EngineObject::Renderer),
+        [pair("production", "set-renderer-production")]
+    );
+}

@@ -22,6 +22,7 @@ pub(super) fn file(settings: &Settings<'_>) -> Result<TokenStream, CodegenError>
             DefKind::OneOf(types) => Ok(union(model, def, types, false)),
             DefKind::OneOfWithNull(types) => Ok(union(model, def, types, true)),
             DefKind::RequestId => Ok(request_id(runtime, def)),
+            DefKind::EngineObject(types) => Ok(engine_object(model, def, types)),
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(quote! {
@@ -34,6 +35,68 @@ pub(super) fn file(settings: &Settings<'_>) -> Result<TokenStream, CodegenError>
 
         #(#items)*
     })
+}
+
+/// An engine object override: `{"name": <type>, "params": <that type's params>}`, one
+/// variant per type, so a misspelled type or params of another type do not compile.
+fn engine_object(model: &Model, def: &TypeDef, types: &[(String, Ty)]) -> TokenStream {
+    let name = type_ident(&def.name);
+    let names: Vec<String> = types.iter().map(|(wire, _)| wire.clone()).collect();
+    let variants: Vec<_> = variant_names(&names)
+        .iter()
+        .map(|v| type_ident(v))
+        .collect();
+    let arms = types.iter().zip(&variants).map(|((wire, ty), variant)| {
+        let ty = ty_tokens(model, ty);
+        let text = format!(" The `{wire}` type, with its params.");
+        quote! {
+            #[doc = #text]
+            #[serde(rename = #wire)]
+            #variant(#ty),
+        }
+    });
+    let conversions = types
+        .iter()
+        .zip(&variants)
+        .filter_map(|((_, ty), variant)| {
+            // One `From` per params type; two types sharing one would conflict.
+            let unique = types.iter().filter(|(_, other)| other == ty).count() == 1;
+            let ty = ty_tokens(model, ty);
+            unique.then(|| {
+                quote! {
+                    impl From<#ty> for #name {
+                        fn from(params: #ty) -> Self {
+                            Self::#variant(params)
+                        }
+                    }
+                }
+            })
+        });
+    let kind = def.name.to_lowercase();
+    let doc = doc(&format!(
+        "A {kind} for one call, of a type this release makes: sent as \
+         `{{\"name\": <type>, \"params\": ...}}`, so a misspelled type cannot compile.\n\n\
+         Used by {}.",
+        def.users
+            .iter()
+            .map(|user| format!("`{user}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    let keep = format!(" Keep the instance's current {kind} (an empty name).");
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+        #[serde(tag = "name", content = "params")]
+        pub enum #name {
+            #(#arms)*
+            #[doc = #keep]
+            #[serde(rename = "")]
+            Current,
+        }
+
+        #(#conversions)*
+    }
 }
 
 /// The transport's request id, under the name the snapshot's title gave it.

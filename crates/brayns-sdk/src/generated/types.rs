@@ -427,6 +427,44 @@ pub struct BoxType {
     pub min: [f64; 3],
 }
 
+/// A camera for one call, of a type this release makes: sent as `{"name": <type>, "params": ...}`, so a misspelled type cannot compile.
+///
+/// Used by `export-gbuffers`, `snapshot`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "name", content = "params")]
+pub enum Camera {
+    /// The `cylindric` type, with its params.
+    #[serde(rename = "cylindric")]
+    Cylindric(Cylindric),
+    /// The `orthographic` type, with its params.
+    #[serde(rename = "orthographic")]
+    Orthographic(Orthographic),
+    /// The `perspective` type, with its params.
+    #[serde(rename = "perspective")]
+    Perspective(Perspective),
+    /// Keep the instance's current camera (an empty name).
+    #[serde(rename = "")]
+    Current,
+}
+
+impl From<Cylindric> for Camera {
+    fn from(params: Cylindric) -> Self {
+        Self::Cylindric(params)
+    }
+}
+
+impl From<Orthographic> for Camera {
+    fn from(params: Orthographic) -> Self {
+        Self::Orthographic(params)
+    }
+}
+
+impl From<Perspective> for Camera {
+    fn from(params: Perspective) -> Self {
+        Self::Perspective(params)
+    }
+}
+
 /// The `CameraNearClipMessage` object.
 ///
 /// Used by `get-camera-near-clip`, `set-camera-near-clip`.
@@ -665,7 +703,7 @@ impl ColorScheme {
 
 /// The `Cylindric` object.
 ///
-/// Used by `get-camera-cylindric`, `set-camera-cylindric`.
+/// Used by `set-camera-cylindric`, `get-camera-cylindric`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Cylindric {
     /// Vertical field of view (in degrees)
@@ -819,19 +857,6 @@ pub struct EnableSimulationMessage {
     pub model_id: u64,
 }
 
-/// Camera definition
-///
-/// Used by `export-gbuffers`, `snapshot`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct EngineObjectData {
-    /// Object type name
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Object parameters
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub params: Option<serde_json::Value>,
-}
-
 /// The `GBuffersParams` object.
 ///
 /// Used by `export-gbuffers`.
@@ -839,7 +864,7 @@ pub struct EngineObjectData {
 pub struct GBuffersParams {
     /// Camera definition
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub camera: Option<EngineObjectData>,
+    pub camera: Option<Camera>,
     /// Camera near clipping distance
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub camera_near_clip: Option<f64>,
@@ -859,7 +884,7 @@ pub struct GBuffersParams {
     pub image_start: Option<[f64; 2]>,
     /// Renderer
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub renderer: Option<EngineObjectData>,
+    pub renderer: Option<Renderer>,
     /// Image resolution
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolution: Option<[u64; 2]>,
@@ -1054,7 +1079,7 @@ pub struct InstantiateMessage {
 
 /// The `Interactive` object.
 ///
-/// Used by `get-renderer-interactive`, `set-renderer-interactive`.
+/// Used by `set-renderer-interactive`, `get-renderer-interactive`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Interactive {
     /// Ambient occlusion samples
@@ -1398,7 +1423,7 @@ fn default_neuron_morphology_loader_parameters_subsampling() -> u64 {
 
 /// The `Orthographic` object.
 ///
-/// Used by `get-camera-orthographic`, `set-camera-orthographic`.
+/// Used by `set-camera-orthographic`, `get-camera-orthographic`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Orthographic {
     /// Height of the projection plane
@@ -1407,7 +1432,7 @@ pub struct Orthographic {
 
 /// The `Perspective` object.
 ///
-/// Used by `get-camera-perspective`, `set-camera-perspective`.
+/// Used by `set-camera-perspective`, `get-camera-perspective`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Perspective {
     /// Lens aperture radius
@@ -1528,7 +1553,7 @@ pub struct Principled {
 
 /// The `Production` object.
 ///
-/// Used by `get-renderer-production`, `set-renderer-production`.
+/// Used by `set-renderer-production`, `get-renderer-production`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Production {
     /// Background color
@@ -1763,6 +1788,35 @@ pub struct RenderImageResult {
     pub max_accumulation: u64,
 }
 
+/// A renderer for one call, of a type this release makes: sent as `{"name": <type>, "params": ...}`, so a misspelled type cannot compile.
+///
+/// Used by `export-gbuffers`, `snapshot`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "name", content = "params")]
+pub enum Renderer {
+    /// The `interactive` type, with its params.
+    #[serde(rename = "interactive")]
+    Interactive(Interactive),
+    /// The `production` type, with its params.
+    #[serde(rename = "production")]
+    Production(Production),
+    /// Keep the instance's current renderer (an empty name).
+    #[serde(rename = "")]
+    Current,
+}
+
+impl From<Interactive> for Renderer {
+    fn from(params: Interactive) -> Self {
+        Self::Interactive(params)
+    }
+}
+
+impl From<Production> for Renderer {
+    fn from(params: Production) -> Self {
+        Self::Production(params)
+    }
+}
+
 /// The id of a request this client sent, as `cancel` takes it: the transport's
 /// request id (`Task::id` gives it). Brayns' schema also allows `null` and strings,
 /// but it only cancels requests of the same connection, whose ids are this
@@ -1994,7 +2048,7 @@ pub struct SimulationParametersUpdate {
 pub struct SnapshotParams {
     /// Camera definition
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub camera: Option<EngineObjectData>,
+    pub camera: Option<Camera>,
     /// Camera near clipping distance
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub camera_near_clip: Option<f64>,
@@ -2018,7 +2072,7 @@ pub struct SnapshotParams {
     pub metadata: Option<ImageMetadata>,
     /// Renderer definition
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub renderer: Option<EngineObjectData>,
+    pub renderer: Option<Renderer>,
     /// Simulation frame to render
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub simulation_frame: Option<u64>,
