@@ -41,9 +41,22 @@ fn decrypt(block: &str, passphrase: Option<&str>) -> Result<PrivateKeyDer<'stati
     let encrypted = pkcs8::EncryptedPrivateKeyInfo::try_from(der.as_slice())
         .map_err(|error| format!("invalid private key: {error}"))?;
     // Without a passphrase OpenSSL's callback answers an empty one, which fails to decrypt.
-    let decrypted = encrypted
-        .decrypt(passphrase.unwrap_or_default())
-        .map_err(|_| "cannot decrypt the private key: wrong or missing passphrase".to_owned())?;
+    let decrypted =
+        encrypted
+            .decrypt(passphrase.unwrap_or_default())
+            .map_err(|error| match error {
+                // A wrong key fails the padding check, or (rarely) passes it and yields bytes that
+                // are not DER.
+                pkcs8::Error::EncryptedPrivateKey(pkcs8::pkcs5::Error::DecryptFailed)
+                | pkcs8::Error::Asn1(_) => {
+                    "cannot decrypt the private key: wrong or missing passphrase".to_owned()
+                }
+                // PBES1, PBKDF2 with HMAC-SHA1 and the like: readable by OpenSSL, not by the mock.
+                other => format!(
+                    "cannot decrypt the private key: {other} (brayns-mock reads PBES2 with \
+                 PBKDF2-HMAC-SHA256 or scrypt, and AES-CBC or 3DES)"
+                ),
+            })?;
     Ok(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
         decrypted.as_bytes().to_vec(),
     )))

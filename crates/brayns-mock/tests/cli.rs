@@ -698,6 +698,30 @@ async fn secure_serves_wss_with_a_passphrase_protected_key() {
         message.starts_with("Cannot initialize server socket: '"),
         "{message}"
     );
+    // The legacy OpenSSL encryption (not PKCS#8) is not read by the mock: it says so.
+    std::fs::write(
+        dir.path().join("plain.pem"),
+        "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n\
+         DEK-Info: AES-256-CBC,00000000000000000000000000000000\n\nAAAA\n\
+         -----END RSA PRIVATE KEY-----\n",
+    )
+    .unwrap();
+    let message = fatal(&[
+        "--secure",
+        "true",
+        "--certificate-file",
+        cert,
+        "--private-key-file",
+        key,
+        "--private-key-passphrase",
+        "test",
+        "--port",
+        "0",
+    ]);
+    assert!(
+        message.contains("legacy OpenSSL encrypted PEM"),
+        "{message}"
+    );
 }
 
 /// `--client true` asks Brayns to dial out (`brayns/network/socket/ClientSocket.cpp`); the mock
