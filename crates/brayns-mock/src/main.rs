@@ -205,10 +205,10 @@ fn socket_error(text: impl std::fmt::Display) -> String {
     format!("Cannot initialize server socket: '{text}'")
 }
 
-/// `Poco::Net::SocketAddress(hostAndPort)`: `host:port` or `[v6]:port`; a port that is not a
-/// number up to 65535 is looked up as a service name; a host that is not an IP address is
-/// resolved, and an IPv4 address preferred when there are both (*inferred* from Poco's
-/// `POCO_SOCKETADDRESS_PREFER_IPv4`).
+/// `Poco::Net::SocketAddress(hostAndPort)` (Poco 1.12.5, the version Brayns 3.10.1 builds
+/// with): `host:port` or `[v6]:port`; a port that is not a number up to 65535 is looked up as a
+/// service name; a host that is not an IP address is resolved by `DNS::hostByName`, which asks
+/// `getaddrinfo` with `AI_ADDRCONFIG`, and the first address it gives is the one used.
 fn resolve(uri: &str) -> Result<SocketAddr, String> {
     let (host, rest) = match uri.strip_prefix('[') {
         Some(bracketed) => bracketed
@@ -229,19 +229,50 @@ fn resolve(uri: &str) -> Result<SocketAddr, String> {
         return Ok(SocketAddr::new(ip, port));
     }
     let not_found = || socket_error(format!("Host not found: {host}"));
-    let addresses: Vec<SocketAddr> = (host, port)
+    // The standard library asks getaddrinfo without AI_ADDRCONFIG, in the same order; the flag
+    // then only removes IPv6 answers from a host with no IPv6 address but loopback.
+    let ipv6 = ipv6_configured();
+    (host, port)
         .to_socket_addrs()
-        .map_err(|_| not_found())?
-        .collect();
-    addresses
-        .iter()
-        .find(|address| address.is_ipv4())
-        .or_else(|| addresses.first())
-        .copied()
+        .map_err(|error| lookup_error(host, &error))?
+        .find(|address| address.is_ipv4() || ipv6)
         .ok_or_else(not_found)
 }
 
-/// `getservbyname(name, NULL)` for TCP: the port of a service named in `/etc/services`.
+/// `DNS::aierror`'s exception for a failed lookup, told apart by the resolver's text (the
+/// standard library keeps only that of getaddrinfo's error code).
+fn lookup_error(host: &str, error: &std::io::Error) -> String {
+    let text = error.to_string();
+    socket_error(if text.contains("Temporary failure") {
+        format!("DNS error: Temporary DNS error while resolving: {host}")
+    } else if text.contains("Non-recoverable failure") {
+        format!("DNS error: Non recoverable DNS error while resolving: {host}")
+    } else if text.contains("No address associated") {
+        format!("No address found: {host}")
+    } else {
+        format!("Host not found: {host}")
+    })
+}
+
+/// Whether `AI_ADDRCONFIG` lets IPv6 answers through: the host has an IPv6 address other than
+/// loopback. Linux lists them in `/proc/net/if_inet6` (absent without IPv6); elsewhere the
+/// mock cannot tell and assumes so.
+fn ipv6_configured() -> bool {
+    if !cfg!(target_os = "linux") {
+        return true;
+    }
+    let Ok(addresses) = std::fs::read_to_string("/proc/net/if_inet6") else {
+        return false;
+    };
+    addresses.lines().any(|line| {
+        line.split_whitespace()
+            .next()
+            .is_some_and(|address| address != "00000000000000000000000000000001")
+    })
+}
+
+/// `getservbyname(name, NULL)`: the port of the first service of any protocol named so (by
+/// name or alias) in `/etc/services`.
 fn service_port(name: &str) -> Option<u16> {
     if name.is_empty() {
         return None;
@@ -251,9 +282,9 @@ fn service_port(name: &str) -> Option<u16> {
         let line = line.split('#').next().unwrap_or_default();
         let mut fields = line.split_whitespace();
         let service = fields.next()?;
-        let (port, protocol) = fields.next()?.split_once('/')?;
+        let (port, _protocol) = fields.next()?.split_once('/')?;
         let named = service == name || fields.any(|alias| alias == name);
-        (named && protocol == "tcp").then(|| port.parse().ok())?
+        named.then(|| port.parse().ok())?
     })
 }
 
@@ -420,6 +451,9 @@ mod tests {
             resolve("localhost:0").map(|addr| addr.ip().is_loopback()),
             Ok(true)
         );
+        if std::fs::read_to_string("/etc/services").is_ok_and(|text| text.contains("\nhttp\t")) {
+            assert_eq!(resolve("127.0.0.1:http").map(|addr| addr.port()), Ok(80));
+        }
         assert!(
             resolve("127.0.0.1")
                 .unwrap_err()
