@@ -75,7 +75,8 @@
 //!   `--host` or `--port` is refused.
 //! - `--max-clients` defaults to unlimited (Brayns: 2), for the scripts and benchmarks that
 //!   relied on it. Connections over the limit all wait in the upgrade; Poco queues as many as
-//!   the limit and closes the rest. `--max-clients 0` serves one connection at a time.
+//!   the limit and closes the rest. `--max-clients 0` fails as in Brayns (Poco asserts a
+//!   positive thread count), with the path of Poco's source file in the message shortened.
 //! - `--plugin Core` is accepted and loads nothing (Core is built in): Brayns would look for
 //!   `libCore.so` and fail. A loader-only plugin (`braynsDTI`, `braynsMoleculeExplorer`) named
 //!   twice lists its loaders once; Brayns registers them twice.

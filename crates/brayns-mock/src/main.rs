@@ -293,11 +293,7 @@ async fn run(options: Options) -> Result<(), String> {
     if parsed.boolean("client") == Some(true) {
         return Err("Client mode (--client true) is not modelled by brayns-mock".to_owned());
     }
-    // `ServerParamsFactory` (`ServerSocket.cpp`) refuses what does not fit Poco's int.
     let max_clients = parsed.integer("max-clients");
-    if max_clients.is_some_and(|n| n > i64::from(i32::MAX)) {
-        return Err("Max client cannot be above 2**31".to_owned());
-    }
     let addr = match &options.listen {
         Listen::Uri(uri) => resolve(uri)?,
         Listen::Address(addr) => *addr,
@@ -333,7 +329,8 @@ async fn run(options: Options) -> Result<(), String> {
         }
     }
     if let Some(n) = max_clients {
-        builder = builder.max_clients(n as usize);
+        // Out of range values are refused by the builder, in Brayns' order.
+        builder = builder.max_clients(usize::try_from(n).unwrap_or(usize::MAX));
     }
     if let Some(n) = parsed.integer("max-models") {
         builder = builder.max_models(n as usize);

@@ -35,6 +35,9 @@ pub enum StartError {
     /// cannot be made (`brayns/network/socket/ServerSocket.cpp`).
     #[error("Cannot initialize server socket: '{0}'")]
     Tls(String),
+    /// A connection limit Brayns refuses: above an int, or 0 (Poco asserts it is positive).
+    #[error("{0}")]
+    MaxClients(String),
     /// A `--plugin` library Brayns could not load (`brayns/PluginManager.cpp`), or one loaded
     /// twice whose entrypoints are then registered twice.
     #[error("{0}")]
@@ -157,9 +160,10 @@ impl MockServerBuilder {
     }
 
     /// Serves at most `n` connections at once; further ones hang in the HTTP upgrade until a
-    /// slot frees up, like Poco (default: unlimited).
+    /// slot frees up, like Poco (default: unlimited). As in Brayns, `n` must be from 1 to
+    /// 2^31 - 1 or the server does not start (`ServerParamsFactory` in `ServerSocket.cpp`).
     pub fn max_clients(mut self, n: usize) -> Self {
-        self.config.max_clients = Some(n.max(1));
+        self.config.max_clients = Some(n);
         self
     }
 
@@ -225,8 +229,26 @@ impl MockServerBuilder {
         socket.set_reuseaddr(true).map_err(bind_error)?;
         socket.bind(addr).map_err(bind_error)?;
         let local = socket.local_addr().map_err(bind_error)?;
-        // Brayns loads its plugins once its socket is made, so a socket error wins over a
-        // plugin error (`brayns/Brayns.cpp`).
+        // Brayns makes its HTTP server's parameters once the socket is bound, then loads its
+        // plugins (`ServerFactory` in `ServerSocket.cpp`, `brayns/Brayns.cpp`): the errors come
+        // in that order.
+        match self.config.max_clients {
+            Some(n) if n > i32::MAX as usize => {
+                return Err(StartError::MaxClients(
+                    "Max client cannot be above 2**31".to_owned(),
+                ));
+            }
+            // `TCPServerParams::setMaxThreads` asserts, and ServerSocket.cpp wraps the Poco
+            // exception (the file path is Poco's source tree, shortened here).
+            Some(0) => {
+                return Err(StartError::MaxClients(
+                    "Cannot initialize server socket: 'Assertion violation: count > 0 [in file \
+                     \"Net/src/TCPServerParams.cpp\", line 44]'"
+                        .to_owned(),
+                ));
+            }
+            _ => {}
+        }
         let snapshot = match &self.config.plugins {
             Some(libraries) => {
                 crate::plugins::restrict(&snapshot, libraries).map_err(StartError::Plugin)?

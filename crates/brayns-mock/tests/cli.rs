@@ -565,6 +565,21 @@ async fn max_clients_bounds_the_connections_served() {
         fatal(&["--max-clients", "3000000000", "--port", "0"]),
         "Max client cannot be above 2**31"
     );
+    // Poco's TCPServerParams asserts a positive thread count; Brayns reports the assertion.
+    assert!(
+        fatal(&["--max-clients", "0", "--port", "0"])
+            .starts_with("Cannot initialize server socket: 'Assertion violation: count > 0")
+    );
+    // The socket comes first: a port in use is reported before the connection limit.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    assert_eq!(
+        fatal(&["--max-clients", "0", "--port", &port]),
+        format!(
+            "Cannot initialize server socket: 'Net Exception: Address already in use: \
+             127.0.0.1:{port}'"
+        )
+    );
 }
 
 /// Builds an encrypted PKCS#8 PEM of `key_der` (PKCS#8 DER) with the passphrase `test`:
