@@ -36,6 +36,9 @@ impl MalformedFrame {
 /// few KiB, and one `instantiate-model` request of a few MiB could otherwise ask for millions.
 pub(crate) const DEFAULT_MAX_MODELS: usize = 10_000;
 
+/// Viewport of a fresh instance (`_windowSize` in `brayns/parameters/ApplicationParameters.h`).
+pub(crate) const DEFAULT_WINDOW_SIZE: [u32; 2] = [800, 600];
+
 /// Everything configurable, filled by [`crate::MockServerBuilder`].
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
@@ -48,6 +51,10 @@ pub(crate) struct Config {
     pub(crate) max_models: usize,
     pub(crate) progress_steps: u32,
     pub(crate) step_duration: Duration,
+    /// `--plugin` libraries; `None`: every plugin the snapshot has.
+    pub(crate) plugins: Option<Vec<String>>,
+    /// `--window-size`: the viewport of a fresh instance.
+    pub(crate) window_size: [u32; 2],
 }
 
 impl Default for Config {
@@ -62,6 +69,8 @@ impl Default for Config {
             max_models: DEFAULT_MAX_MODELS,
             progress_steps: 3,
             step_duration: Duration::from_millis(2),
+            plugins: None,
+            window_size: DEFAULT_WINDOW_SIZE,
         }
     }
 }

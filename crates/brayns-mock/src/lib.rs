@@ -18,7 +18,9 @@
 //!
 //! What it answers:
 //! - `registry`, `schema`, `get-version`, `get-loaders`: the snapshot files, compact, keys in
-//!   file order; `registry` sorted (Brayns leaves its order unspecified).
+//!   file order; `registry` sorted (Brayns leaves its order unspecified). With
+//!   [`MockServerBuilder::plugins`] (`--plugin`) only Core's entrypoints and loaders and those of
+//!   the plugins named are served, as `brayns/PluginManager.cpp` loads them.
 //! - Models (`add-*`, `add-model`, `upload-model`, `instantiate-model`, `visualize-atlas-usecase`)
 //!   get ids 0, 1, 2, ... (released ids are reused), are listed by `get-scene` / `get-model`, updated
 //!   by `update-model` and removed by `remove-model` / `clear-*`. A `model_id`, `id` or `ids` naming
@@ -61,6 +63,38 @@
 //!   per edge), g-buffers over the same byte count (4 bytes per pixel and distinct channel), and
 //!   a scene over [`MockServerBuilder::max_models`] models answer -32603 with a message naming
 //!   the mock's limit; the server would try, and could run out of memory.
+//!
+//! Deliberate differences of the `brayns-mock` binary from `braynsService`'s command line
+//! (Brayns 3.10.1, `brayns/parameters/`; the binary's tests in `tests/cli.rs` check the rest):
+//! - The log, and the `[critical][HH:MM:SS] Fatal error: '...'.` line, go to stderr (Brayns
+//!   logs to stdout): the mock's stdout carries only its `listening on` line, which launchers
+//!   and tests read. The clock in that line is UTC (spdlog prints local time). `--log-level
+//!   critical` filters as `error` (tracing has no critical level).
+//! - Without `--uri` the mock listens on `--host`:`--port` (`127.0.0.1:5000`), as it always
+//!   has; Brayns fails with "Trying to run a service without URI". `--uri` together with
+//!   `--host` or `--port` is refused.
+//! - `--max-clients` defaults to unlimited (Brayns: 2), for the scripts and benchmarks that
+//!   relied on it. Connections over the limit all wait in the upgrade; Poco queues as many as
+//!   the limit and closes the rest. `--max-clients 0` fails as in Brayns (Poco asserts a
+//!   positive thread count), with the path of Poco's source file in the message shortened.
+//! - `--plugin Core` is accepted and loads nothing (Core is built in): Brayns would look for
+//!   `libCore.so` and fail. A loader-only plugin (`braynsDTI`, `braynsMoleculeExplorer`) named
+//!   twice lists its loaders once; Brayns registers them twice.
+//! - `--client true` (reverse mode, `ClientSocket.cpp`) is refused at start with a reason: the
+//!   mock only serves. `--reconnection-period` is checked and otherwise unused.
+//! - `--secure true` without a certificate file stops the start-up; Brayns starts and then
+//!   fails every handshake.
+//! - Password-protected keys must be PKCS#8 PBES2 (`BEGIN ENCRYPTED PRIVATE KEY`, PBKDF2 with
+//!   HMAC-SHA256 or scrypt, AES-CBC or 3DES: what `openssl pkcs8 -topk8` writes, and what
+//!   Brayns' own test key uses). The legacy OpenSSL form (`Proc-Type: 4,ENCRYPTED`) and
+//!   PBKDF2 with HMAC-SHA1 are refused at start, saying so; OpenSSL reads both.
+//! - `--ca-location` is only checked (a file of PEM certificates, or a directory), as Poco's
+//!   `Context` loads it. Neither server asks clients for a certificate, but OpenSSL may also use
+//!   those CAs to complete the chain it sends; the mock sends the certificate file as it is.
+//! - A `--uri` naming a Unix socket path (Poco accepts one) is not modelled.
+//! - `--version` prints Brayns' line for the version of the snapshot served (`--api`), not a
+//!   version of the mock, so a launcher checking the version learns which API it gets.
+//! - Integers beyond 2^63 saturate where Brayns' cast from double is undefined.
 
 mod config;
 pub mod conformance;
@@ -69,10 +103,12 @@ mod executor;
 mod handlers;
 mod image;
 mod jsonrpc;
+mod plugins;
 mod sample;
 mod server;
 mod snapshot;
 mod task_log;
+mod tls;
 mod validate;
 mod validate_raw;
 mod wire;

@@ -31,9 +31,17 @@ pub enum StartError {
         /// The I/O error.
         source: std::io::Error,
     },
-    /// The certificate or key is unusable ("Cannot initialize server socket" in Brayns).
-    #[error("Cannot initialize server socket: {0}")]
+    /// The certificate, key or CA location is unusable; the text Brayns gives when its socket
+    /// cannot be made (`brayns/network/socket/ServerSocket.cpp`).
+    #[error("Cannot initialize server socket: '{0}'")]
     Tls(String),
+    /// A connection limit Brayns refuses: above an int, or 0 (Poco asserts it is positive).
+    #[error("{0}")]
+    MaxClients(String),
+    /// A `--plugin` library Brayns could not load (`brayns/PluginManager.cpp`), or one loaded
+    /// twice whose entrypoints are then registered twice.
+    #[error("{0}")]
+    Plugin(String),
     /// The background runtime could not be created.
     #[error("cannot start the background runtime: {0}")]
     Runtime(std::io::Error),
@@ -46,6 +54,8 @@ pub struct MockServerBuilder {
     snapshot_dir: Option<PathBuf>,
     bind: Option<SocketAddr>,
     tls: Option<(Vec<u8>, Vec<u8>)>,
+    private_key_passphrase: Option<String>,
+    ca_location: Option<PathBuf>,
     config: Config,
     /// Threads of [`MockServerBuilder::start_in_background`]'s runtime; 0 or 1: one thread.
     worker_threads: usize,
@@ -75,6 +85,43 @@ impl MockServerBuilder {
     /// Serves `wss://` with this PEM certificate (chain) and PEM private key.
     pub fn tls(mut self, cert_pem: impl Into<Vec<u8>>, key_pem: impl Into<Vec<u8>>) -> Self {
         self.tls = Some((cert_pem.into(), key_pem.into()));
+        self
+    }
+
+    /// Decrypts an encrypted PKCS#8 private key (`BEGIN ENCRYPTED PRIVATE KEY`, PBES2 with
+    /// PBKDF2-HMAC-SHA256 and AES-CBC or 3DES, as `openssl pkcs8 -topk8` writes it) given to
+    /// [`tls`](Self::tls). An unencrypted key ignores it, as OpenSSL does.
+    pub fn private_key_passphrase(mut self, passphrase: impl Into<String>) -> Self {
+        self.private_key_passphrase = Some(passphrase.into());
+        self
+    }
+
+    /// A file or directory of additional CAs, as Brayns' `--ca-location`. The server never
+    /// asks clients for a certificate (Brayns sets `VERIFY_NONE`), so it is only checked: a
+    /// file must hold PEM certificates and a directory must exist, or the server does not
+    /// start (Poco's `Context` fails the same way).
+    pub fn ca_location(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ca_location = Some(path.into());
+        self
+    }
+
+    /// Acts as an instance started with `--plugin` for each of `libraries` (names such as
+    /// `braynsCircuitExplorer`): it serves Core's entrypoints and loaders plus those these
+    /// plugins register, and `get-application-parameters` reports the list as given. Without
+    /// it the mock serves every plugin of the snapshot and reports their library names.
+    pub fn plugins<I, S>(mut self, libraries: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.config.plugins = Some(libraries.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// The viewport of a fresh instance (`--window-size`; default 800 x 600): what
+    /// `get-application-parameters` reports and the size of images rendered without one.
+    pub fn window_size(mut self, width: u32, height: u32) -> Self {
+        self.config.window_size = [width, height];
         self
     }
 
@@ -113,9 +160,10 @@ impl MockServerBuilder {
     }
 
     /// Serves at most `n` connections at once; further ones hang in the HTTP upgrade until a
-    /// slot frees up, like Poco (default: unlimited).
+    /// slot frees up, like Poco (default: unlimited). As in Brayns, `n` must be from 1 to
+    /// 2^31 - 1 or the server does not start (`ServerParamsFactory` in `ServerSocket.cpp`).
     pub fn max_clients(mut self, n: usize) -> Self {
-        self.config.max_clients = Some(n.max(1));
+        self.config.max_clients = Some(n);
         self
     }
 
@@ -157,10 +205,17 @@ impl MockServerBuilder {
             (Some(snapshot), None) => snapshot,
             (None, None) => Snapshot::embedded(),
         };
-        let tls = self
-            .tls
-            .map(|(cert, key)| tls_acceptor(&cert, &key))
-            .transpose()?;
+        let tls = match self.tls {
+            Some((cert, key)) => {
+                if let Some(path) = &self.ca_location {
+                    check_ca_location(path)?;
+                }
+                let key = crate::tls::private_key(&key, self.private_key_passphrase.as_deref())
+                    .map_err(StartError::Tls)?;
+                Some(tls_acceptor(&cert, key)?)
+            }
+            None => None,
+        };
         let addr = self
             .bind
             .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
@@ -174,6 +229,32 @@ impl MockServerBuilder {
         socket.set_reuseaddr(true).map_err(bind_error)?;
         socket.bind(addr).map_err(bind_error)?;
         let local = socket.local_addr().map_err(bind_error)?;
+        // Brayns makes its HTTP server's parameters once the socket is bound, then loads its
+        // plugins (`ServerFactory` in `ServerSocket.cpp`, `brayns/Brayns.cpp`): the errors come
+        // in that order.
+        match self.config.max_clients {
+            Some(n) if n > i32::MAX as usize => {
+                return Err(StartError::MaxClients(
+                    "Max client cannot be above 2**31".to_owned(),
+                ));
+            }
+            // `TCPServerParams::setMaxThreads` asserts, and ServerSocket.cpp wraps the Poco
+            // exception (the file path is Poco's source tree, shortened here).
+            Some(0) => {
+                return Err(StartError::MaxClients(
+                    "Cannot initialize server socket: 'Assertion violation: count > 0 [in file \
+                     \"Net/src/TCPServerParams.cpp\", line 44]'"
+                        .to_owned(),
+                ));
+            }
+            _ => {}
+        }
+        let snapshot = match &self.config.plugins {
+            Some(libraries) => {
+                crate::plugins::restrict(&snapshot, libraries).map_err(StartError::Plugin)?
+            }
+            None => snapshot,
+        };
 
         let config = self.config;
         let (hub, jobs) = Hub::new(snapshot.clone(), config.clone());
@@ -255,17 +336,42 @@ fn runtime(threads: usize) -> std::io::Result<tokio::runtime::Runtime> {
     builder.enable_all().build()
 }
 
-fn tls_acceptor(cert_pem: &[u8], key_pem: &[u8]) -> Result<TlsAcceptor, StartError> {
+/// Poco's `Context` loads the CA location with `SSL_CTX_load_verify_locations` and fails when
+/// nothing can be read from it.
+fn check_ca_location(path: &std::path::Path) -> Result<(), StartError> {
+    use rustls_pki_types::CertificateDer;
     use rustls_pki_types::pem::PemObject;
-    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let fail = || {
+        StartError::Tls(format!(
+            "SSL context exception: Cannot load CA file/directory at {}",
+            path.display()
+        ))
+    };
+    if path.is_dir() {
+        return Ok(());
+    }
+    let pem = std::fs::read(path).map_err(|_| fail())?;
+    let certificates = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| fail())?;
+    if certificates.is_empty() {
+        return Err(fail());
+    }
+    Ok(())
+}
+
+fn tls_acceptor(
+    cert_pem: &[u8],
+    key: rustls_pki_types::PrivateKeyDer<'static>,
+) -> Result<TlsAcceptor, StartError> {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(cert_pem)
         .collect::<Result<_, _>>()
         .map_err(|error| StartError::Tls(format!("invalid certificate: {error}")))?;
     if certs.is_empty() {
         return Err(StartError::Tls("no certificate in the PEM data".to_owned()));
     }
-    let key = PrivateKeyDer::from_pem_slice(key_pem)
-        .map_err(|error| StartError::Tls(format!("invalid private key: {error}")))?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

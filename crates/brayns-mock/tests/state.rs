@@ -154,11 +154,13 @@ async fn camera_and_renderer_setters_change_the_getters() {
         .await;
     let parameters = client.call("get-application-parameters", None).await;
     assert_eq!(parameters["viewport"], json!([320, 200]));
+    // Brayns reports the `--plugin` libraries; Core is built in and never listed. Without a
+    // list the mock acts as if every plugin of the snapshot had been given.
     assert!(
         parameters["plugins"]
             .as_array()
             .unwrap()
-            .contains(&json!("Core"))
+            .contains(&json!("braynsCircuitExplorer"))
     );
 
     client
@@ -308,4 +310,38 @@ async fn the_scene_holds_a_bounded_number_of_models() {
         4
     );
     mock.stop().await;
+}
+
+/// The builder's side of `--plugin` and `--window-size` (`brayns/PluginManager.cpp`,
+/// `brayns/parameters/ApplicationParameters.cpp`); the binary's tests cover the command line.
+#[tokio::test]
+async fn plugin_list_and_window_size_shape_a_fresh_instance() {
+    let mock = MockServer::builder()
+        .plugins(["braynsCylindricCamera"])
+        .window_size(640, 480)
+        .start()
+        .await
+        .unwrap();
+    let mut client = connect(&mock.uri()).await;
+    let parameters = client.call("get-application-parameters", None).await;
+    assert_eq!(
+        parameters,
+        json!({"plugins": ["braynsCylindricCamera"], "viewport": [640, 480]})
+    );
+    let registry = client.call("registry", None).await;
+    let registry = registry.as_array().unwrap();
+    assert!(registry.contains(&json!("set-camera-cylindric")));
+    assert!(!registry.contains(&json!("get-circuit-ids")));
+    mock.stop().await;
+
+    let unknown = MockServer::builder()
+        .plugins(["braynsNothing"])
+        .start()
+        .await;
+    assert!(
+        unknown
+            .unwrap_err()
+            .to_string()
+            .starts_with("Error opening dynamic library: libbraynsNothing.so")
+    );
 }

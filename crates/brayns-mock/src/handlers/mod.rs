@@ -49,6 +49,10 @@ pub(crate) struct State {
     images: ImageCache,
     filler: Option<Bytes>,
     max_models: usize,
+    /// What `get-application-parameters` reports as `plugins`.
+    plugins: Vec<String>,
+    /// The viewport of a fresh instance.
+    window_size: [u32; 2],
 }
 
 fn text(value: &Value) -> String {
@@ -96,7 +100,13 @@ impl State {
         let filler = config
             .binary_payload_size
             .map(|size| Bytes::from((0..size).map(|i| (i % 251) as u8).collect::<Vec<u8>>()));
+        let plugins = match &config.plugins {
+            Some(plugins) => plugins.clone(),
+            None => crate::plugins::all_in(&snapshot),
+        };
         State {
+            plugins,
+            window_size: config.window_size,
             snapshot,
             models: Vec::new(),
             ids: Ids::default(),

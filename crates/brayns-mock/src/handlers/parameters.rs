@@ -3,9 +3,6 @@
 
 use super::*;
 
-/// Viewport of a fresh instance.
-pub(super) const DEFAULT_VIEWPORT: [u64; 2] = [800, 600];
-
 impl State {
     pub(super) fn is_global_getter(&self, method: &str) -> bool {
         self.snapshot.entrypoint(method).is_some_and(|entrypoint| {
@@ -44,14 +41,10 @@ impl State {
             merge(&mut value, &Value::Object(defaults));
         }
         let fresh = match getter {
+            // The `--plugin` list as given and the `--window-size`
+            // (`ApplicationParametersAdapter.h` reads both straight from the parameters).
             "get-application-parameters" => {
-                let mut plugins: Vec<String> = Vec::new();
-                for entrypoint in self.snapshot.entrypoints() {
-                    if !entrypoint.plugin.is_empty() && !plugins.contains(&entrypoint.plugin) {
-                        plugins.push(entrypoint.plugin.clone());
-                    }
-                }
-                json!({"plugins": plugins, "viewport": DEFAULT_VIEWPORT})
+                json!({"plugins": self.plugins, "viewport": self.window_size})
             }
             "get-camera-view" => {
                 json!({"position": [0.0, 0.0, 1.0], "target": [0.0, 0.0, 0.0], "up": [0.0, 1.0, 0.0]})
@@ -90,6 +83,7 @@ impl State {
                 .unwrap_or(default)
                 .min(u64::from(u32::MAX)) as u32
         };
-        (edge(0, DEFAULT_VIEWPORT[0]), edge(1, DEFAULT_VIEWPORT[1]))
+        let [width, height] = self.window_size.map(u64::from);
+        (edge(0, width), edge(1, height))
     }
 }
