@@ -68,6 +68,13 @@ fn main() -> ExitCode {
     let quiet = level.as_deref() == Some("off");
     tracing::info!("Command line parameters values:");
     for (name, value) in options.parsed.brayns_values() {
+        // Brayns prints every value; a passphrase does not belong in a log, so only
+        // whether one was given is shown.
+        let value = if name == "private-key-passphrase" && !value.is_empty() {
+            "<hidden>".to_owned()
+        } else {
+            value.to_string()
+        };
         tracing::info!("'{name}' = '{value}'");
     }
     let mut runtime = if options.worker_threads <= 1 {

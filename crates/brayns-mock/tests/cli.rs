@@ -528,6 +528,25 @@ fn log_level_filters_the_log() {
         "{}",
         ended.stderr
     );
+    // Every value is logged but the passphrase, which is only said to be there.
+    let ended = run_to_end(&[
+        "--log-level",
+        "info",
+        "--private-key-passphrase",
+        "hunter2",
+        "--plugin",
+        "braynsNothing",
+        "--port",
+        "0",
+    ]);
+    assert!(
+        ended
+            .stderr
+            .contains("'private-key-passphrase' = '<hidden>'")
+            && !ended.stderr.contains("hunter2"),
+        "{}",
+        ended.stderr
+    );
     let ended = run_to_end(&[
         "--log-level",
         "error",

@@ -28,27 +28,22 @@ impl State {
     /// type's schema (that of `set-<camera|renderer>-<name>`), else -32602 `Invalid engine JSON
     /// schema` with the problems; an unknown name is -32603 `Unknown type name <name>`.
     fn check_engine_objects(&self, params: &Value) -> Result<(), RpcError> {
-        for (key, setter_prefix) in [("renderer", "set-renderer-"), ("camera", "set-camera-")] {
-            let object = params.get(key).unwrap_or(&Value::Null);
+        for kind in [EngineObject::Renderer, EngineObject::Camera] {
+            let object = params.get(kind.property()).unwrap_or(&Value::Null);
             let name = get_str(object, "name", "");
             if name.is_empty() {
                 continue;
             }
-            let known = match key {
-                "camera" => self.is_camera_type(name),
-                _ => self.is_renderer_type(name),
-            };
-            if !known {
+            let types = self.snapshot.snapshot().engine_types(kind);
+            let Some((_, setter)) = types.iter().find(|(type_name, _)| *type_name == name) else {
                 return Err(RpcError::new(
                     codes::INTERNAL_ERROR,
                     format!("Unknown type name {name}"),
                 ));
-            }
-            let schema = self
-                .snapshot
-                .entrypoint(&format!("{setter_prefix}{name}"))
-                .and_then(|setter| setter.params.as_ref());
-            let Some(schema) = schema else { continue };
+            };
+            let Some(schema) = setter.params.as_ref() else {
+                continue;
+            };
             let problems = validate(schema, object.get("params").unwrap_or(&Value::Null));
             if !problems.is_empty() {
                 return Err(

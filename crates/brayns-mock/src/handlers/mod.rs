@@ -4,6 +4,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
+use brayns_snapshot::EngineObject;
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
@@ -333,12 +334,12 @@ impl State {
             _ if method.starts_with("set-") => {
                 let name = &method["set-".len()..];
                 if let Some(kind) = name.strip_prefix("camera-")
-                    && self.is_camera_type(kind)
+                    && self.is_engine_type(EngineObject::Camera, kind)
                 {
                     self.camera_type = kind.to_owned();
                 }
                 if let Some(kind) = name.strip_prefix("renderer-")
-                    && self.is_renderer_type(kind)
+                    && self.is_engine_type(EngineObject::Renderer, kind)
                 {
                     self.renderer_type = kind.to_owned();
                 }
@@ -361,25 +362,13 @@ impl State {
         }
     }
 
-    /// Whether `kind` is a camera type (`set-camera-<kind>` with its getter), not one of the
-    /// camera settings shared by all types.
-    fn is_camera_type(&self, kind: &str) -> bool {
-        !matches!(kind, "view" | "near-clip" | "region")
-            && self
-                .snapshot
-                .entrypoint(&format!("set-camera-{kind}"))
-                .is_some()
-            && self
-                .snapshot
-                .entrypoint(&format!("get-camera-{kind}"))
-                .is_some()
-    }
-
-    /// Whether `kind` is a renderer type (`set-renderer-<kind>`).
-    fn is_renderer_type(&self, kind: &str) -> bool {
+    /// Whether `kind` is a type of engine object of `object` this instance makes.
+    fn is_engine_type(&self, object: EngineObject, kind: &str) -> bool {
         self.snapshot
-            .entrypoint(&format!("set-renderer-{kind}"))
-            .is_some()
+            .snapshot()
+            .engine_types(object)
+            .iter()
+            .any(|(name, _)| *name == kind)
     }
 
     fn sample_of(&self, method: &str) -> Value {
