@@ -45,6 +45,19 @@ pub enum Error {
         /// The policy that refused it.
         policy: VersionPolicy,
     },
+    /// A call that cannot be made as asked, found before anything is sent (an image file
+    /// name whose extension names no format Brayns writes...).
+    #[error("{0}")]
+    Usage(String),
+    /// A local file could not be read or written (a snapshot saved to disk...).
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
+    },
     /// The instance's introspection answers (`registry`, `schema`...) do not make a schema
     /// snapshot, so [`verify_schemas`](crate::Brayns::verify_schemas) cannot compare them.
     #[error("the instance's schemas: {0}")]

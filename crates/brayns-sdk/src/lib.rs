@@ -88,6 +88,7 @@
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
+mod capture;
 mod client;
 mod error;
 #[rustfmt::skip]
@@ -102,7 +103,11 @@ mod version;
 pub use brayns_rpc as rpc;
 pub use brayns_rpc::{Bytes, Connector, Progress};
 pub use brayns_snapshot::{EmbeddedSnapshot, MethodChange, SchemaPart, Snapshot, SnapshotDiff};
+pub use capture::{ImageFormat, Resolution};
 pub use client::{Brayns, WithBinary};
+crate::generated::feature_capture! {
+    pub use capture::{Capture, SaveTask};
+}
 pub use error::{Error, Result};
 pub use generated::{BRAYNS_REVISION, BRAYNS_VERSION, METHODS, loaders, types};
 pub use meta::{LoaderInfo, MethodInfo};

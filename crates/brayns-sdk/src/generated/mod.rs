@@ -544,3 +544,11 @@ macro_rules! feature_loaders_for_file {
     };
 }
 pub(crate) use feature_loaders_for_file;
+
+/// `capture` (`Capture` and `SaveTask` (snapshot builder: to a file, on the server, or bytes)): kept, this release has `snapshot`.
+macro_rules! feature_capture {
+    ($($item:item)*) => {
+        $($item)*
+    };
+}
+pub(crate) use feature_capture;
