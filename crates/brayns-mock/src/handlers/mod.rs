@@ -262,13 +262,6 @@ impl State {
                 }
                 Outcome::Result("null".to_owned())
             }
-            "inspect" => {
-                let mut value = self.sample_of(method);
-                if let Some(position) = params.get("position") {
-                    set_if_present(&mut value, "position", position.clone());
-                }
-                self.result(method, value)
-            }
             _ if method.starts_with("add-") && self.returns_model(method) => {
                 let category = if method.starts_with("add-light-") {
                     Category::Light
