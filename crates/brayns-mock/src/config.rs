@@ -48,6 +48,9 @@ pub(crate) struct Config {
     pub(crate) max_models: usize,
     pub(crate) progress_steps: u32,
     pub(crate) step_duration: Duration,
+    /// Whether a result built from the state that its `returns` schema rejects is an error
+    /// reply (true) or replaced by a sample (false).
+    pub(crate) strict_results: bool,
 }
 
 impl Default for Config {
@@ -62,6 +65,7 @@ impl Default for Config {
             max_models: DEFAULT_MAX_MODELS,
             progress_steps: 3,
             step_duration: Duration::from_millis(2),
+            strict_results: false,
         }
     }
 }

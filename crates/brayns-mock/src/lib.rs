@@ -36,6 +36,9 @@
 //!   method's schema (-32602 `Invalid engine JSON schema`, with the problems as `data`), an
 //!   unknown name is -32603 `Unknown type name <name>`, an empty name keeps the current object.
 //! - Every other entrypoint answers a deterministic [`sample`] of its `returns` schema, or `null`.
+//! - A result built from the state that its `returns` schema rejects (a snapshot the mock was
+//!   not written for) is replaced by a sample, with a warning; with
+//!   [`MockServerBuilder::strict_results`] it is an internal error (-32603) instead.
 //! - Async entrypoints send [`MockServerBuilder::progress_steps`] progress messages, polling for
 //!   cancellation and disconnection between steps of [`MockServerBuilder::step_duration`].
 //!

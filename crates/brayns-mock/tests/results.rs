@@ -177,8 +177,11 @@ fn samples_validate_in_their_direction() {
 /// only the methods of [`SWEEP_ERRORS`] fail, with exactly their error.
 #[tokio::test]
 async fn every_entrypoint_answers_a_valid_result() {
+    // Strict: a result built from the state that its schema rejects is an error here, not
+    // quietly replaced by a (valid) sample, which would let this sweep pass over it.
     let mock = MockServer::builder()
         .step_duration(std::time::Duration::ZERO)
+        .strict_results(true)
         .start()
         .await
         .unwrap();
@@ -237,6 +240,8 @@ fn shared_mock() -> &'static BackgroundMockServer {
     MOCK.get_or_init(|| {
         MockServer::builder()
             .step_duration(std::time::Duration::ZERO)
+            // As in the sweep: a misfit is an unexpected error, never a sample.
+            .strict_results(true)
             .start_in_background()
             .unwrap()
     })
