@@ -83,7 +83,7 @@ mod wire;
 pub use brayns_snapshot::{Entrypoint, Loader};
 pub use config::MalformedFrame;
 pub use jsonrpc::codes;
-pub use sample::{sample, sample_request};
+pub use sample::{sample, sample_request, samples, samples_request};
 pub use server::{BackgroundMockServer, MockServer, MockServerBuilder, StartError};
 pub use snapshot::{Snapshot, SnapshotError};
 pub use task_log::{TaskEvent, TaskLog, TaskOutcome};

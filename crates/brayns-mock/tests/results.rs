@@ -6,7 +6,8 @@ mod common;
 use std::sync::OnceLock;
 
 use brayns_mock::{
-    BackgroundMockServer, MockServer, Snapshot, sample, sample_request, validate, validate_reply,
+    BackgroundMockServer, MockServer, Snapshot, sample, sample_request, samples, samples_request,
+    validate, validate_reply,
 };
 use common::{Incoming, connect};
 use proptest::prelude::*;
@@ -143,33 +144,40 @@ async fn check_call(
 fn samples_validate_in_their_direction() {
     let snapshot = Snapshot::embedded();
     for entrypoint in snapshot.entrypoints() {
+        let method = &entrypoint.method;
         if let Some(schema) = &entrypoint.params {
-            let value = sample_request(schema);
-            assert_eq!(
-                validate(schema, &value),
-                Vec::<String>::new(),
-                "{} params {value}",
-                entrypoint.method
-            );
-            assert_eq!(sample_request(schema), value, "deterministic");
+            let all = samples_request(schema);
+            assert_eq!(all[0], sample_request(schema), "{method}: sample first");
+            assert_eq!(samples_request(schema), all, "deterministic");
+            for value in &all {
+                assert_eq!(
+                    validate(schema, value),
+                    Vec::<String>::new(),
+                    "{method} params {value}"
+                );
+            }
         }
         if let Some(schema) = &entrypoint.returns {
-            let value = sample(schema);
-            assert_eq!(
-                validate_reply(schema, &value),
-                Vec::<String>::new(),
-                "{} returns {value}",
-                entrypoint.method
-            );
+            let all = samples(schema);
+            assert_eq!(all[0], sample(schema), "{method}: sample first");
+            for value in &all {
+                assert_eq!(
+                    validate_reply(schema, value),
+                    Vec::<String>::new(),
+                    "{method} returns {value}"
+                );
+            }
         }
     }
     for loader in snapshot.loaders().unwrap() {
         let schema = &loader.properties;
-        assert!(
-            validate(schema, &sample_request(schema)).is_empty(),
-            "{}",
-            loader.name
-        );
+        for value in samples_request(schema) {
+            assert!(
+                validate(schema, &value).is_empty(),
+                "{}: {value}",
+                loader.name
+            );
+        }
     }
 }
 
