@@ -55,6 +55,9 @@ pub(crate) struct Config {
     pub(crate) plugins: Option<Vec<String>>,
     /// `--window-size`: the viewport of a fresh instance.
     pub(crate) window_size: [u32; 2],
+    /// Whether a result built from the state that its `returns` schema rejects is an error
+    /// reply (true) or replaced by a sample (false).
+    pub(crate) strict_results: bool,
 }
 
 impl Default for Config {
@@ -71,6 +74,7 @@ impl Default for Config {
             step_duration: Duration::from_millis(2),
             plugins: None,
             window_size: DEFAULT_WINDOW_SIZE,
+            strict_results: false,
         }
     }
 }

@@ -78,34 +78,85 @@ fn minimal(schema: &Value, value: &Value) -> Value {
     }
 }
 
-/// A schema-valid request decodes into `T` and encodes back to the same JSON, which the
-/// server's validation accepts; the smallest valid request decodes too, and encodes to
-/// a subset of the full one (defaults are the schema's).
+/// Every choice of a request, decoded into `T`, encodes back to the same JSON, which the
+/// server's validation accepts: every enum value and every `oneOf` variant, at any depth
+/// ([`samples_request`](crate::samples_request)), so a type that lost or renamed one fails.
+/// The smallest valid request decodes too, and encodes to a subset of the full one
+/// (defaults are the schema's).
+///
+/// One narrowing: a `oneOf` titled `RequestId` (`cancel`'s id: `null | integer | string`)
+/// is sampled as an integer only. The server cancels only requests of the same connection,
+/// whose ids a client issues itself, and a Rust client's are integers (the SDK's
+/// `RequestId` is one); any other id is one the server would refuse.
 pub fn params_round_trip<T: Serialize + DeserializeOwned>(schema: &Value) {
-    let sample = crate::sample_request(schema);
-    let back = unchanged_through::<T>(&sample);
-    assert_valid_params(schema, &back);
+    let samples = crate::samples_request(&integer_request_ids(schema));
+    for sample in &samples {
+        assert_valid_params(schema, sample);
+        let back = unchanged_through::<T>(sample);
+        assert_valid_params(schema, &back);
+    }
 
-    let small = minimal(schema, &sample);
+    // Against the first sample only: it holds the schema's defaults, which the members
+    // left out of the smallest request must decode to.
+    let sample = &samples[0];
+    let small = minimal(schema, sample);
     let back = through::<T>(&small);
     assert!(
-        contained(&back, &sample),
+        contained(&back, sample),
         "defaults of {small} gave {back}, schema defaults {sample}"
     );
     assert_valid_params(schema, &back);
 }
 
-/// A schema-valid result decodes into `T` and encodes back to the same JSON, also with
-/// an unknown member added (a newer server's field).
+/// Every choice of a result (every enum value and every `oneOf` variant, at any depth:
+/// [`samples`](crate::samples)), each valid as the server's reply, decodes into `T` and
+/// encodes back to the same JSON, also with an unknown member added (a newer server's
+/// field).
 pub fn result_round_trip<T: Serialize + DeserializeOwned>(schema: &Value) {
-    let sample = crate::sample(schema);
-    unchanged_through::<T>(&sample);
-    if let Value::Object(mut map) = sample {
-        map.insert("field_from_a_newer_server".into(), Value::from(1));
-        let extended = Value::Object(map);
-        if let Err(error) = serde_json::from_value::<T>(extended.clone()) {
-            panic!("an unknown field broke decoding of {extended}: {error}");
+    for sample in crate::samples(schema) {
+        let errors = crate::validate_reply(schema, &sample);
+        assert!(
+            errors.is_empty(),
+            "{sample} is not a valid result: {errors:?}"
+        );
+        unchanged_through::<T>(&sample);
+        if let Value::Object(mut map) = sample {
+            map.insert("field_from_a_newer_server".into(), Value::from(1));
+            let extended = Value::Object(map);
+            if let Err(error) = serde_json::from_value::<T>(extended.clone()) {
+                panic!("an unknown field broke decoding of {extended}: {error}");
+            }
         }
+    }
+}
+
+/// `schema` with every `oneOf` titled `RequestId` narrowed to its integer variants.
+fn integer_request_ids(schema: &Value) -> Value {
+    match schema {
+        Value::Object(map) => {
+            let request_id = map.get("title").and_then(Value::as_str) == Some("RequestId");
+            map.iter()
+                .map(|(key, value)| {
+                    let value = match (key.as_str(), value) {
+                        ("oneOf", Value::Array(variants)) if request_id => variants
+                            .iter()
+                            .filter(|v| v.get("type").and_then(Value::as_str) == Some("integer"))
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .into(),
+                        _ => integer_request_ids(value),
+                    };
+                    (key.clone(), value)
+                })
+                .collect::<serde_json::Map<_, _>>()
+                .into()
+        }
+        Value::Array(items) => items
+            .iter()
+            .map(integer_request_ids)
+            .collect::<Vec<_>>()
+            .into(),
+        _ => schema.clone(),
     }
 }
 
@@ -148,6 +199,93 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    use serde::Deserialize;
+
+    /// A closed object with a required enum member, an optional one with a default, and
+    /// cancel's id.
+    fn settings_schema() -> Value {
+        json!({
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["format", "id"],
+            "properties": {
+                "format": {"type": "string", "enum": ["png", "jpg"]},
+                "quality": {"type": "integer", "minimum": 1, "maximum": 100, "default": 100},
+                "id": {"title": "RequestId", "oneOf": [
+                    {"type": "null"}, {"type": "integer"}, {"type": "string"}
+                ]}
+            }
+        })
+    }
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Format {
+        Png,
+        Jpg,
+    }
+
+    #[derive(Serialize, Deserialize)]
+    struct Settings {
+        format: Format,
+        #[serde(default = "hundred")]
+        quality: i64,
+        id: i64,
+    }
+
+    fn hundred() -> i64 {
+        100
+    }
+
+    /// [`Format`] without its second value.
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum PngOnly {
+        Png,
+    }
+
+    #[derive(Serialize, Deserialize)]
+    struct PngOnlySettings {
+        format: PngOnly,
+        #[serde(default = "hundred")]
+        quality: i64,
+        id: i64,
+    }
+
+    #[test]
+    fn a_type_with_every_enum_value_passes_with_integer_request_ids() {
+        params_round_trip::<Settings>(&settings_schema());
+    }
+
+    #[test]
+    #[should_panic(expected = "decoding {\"format\":\"jpg\"")]
+    fn a_type_that_lost_an_enum_value_fails_the_params_round_trip() {
+        params_round_trip::<PngOnlySettings>(&settings_schema());
+    }
+
+    /// A result that is a number or a string.
+    fn number_or_string() -> Value {
+        json!({"oneOf": [{"type": "number"}, {"type": "string"}]})
+    }
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(untagged)]
+    enum NumberOrString {
+        Number(f64),
+        String(String),
+    }
+
+    #[test]
+    fn a_type_with_every_variant_passes_the_result_round_trip() {
+        result_round_trip::<NumberOrString>(&number_or_string());
+    }
+
+    #[test]
+    #[should_panic(expected = "decoding \"\"")]
+    fn a_type_that_lost_a_variant_fails_the_result_round_trip() {
+        result_round_trip::<f64>(&number_or_string());
+    }
 
     #[test]
     fn same_compares_numbers_by_value_and_ignores_null_members() {

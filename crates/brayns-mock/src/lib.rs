@@ -38,6 +38,9 @@
 //!   method's schema (-32602 `Invalid engine JSON schema`, with the problems as `data`), an
 //!   unknown name is -32603 `Unknown type name <name>`, an empty name keeps the current object.
 //! - Every other entrypoint answers a deterministic [`sample`] of its `returns` schema, or `null`.
+//! - A result built from the state that its `returns` schema rejects (a snapshot the mock was
+//!   not written for) is replaced by a sample, with a warning; with
+//!   [`MockServerBuilder::strict_results`] it is an internal error (-32603) instead.
 //! - Async entrypoints send [`MockServerBuilder::progress_steps`] progress messages, polling for
 //!   cancellation and disconnection between steps of [`MockServerBuilder::step_duration`].
 //!
@@ -116,7 +119,7 @@ mod wire;
 pub use brayns_snapshot::{Entrypoint, Loader};
 pub use config::MalformedFrame;
 pub use jsonrpc::codes;
-pub use sample::{sample, sample_request};
+pub use sample::{sample, sample_request, samples, samples_request};
 pub use server::{BackgroundMockServer, MockServer, MockServerBuilder, StartError};
 pub use snapshot::{Snapshot, SnapshotError};
 pub use task_log::{TaskEvent, TaskLog, TaskOutcome};

@@ -189,6 +189,19 @@ impl MockServerBuilder {
         self
     }
 
+    /// What to answer when a result the mock builds from its state (a model, a material, a
+    /// color ramp, a parameter) is not valid against the entrypoint's `returns` schema.
+    ///
+    /// Off (the default): answer a [`sample`](crate::sample) of the schema instead, with a
+    /// warning in the log, so a modified snapshot the handlers were not written for still
+    /// gets valid answers. On: answer an internal error (-32603) naming the problems, so a
+    /// mismatch between the mock's state and its snapshot cannot pass unnoticed; the mock's
+    /// own tests and the SDK's generated tests turn it on.
+    pub fn strict_results(mut self, strict: bool) -> Self {
+        self.config.strict_results = strict;
+        self
+    }
+
     /// Threads of the runtime [`start_in_background`](Self::start_in_background) creates
     /// (default 1). One thread gives the lowest latency per request: the connection's reader,
     /// the global executor and the connection's writer hand each request over without waking

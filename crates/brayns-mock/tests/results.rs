@@ -6,7 +6,8 @@ mod common;
 use std::sync::OnceLock;
 
 use brayns_mock::{
-    BackgroundMockServer, MockServer, Snapshot, sample, sample_request, validate, validate_reply,
+    BackgroundMockServer, MockServer, Snapshot, sample, sample_request, samples, samples_request,
+    validate, validate_reply,
 };
 use common::{Incoming, connect};
 use proptest::prelude::*;
@@ -143,33 +144,40 @@ async fn check_call(
 fn samples_validate_in_their_direction() {
     let snapshot = Snapshot::embedded();
     for entrypoint in snapshot.entrypoints() {
+        let method = &entrypoint.method;
         if let Some(schema) = &entrypoint.params {
-            let value = sample_request(schema);
-            assert_eq!(
-                validate(schema, &value),
-                Vec::<String>::new(),
-                "{} params {value}",
-                entrypoint.method
-            );
-            assert_eq!(sample_request(schema), value, "deterministic");
+            let all = samples_request(schema);
+            assert_eq!(all[0], sample_request(schema), "{method}: sample first");
+            assert_eq!(samples_request(schema), all, "deterministic");
+            for value in &all {
+                assert_eq!(
+                    validate(schema, value),
+                    Vec::<String>::new(),
+                    "{method} params {value}"
+                );
+            }
         }
         if let Some(schema) = &entrypoint.returns {
-            let value = sample(schema);
-            assert_eq!(
-                validate_reply(schema, &value),
-                Vec::<String>::new(),
-                "{} returns {value}",
-                entrypoint.method
-            );
+            let all = samples(schema);
+            assert_eq!(all[0], sample(schema), "{method}: sample first");
+            for value in &all {
+                assert_eq!(
+                    validate_reply(schema, value),
+                    Vec::<String>::new(),
+                    "{method} returns {value}"
+                );
+            }
         }
     }
     for loader in snapshot.loaders().unwrap() {
         let schema = &loader.properties;
-        assert!(
-            validate(schema, &sample_request(schema)).is_empty(),
-            "{}",
-            loader.name
-        );
+        for value in samples_request(schema) {
+            assert!(
+                validate(schema, &value).is_empty(),
+                "{}: {value}",
+                loader.name
+            );
+        }
     }
 }
 
@@ -177,8 +185,11 @@ fn samples_validate_in_their_direction() {
 /// only the methods of [`SWEEP_ERRORS`] fail, with exactly their error.
 #[tokio::test]
 async fn every_entrypoint_answers_a_valid_result() {
+    // Strict: a result built from the state that its schema rejects is an error here, not
+    // quietly replaced by a (valid) sample, which would let this sweep pass over it.
     let mock = MockServer::builder()
         .step_duration(std::time::Duration::ZERO)
+        .strict_results(true)
         .start()
         .await
         .unwrap();
@@ -237,6 +248,8 @@ fn shared_mock() -> &'static BackgroundMockServer {
     MOCK.get_or_init(|| {
         MockServer::builder()
             .step_duration(std::time::Duration::ZERO)
+            // As in the sweep: a misfit is an unexpected error, never a sample.
+            .strict_results(true)
             .start_in_background()
             .unwrap()
     })

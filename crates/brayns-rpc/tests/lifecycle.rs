@@ -2,12 +2,40 @@
 
 mod support;
 
+use std::future::Future;
 use std::time::Duration;
 
 use brayns_rpc::{Client, Connector, Error, Request};
 use serde_json::json;
 use support::{Conn, Kind, Server, bounded};
 use tokio::sync::mpsc;
+
+/// What `Client::disconnect` promises for the Close and what was queued before it: this
+/// much, never more (the crate's `CLOSE_GRACE`).
+const CLOSE_GRACE: Duration = Duration::from_millis(250);
+
+/// After the last handle is dropped, how long the last frames may go without progress (the
+/// crate's `ABANDON_GRACE`).
+const ABANDON_GRACE: Duration = Duration::from_secs(2);
+
+/// Slack over a grace, in timer time: the timer wheel rounds deadlines up to the next
+/// millisecond, and nothing else adds to it (see [`timer_time_of`]).
+const TIMER_SLACK: Duration = Duration::from_millis(20);
+
+/// How long `future` waits on timers. The runtime's clock is paused while it runs, so it
+/// moves only when every task waits, straight to the next deadline: the result counts the
+/// timers the client waited for (a grace, a timeout) and none of the machine's slowness, so
+/// a bound on it is a bound on the protocol's waits that load cannot break. The clock
+/// resumes afterwards, because the rest of a test may wait on sockets, and a paused clock
+/// would jump past a deadline whenever the runtime is idle waiting for bytes.
+async fn timer_time_of<F: Future>(future: F) -> (F::Output, Duration) {
+    tokio::time::pause();
+    let start = tokio::time::Instant::now();
+    let output = future.await;
+    let elapsed = start.elapsed();
+    tokio::time::resume();
+    (output, elapsed)
+}
 
 /// Waits until `count` calls are registered (a call registers and queues its frame in one go).
 async fn wait_pending(client: &Client, count: usize) {
@@ -156,7 +184,13 @@ async fn disconnect_fails_pending_calls_and_does_not_wait_for_the_server() {
             tokio::spawn(async move { client.request("never-answered", None).await })
         };
         wait_pending(&client, 1).await;
-        client.disconnect().await;
+        // The server reads the Close but never answers it: a client that waited for an
+        // answer would wait the whole grace (or for ever), none at all is the promise.
+        let ((), waited) = timer_time_of(client.disconnect()).await;
+        assert!(
+            waited < CLOSE_GRACE,
+            "disconnect() waited {waited:?} for an answer that never comes"
+        );
         assert!(!client.is_connected());
         assert!(pending.await.unwrap().unwrap_err().is_disconnected());
         assert!(
@@ -342,9 +376,13 @@ async fn disconnect_is_prompt_while_the_writer_is_blocked_by_a_frozen_server() {
             tokio::spawn(async move { client.request("small", None).await })
         };
         wait_pending(&client, 1).await;
-        tokio::time::timeout(Duration::from_secs(3), client.disconnect())
-            .await
-            .expect("disconnect() returns although the server reads nothing");
+        // The Close cannot go out (the writer is stuck), so the whole grace is used, and
+        // nothing more: not the abandon grace, not a wait for the server to read.
+        let ((), waited) = timer_time_of(client.disconnect()).await;
+        assert!(
+            waited <= CLOSE_GRACE + TIMER_SLACK,
+            "disconnect() took {waited:?} of timers, the grace is {CLOSE_GRACE:?}"
+        );
         assert!(!client.is_connected());
         let error = waiting.await.unwrap().unwrap_err();
         assert!(error.is_disconnected(), "{error:?}");
@@ -365,13 +403,17 @@ async fn dropping_every_handle_ends_the_connection_while_the_writer_is_blocked()
         let metrics = tokio::runtime::Handle::current().metrics();
         let alive = metrics.num_alive_tasks();
         drop(client);
-        tokio::time::timeout(Duration::from_secs(3), async {
+        // The stuck frame makes no progress, so the task gives up after one abandon grace.
+        let ((), waited) = timer_time_of(async {
             while metrics.num_alive_tasks() >= alive {
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
         })
-        .await
-        .expect("the connection task ends although the server reads nothing");
+        .await;
+        assert!(
+            waited <= ABANDON_GRACE + TIMER_SLACK,
+            "the connection task lived {waited:?} of timers after the last handle went"
+        );
         assert_eq!(server.connections(), 1);
     })
     .await;

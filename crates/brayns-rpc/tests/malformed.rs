@@ -78,18 +78,40 @@ async fn null_id_errors_do_not_fail_pending_calls() {
 async fn malformed_error_object_for_a_known_id_fails_that_call_only() {
     bounded(async {
         let server = Server::start(|mut conn| async move {
-            let request = conn.recv().await.unwrap();
+            // Three calls pending at once: the bad error goes to the middle one, so a client
+            // that failed every pending call (or the oldest, or the newest) would be caught.
+            let requests = conn.recv_many(3).await;
+            let doomed = requests
+                .iter()
+                .find(|request| request.method() == "doomed")
+                .expect("the doomed call was sent")
+                .id();
             conn.send_text(
-                json!({"error": {"message": "no code"}, "id": request.id(), "jsonrpc": "2.0"})
+                json!({"error": {"message": "no code"}, "id": doomed, "jsonrpc": "2.0"})
                     .to_string(),
             )
             .await;
+            // The others are answered only after it, each with its own method name.
+            for request in &requests {
+                if request.id() != doomed {
+                    conn.reply(&request.id(), json!(request.method())).await;
+                }
+            }
             conn.echo().await;
         })
         .await;
         let client = Connector::new(server.uri()).connect().await.unwrap();
-        let error = client.request("m", None).await.unwrap_err();
+        let call = |method: &'static str| {
+            let client = client.clone();
+            tokio::spawn(async move { client.request(method, None).await })
+        };
+        let (before, doomed, after) = (call("before"), call("doomed"), call("after"));
+        let error = doomed.await.unwrap().unwrap_err();
         assert!(matches!(error, Error::Protocol(_)), "{error:?}");
+        assert_eq!(before.await.unwrap().unwrap(), json!("before"));
+        assert_eq!(after.await.unwrap().unwrap(), json!("after"));
+        assert!(client.is_connected());
+        assert_eq!(client.pending_count(), 0);
         client.call(Request::new("next")).await.unwrap();
     })
     .await;

@@ -108,9 +108,12 @@ impl State {
             set_if_present(buffer, "offset", json!(0));
             set_if_present(buffer, "size", json!(payload.len()));
         }
-        Outcome::Binary {
-            result: text(&self.fit("snapshot", result)),
-            payload,
+        match self.fit("snapshot", result) {
+            Ok(result) => Outcome::Binary {
+                result: text(&result),
+                payload,
+            },
+            Err(error) => Outcome::Error(error),
         }
     }
 
@@ -170,7 +173,10 @@ impl State {
         let mut result = self.sample_of("render-image");
         set_if_present(&mut result, "accumulation", json!(self.accumulation));
         set_if_present(&mut result, "max_accumulation", json!(MAX_ACCUMULATION));
-        let result = text(&self.fit("render-image", result));
+        let result = match self.fit("render-image", result) {
+            Ok(result) => text(&result),
+            Err(error) => return Outcome::Error(error),
+        };
         if !(send && (new_frame || force)) {
             return Outcome::Result(result);
         }

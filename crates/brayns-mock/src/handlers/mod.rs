@@ -54,6 +54,8 @@ pub(crate) struct State {
     plugins: Vec<String>,
     /// The viewport of a fresh instance.
     window_size: [u32; 2],
+    /// See [`crate::MockServerBuilder::strict_results`].
+    strict_results: bool,
 }
 
 fn text(value: &Value) -> String {
@@ -118,6 +120,7 @@ impl State {
             images: ImageCache::default(),
             filler,
             max_models: config.max_models,
+            strict_results: config.strict_results,
         }
     }
 
@@ -127,23 +130,41 @@ impl State {
             .and_then(|entrypoint| entrypoint.returns.as_ref())
     }
 
-    /// A result for `method` built from `value`, or a plain sample when `value` does not fit the
-    /// schema (a modified snapshot), so every answer stays valid.
-    fn fit(&self, method: &str, value: Value) -> Value {
-        match self.returns(method) {
-            Some(schema) if !validate_reply(schema, &value).is_empty() => {
-                tracing::warn!(
-                    method,
-                    "state does not fit the returns schema; answering a sample"
-                );
-                sample(schema)
-            }
-            _ => value,
+    /// A result for `method` built from `value`, checked against its `returns` schema. When
+    /// `value` does not fit (a modified snapshot, or a bug of the mock): an internal error
+    /// naming the problems if results are strict, else a plain sample, so every answer stays
+    /// valid.
+    fn fit(&self, method: &str, value: Value) -> Result<Value, RpcError> {
+        let Some(schema) = self.returns(method) else {
+            return Ok(value);
+        };
+        let problems = validate_reply(schema, &value);
+        if problems.is_empty() {
+            return Ok(value);
         }
+        if self.strict_results {
+            return Err(RpcError::new(
+                codes::INTERNAL_ERROR,
+                format!(
+                    "brayns-mock: the result built for '{method}' does not fit its returns \
+                     schema: {}",
+                    problems.join("; ")
+                ),
+            ));
+        }
+        tracing::warn!(
+            method,
+            ?problems,
+            "state does not fit the returns schema; answering a sample"
+        );
+        Ok(sample(schema))
     }
 
     fn result(&self, method: &str, value: Value) -> Outcome {
-        Outcome::Result(text(&self.fit(method, value)))
+        match self.fit(method, value) {
+            Ok(value) => Outcome::Result(text(&value)),
+            Err(error) => Outcome::Error(error),
+        }
     }
 
     pub(crate) async fn run(
@@ -273,13 +294,6 @@ impl State {
                 }
                 Outcome::Result("null".to_owned())
             }
-            "inspect" => {
-                let mut value = self.sample_of(method);
-                if let Some(position) = params.get("position") {
-                    set_if_present(&mut value, "position", position.clone());
-                }
-                self.result(method, value)
-            }
             _ if method.starts_with("add-") && self.returns_model(method) => {
                 let category = if method.starts_with("add-light-") {
                     Category::Light
@@ -373,5 +387,50 @@ impl State {
 
     fn sample_of(&self, method: &str) -> Value {
         self.returns(method).map(sample).unwrap_or(Value::Null)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(strict_results: bool) -> State {
+        let config = Config {
+            strict_results,
+            ..Config::default()
+        };
+        State::new(Snapshot::embedded(), &config)
+    }
+
+    #[test]
+    fn a_result_that_does_not_fit_is_an_error_when_strict_and_a_sample_otherwise() {
+        let schema = state(false)
+            .returns("get-model")
+            .cloned()
+            .expect("a result");
+        let misfit = json!({"model_id": "not a number"});
+
+        let error = state(true)
+            .fit("get-model", misfit.clone())
+            .expect_err("strict results refuse it");
+        assert_eq!(error.code, codes::INTERNAL_ERROR);
+        assert!(error.message.contains("'get-model'"), "{}", error.message);
+
+        let answer = state(false).fit("get-model", misfit).expect("a sample");
+        assert_eq!(answer, sample(&schema));
+    }
+
+    #[test]
+    fn a_result_that_fits_is_kept_as_built() {
+        let schema = state(false)
+            .returns("get-model")
+            .cloned()
+            .expect("a result");
+        let mut built = sample(&schema);
+        built["model_id"] = json!(7);
+        let answer = state(true)
+            .fit("get-model", built.clone())
+            .expect("it fits");
+        assert_eq!(answer, built);
     }
 }

@@ -70,8 +70,11 @@ impl Call {
     /// Starts a mock, connects, and prepares what `method` refers to: model 0 always
     /// exists; for `cancel`, a long task is running.
     pub async fn start(method: &'static str) -> Call {
+        // Strict results: a result the mock builds from its state that the schema rejects
+        // fails the call, rather than being replaced by a sample that would pass the check.
         let mut builder = MockServer::builder()
             .snapshot(snapshot())
+            .strict_results(true)
             .progress_steps(2)
             .step_duration(Duration::from_millis(1));
         if method == "cancel" {
