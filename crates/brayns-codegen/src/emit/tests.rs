@@ -74,7 +74,8 @@ pub(super) fn file(settings: &Settings<'_>, tests: &TestSettings) -> TokenStream
     });
     quote! {
         //! Round trips of every generated type through the snapshot's own schemas, with
-        //! values from `brayns_mock::sample` checked by `brayns_mock::validate`.
+        //! values from `brayns_mock::samples` (every enum value and `oneOf` variant) checked
+        //! by `brayns_mock::validate`.
 
         #![allow(unused_imports, deprecated)]
 
