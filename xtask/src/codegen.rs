@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use brayns_codegen::{Feature, GeneratedFile, Options, TestOptions};
+use brayns_codegen::{BlockingOptions, Feature, GeneratedFile, Options, TestOptions};
 
 use crate::project_root;
 
@@ -110,6 +110,7 @@ fn workspace_outputs(root: &Path) -> anyhow::Result<Vec<Output>> {
                 snapshot: format!("brayns_codegen_fixtures::{name}_snapshot()"),
                 calls: false,
             }),
+            blocking: None,
         };
         let snapshot = fixtures.join("snapshots").join(name);
         let generated = brayns_codegen::generate(&snapshot, &options)
@@ -136,8 +137,9 @@ pub(crate) fn sdk_bindings(
         .with_context(|| format!("generating from {}", schemas.display()))
 }
 
-/// How the SDK's bindings are generated: methods on `crate::Brayns`, the hand-written
-/// features of `crates/brayns-sdk/features.json`, round trips and end-to-end calls.
+/// How the SDK's bindings are generated: methods on `crate::Brayns` and their blocking
+/// twins on `crate::blocking::Brayns`, the hand-written features of
+/// `crates/brayns-sdk/features.json`, round trips and end-to-end calls.
 pub(crate) fn sdk_options(root: &Path) -> anyhow::Result<Options> {
     Ok(Options {
         runtime: "crate".to_owned(),
@@ -147,6 +149,11 @@ pub(crate) fn sdk_options(root: &Path) -> anyhow::Result<Options> {
             bindings: "brayns_sdk".to_owned(),
             snapshot: "brayns_sdk::compiled_snapshot()".to_owned(),
             calls: true,
+        }),
+        blocking: Some(BlockingOptions {
+            client: "crate::blocking::Brayns".to_owned(),
+            task: "crate::blocking::Task".to_owned(),
+            feature: "blocking".to_owned(),
         }),
     })
 }

@@ -109,6 +109,21 @@ pub struct Options {
     pub features: Vec<Feature>,
     /// The generated tests; `None` generates none.
     pub tests: Option<TestOptions>,
+    /// A blocking twin of every method, on a facade type; `None`: async methods only.
+    pub blocking: Option<BlockingOptions>,
+}
+
+/// Where the blocking twins of the methods go: each waits for its async method on the
+/// facade's runtime (`seam::Blocking`), and returns the facade's task for async entrypoints.
+#[derive(Debug, Clone)]
+pub struct BlockingOptions {
+    /// The facade's client type, as a Rust path (`crate::blocking::Brayns`); it must
+    /// implement the runtime's `seam::Blocking`.
+    pub client: String,
+    /// The facade's task type, as a Rust path (`crate::blocking::Task`).
+    pub task: String,
+    /// The Cargo feature the twins are compiled under (`blocking`).
+    pub feature: String,
 }
 
 impl Default for Options {
@@ -118,6 +133,7 @@ impl Default for Options {
             client_type: "crate::Brayns".to_owned(),
             features: Vec::new(),
             tests: None,
+            blocking: None,
         }
     }
 }
@@ -206,6 +222,17 @@ pub fn generate_from(snapshot: Snapshot, options: &Options) -> Result<Generated,
         runtime: parse_option("runtime", &options.runtime)?,
         client: parse_option("client type", &options.client_type)?,
         features: &options.features,
+        blocking: options
+            .blocking
+            .as_ref()
+            .map(|blocking| {
+                Ok::<_, CodegenError>(emit::BlockingSettings {
+                    client: parse_option("blocking client", &blocking.client)?,
+                    task: parse_option("blocking task", &blocking.task)?,
+                    feature: blocking.feature.clone(),
+                })
+            })
+            .transpose()?,
     };
     let bindings = emit::bindings(&settings)?;
     let tests = match &options.tests {

@@ -88,6 +88,8 @@
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
+#[cfg(feature = "blocking")]
+pub mod blocking;
 mod capture;
 mod client;
 mod error;

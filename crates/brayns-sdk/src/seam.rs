@@ -11,6 +11,11 @@
 //! [`EmbeddedSnapshot`](crate::EmbeddedSnapshot). So the SDK's private code can change
 //! freely, and bindings generated for any release (or for a type of your own) compile
 //! against this crate as a dependency.
+//!
+//! The blocking facade has one more seam, [`Blocking`]: each method's blocking twin calls
+//! the async method and waits on the facade's runtime.
+
+use std::future::Future;
 
 use brayns_rpc::Client;
 
@@ -27,4 +32,21 @@ impl Caller for crate::Brayns {
     fn rpc_client(&self) -> &Client {
         self.rpc()
     }
+}
+
+/// A type the generated blocking twins of the methods are implemented on
+/// ([`crate::blocking::Brayns`]): it gives them the async client and waits for them.
+pub trait Blocking {
+    /// What an async entrypoint's twin returns.
+    type Task<T>;
+
+    /// The async client whose methods the twins call.
+    fn asynchronous(&self) -> &crate::Brayns;
+
+    /// Runs `future` to its end; fails instead of blocking when that is not possible
+    /// (from inside an async runtime).
+    fn block_on<F: Future>(&self, future: F) -> crate::Result<F::Output>;
+
+    /// A started async task, made blocking.
+    fn task<T>(&self, task: crate::Task<T>) -> Self::Task<T>;
 }

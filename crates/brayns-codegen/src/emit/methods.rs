@@ -59,6 +59,20 @@ fn plugin_file(settings: &Settings<'_>, plugin: &str, methods: &[&Method]) -> To
     let functions = methods.iter().map(|method| function(settings, method));
     let module_doc = format!(" The methods of the {plugin} plugin.");
     let impl_doc = format!(" Methods of the {plugin} plugin.");
+    let blocking = settings.blocking.as_ref().map(|blocking| {
+        let (client, feature) = (&blocking.client, &blocking.feature);
+        let functions = methods
+            .iter()
+            .map(|method| blocking_function(settings, blocking, method));
+        let doc = format!(" Methods of the {plugin} plugin, blocking.");
+        quote! {
+            #[cfg(feature = #feature)]
+            #[doc = #doc]
+            impl #client {
+                #(#functions)*
+            }
+        }
+    });
     quote! {
         #![doc = #module_doc]
 
@@ -68,6 +82,88 @@ fn plugin_file(settings: &Settings<'_>, plugin: &str, methods: &[&Method]) -> To
         impl #client {
             #(#functions)*
         }
+
+        #blocking
+    }
+}
+
+/// A method's blocking twin: the same signature without `async`, waiting on the facade's
+/// runtime (`seam::Blocking`); a task comes back as the facade's blocking task.
+fn blocking_function(
+    settings: &Settings<'_>,
+    blocking: &super::BlockingSettings,
+    method: &Method,
+) -> TokenStream {
+    let model = &settings.api.model;
+    let runtime = &settings.runtime;
+    let entry = &method.entry;
+    let name = value_ident(&entry.method);
+    let params_arg = method.params.as_ref().map(|ty| {
+        let ty = match ty {
+            Ty::Vec(item) => {
+                let item = ty_tokens(model, item);
+                quote!([#item])
+            }
+            other => ty_tokens(model, other),
+        };
+        quote!(params: &#ty,)
+    });
+    let binary_arg = (method.binary == BinaryUse::Request).then(|| quote!(data: #runtime::Bytes,));
+    let mut arguments = Vec::new();
+    if method.params.is_some() {
+        arguments.push(quote!(params));
+    }
+    if method.binary == BinaryUse::Request {
+        arguments.push(quote!(data));
+    }
+    let output = output_type(settings, method);
+    let deprecated = entry.deprecated.then(|| {
+        let note = match entry.description.trim() {
+            "" => "deprecated by Brayns",
+            description => description,
+        };
+        quote!(#[deprecated(note = #note)])
+    });
+    let call = quote!(#runtime::seam::Blocking::asynchronous(self).#name(#(#arguments),*));
+    let text = format!(
+        " Calls `{}` and waits: the blocking twin of [`Brayns::{name}`]({}::Brayns::{name}).",
+        entry.method,
+        quote!(#runtime).to_string().replace(' ', "")
+    );
+    if entry.is_async {
+        let task = &blocking.task;
+        quote! {
+            #[doc = #text]
+            #deprecated
+            #[allow(deprecated)]
+            pub fn #name(&self, #params_arg #binary_arg) -> #runtime::Result<#task<#output>> {
+                Ok(#runtime::seam::Blocking::task(self, #call?))
+            }
+        }
+    } else {
+        quote! {
+            #[doc = #text]
+            #deprecated
+            #[allow(deprecated)]
+            pub fn #name(&self, #params_arg #binary_arg) -> #runtime::Result<#output> {
+                #runtime::seam::Blocking::block_on(self, #call)?
+            }
+        }
+    }
+}
+
+/// What a method's call gives: its result, with the reply's bytes where it has some.
+fn output_type(settings: &Settings<'_>, method: &Method) -> TokenStream {
+    let runtime = &settings.runtime;
+    let result = method
+        .result
+        .as_ref()
+        .map(|ty| ty_tokens(&settings.api.model, ty));
+    match (method.binary, result) {
+        (BinaryUse::Reply, Some(result)) => quote!(#runtime::WithBinary<#result>),
+        (BinaryUse::Reply, None) => quote!(#runtime::Bytes),
+        (_, Some(result)) => result,
+        (_, None) => quote!(()),
     }
 }
 

@@ -36,6 +36,18 @@ pub(crate) struct Settings<'a> {
     pub(crate) client: syn::Path,
     /// The hand-written features that need methods, each kept or left out.
     pub(crate) features: &'a [crate::Feature],
+    /// The blocking facade, if the bindings have one.
+    pub(crate) blocking: Option<BlockingSettings>,
+}
+
+/// Where the blocking twins of the methods go.
+pub(crate) struct BlockingSettings {
+    /// The facade's client type (`crate::blocking::Brayns`).
+    pub(crate) client: syn::Path,
+    /// The facade's task type (`crate::blocking::Task`).
+    pub(crate) task: syn::Path,
+    /// The Cargo feature that compiles them in.
+    pub(crate) feature: String,
 }
 
 /// Settings of the generated tests.

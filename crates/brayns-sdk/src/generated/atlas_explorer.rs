@@ -36,3 +36,32 @@ impl crate::Brayns {
         Ok(response.decode()?)
     }
 }
+
+#[cfg(feature = "blocking")]
+/// Methods of the Atlas Explorer plugin, blocking.
+impl crate::blocking::Brayns {
+    /// Calls `get-available-atlas-usecases` and waits: the blocking twin of [`Brayns::get_available_atlas_usecases`](crate::Brayns::get_available_atlas_usecases).
+    #[allow(deprecated)]
+    pub fn get_available_atlas_usecases(
+        &self,
+        params: &AvailableUseCasesMessage,
+    ) -> crate::Result<Vec<UseCaseMessage>> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self)
+                .get_available_atlas_usecases(params),
+        )?
+    }
+
+    /// Calls `visualize-atlas-usecase` and waits: the blocking twin of [`Brayns::visualize_atlas_usecase`](crate::Brayns::visualize_atlas_usecase).
+    #[allow(deprecated)]
+    pub fn visualize_atlas_usecase(
+        &self,
+        params: &VisualizeUseCaseMessage,
+    ) -> crate::Result<ModelInstance> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).visualize_atlas_usecase(params),
+        )?
+    }
+}

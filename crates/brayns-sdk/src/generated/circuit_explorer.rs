@@ -35,3 +35,31 @@ impl crate::Brayns {
         }
     }
 }
+
+#[cfg(feature = "blocking")]
+/// Methods of the Circuit Explorer plugin, blocking.
+impl crate::blocking::Brayns {
+    /// Calls `get-circuit-ids` and waits: the blocking twin of [`Brayns::get_circuit_ids`](crate::Brayns::get_circuit_ids).
+    #[allow(deprecated)]
+    pub fn get_circuit_ids(
+        &self,
+        params: &LoadedIdsModelMessage,
+    ) -> crate::Result<Vec<u64>> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).get_circuit_ids(params),
+        )?
+    }
+
+    /// Calls `set-circuit-thickness` and waits: the blocking twin of [`Brayns::set_circuit_thickness`](crate::Brayns::set_circuit_thickness).
+    #[allow(deprecated)]
+    pub fn set_circuit_thickness(
+        &self,
+        params: &SetCircuitThicknessMessage,
+    ) -> crate::Result<()> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).set_circuit_thickness(params),
+        )?
+    }
+}

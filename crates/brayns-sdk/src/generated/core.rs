@@ -1173,3 +1173,898 @@ impl crate::Brayns {
         Ok(crate::Task::new(task, |response| Ok(response.decode()?)))
     }
 }
+
+#[cfg(feature = "blocking")]
+/// Methods of the Core plugin, blocking.
+impl crate::blocking::Brayns {
+    /// Calls `add-bounded-planes` and waits: the blocking twin of [`Brayns::add_bounded_planes`](crate::Brayns::add_bounded_planes).
+    #[allow(deprecated)]
+    pub fn add_bounded_planes(
+        &self,
+        params: &[AddBoundedPlanesGeometryWithColor],
+    ) -> crate::Result<ModelInstance> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).add_bounded_planes(params),
+        )?
+    }
+
+    /// Calls `add-boxes` and waits: the blocking twin of [`Brayns::add_boxes`](crate::Brayns::add_boxes).
+    #[allow(deprecated)]
+    pub fn add_boxes(
+        &self,
+        params: &[AddBoxesGeometryWithColor],
+    ) -> crate::Result<ModelInstance> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).add_boxes(params),
+        )?
+    }
+
+    /// Calls `add-capsules` and waits: the blocking twin of [`Brayns::add_capsules`](crate::Brayns::add_capsules).
+    #[allow(deprecated)]
+    pub fn add_capsules(
+        &self,
+        params: &[AddCapsulesGeometryWithColor],
+    ) -> crate::Result<ModelInstance> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).add_capsules(params),
+        )?
+    }
+
+    /// Calls `add-clip-plane` and waits: the blocking twin of [`Brayns::add_clip_plane`](crate::Brayns::add_clip_plane).
+    #[deprecated(
+        note = "Old way of adding clip plane, use 'add-clipping-planes' instead"
+    )]
+    #[allow(deprecated)]
+    pub fn add_clip_plane(&self, params: &Plane) -> crate::Result<ModelInstance> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).add_clip_plane(params),
+        )?
+    }
+
+    /// Calls `add-clipping-bounded-planes` and waits: the blocking twin of [`Brayns::add_clipping_bounded_planes`](crate::Brayns::add_clipping_bounded_planes).
+    #[allow(deprecated)]
+    pub fn add_clipping_bounded_planes(
+        &self,
+        params: &AddClippingBoundedPlanesClippingGeometry,
+    ) -> crate::Result<ModelInstance> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).add_clipping_bounded_planes(params),
+        )?
+    }
+
+    /// Calls `add-clipping-boxes` and waits: the blocking twin of [`Brayns::add_clipping_boxes`](crate::Brayns::add_clipping_boxes).
+    #[allow(deprecated)]
+    pub fn add_clipping_boxes(
+        &self,
+        params: &AddClippingBoxesClippingGeometry,
+    ) -> crate::Result<ModelInstance> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).add_clipping_boxes(params),
+        )?
+    }
+
+    /// Calls `add-clipping-capsules` and waits: the blocking twin of [`Brayns::add_clipping_capsules`](crate::Brayns::add_clipping_capsules).
+    #[allow(deprecated)]
+    pub fn add_clipping_capsules(
+        &self,
+        params: &AddClippingCapsulesClippingGeometry,
+    ) -> crate::Result<ModelInstance> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).add_clipping_capsules(params),
+        )?
+    }
+
+    /// Calls `add-clipping-planes` and waits: the blocking twin of [`Brayns::add_clipping_planes`](crate::Brayns::add_clipping_planes).
+    #[allow(deprecated)]
+    pub fn add_clipping_planes(
+        &self,
+        params: &AddClippingPlanesClippingGeometry,
+    ) -> crate::Result<ModelInstance> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).add_clipping_planes(params),
+        )?
+    }
+
+    /// Calls `add-clipping-spheres` and waits: the blocking twin of [`Brayns::add_clipping_spheres`](crate::Brayns::add_clipping_spheres).
+    #[allow(deprecated)]
+    pub fn add_clipping_spheres(
+        &self,
+        params: &AddClippingSpheresClippingGeometry,
+    ) -> crate::Result<ModelInstance> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).add_clipping_spheres(params),
+        )?
+    }
+
+    /// Calls `add-light-ambient` and waits: the blocking twin of [`Brayns::add_light_ambient`](crate::Brayns::add_light_ambient).
+    #[allow(deprecated)]
+    pub fn add_light_ambient(
+        &self,
+        params: &AmbientLight,
+    ) -> crate::Result<ModelInstance> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).add_light_ambient(params),
+        )?
+    }
+
+    /// Calls `add-light-directional` and waits: the blocking twin of [`Brayns::add_light_directional`](crate::Brayns::add_light_directional).
+    #[allow(deprecated)]
+    pub fn add_light_directional(
+        &self,
+        params: &DirectionalLight,
+    ) -> crate::Result<ModelInstance> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).add_light_directional(params),
+        )?
+    }
+
+    /// Calls `add-light-quad` and waits: the blocking twin of [`Brayns::add_light_quad`](crate::Brayns::add_light_quad).
+    #[allow(deprecated)]
+    pub fn add_light_quad(&self, params: &QuadLight) -> crate::Result<ModelInstance> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).add_light_quad(params),
+        )?
+    }
+
+    /// Calls `add-light-sphere` and waits: the blocking twin of [`Brayns::add_light_sphere`](crate::Brayns::add_light_sphere).
+    #[allow(deprecated)]
+    pub fn add_light_sphere(
+        &self,
+        params: &SphereLight,
+    ) -> crate::Result<ModelInstance> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).add_light_sphere(params),
+        )?
+    }
+
+    /// Calls `add-model` and waits: the blocking twin of [`Brayns::add_model`](crate::Brayns::add_model).
+    #[allow(deprecated)]
+    pub fn add_model(
+        &self,
+        params: &AddModelParams,
+    ) -> crate::Result<crate::blocking::Task<Vec<ModelInstance>>> {
+        Ok(
+            crate::seam::Blocking::task(
+                self,
+                crate::seam::Blocking::asynchronous(self).add_model(params)?,
+            ),
+        )
+    }
+
+    /// Calls `add-planes` and waits: the blocking twin of [`Brayns::add_planes`](crate::Brayns::add_planes).
+    #[allow(deprecated)]
+    pub fn add_planes(
+        &self,
+        params: &[AddPlanesGeometryWithColor],
+    ) -> crate::Result<ModelInstance> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).add_planes(params),
+        )?
+    }
+
+    /// Calls `add-spheres` and waits: the blocking twin of [`Brayns::add_spheres`](crate::Brayns::add_spheres).
+    #[allow(deprecated)]
+    pub fn add_spheres(
+        &self,
+        params: &[AddSpheresGeometryWithColor],
+    ) -> crate::Result<ModelInstance> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).add_spheres(params),
+        )?
+    }
+
+    /// Calls `cancel` and waits: the blocking twin of [`Brayns::cancel`](crate::Brayns::cancel).
+    #[allow(deprecated)]
+    pub fn cancel(&self, params: &CancelParams) -> crate::Result<()> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).cancel(params),
+        )?
+    }
+
+    /// Calls `clear-clip-planes` and waits: the blocking twin of [`Brayns::clear_clip_planes`](crate::Brayns::clear_clip_planes).
+    #[deprecated(
+        note = "Old clear for clipping geometries, use 'clear-clipping-geometries' instead"
+    )]
+    #[allow(deprecated)]
+    pub fn clear_clip_planes(&self) -> crate::Result<()> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).clear_clip_planes(),
+        )?
+    }
+
+    /// Calls `clear-clipping-geometries` and waits: the blocking twin of [`Brayns::clear_clipping_geometries`](crate::Brayns::clear_clipping_geometries).
+    #[allow(deprecated)]
+    pub fn clear_clipping_geometries(&self) -> crate::Result<()> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).clear_clipping_geometries(),
+        )?
+    }
+
+    /// Calls `clear-lights` and waits: the blocking twin of [`Brayns::clear_lights`](crate::Brayns::clear_lights).
+    #[allow(deprecated)]
+    pub fn clear_lights(&self) -> crate::Result<()> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).clear_lights(),
+        )?
+    }
+
+    /// Calls `clear-models` and waits: the blocking twin of [`Brayns::clear_models`](crate::Brayns::clear_models).
+    #[allow(deprecated)]
+    pub fn clear_models(&self) -> crate::Result<()> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).clear_models(),
+        )?
+    }
+
+    /// Calls `clear-renderables` and waits: the blocking twin of [`Brayns::clear_renderables`](crate::Brayns::clear_renderables).
+    #[allow(deprecated)]
+    pub fn clear_renderables(&self) -> crate::Result<()> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).clear_renderables(),
+        )?
+    }
+
+    /// Calls `color-model` and waits: the blocking twin of [`Brayns::color_model`](crate::Brayns::color_model).
+    #[allow(deprecated)]
+    pub fn color_model(&self, params: &ColorModelMessage) -> crate::Result<()> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).color_model(params),
+        )?
+    }
+
+    /// Calls `enable-simulation` and waits: the blocking twin of [`Brayns::enable_simulation`](crate::Brayns::enable_simulation).
+    #[allow(deprecated)]
+    pub fn enable_simulation(
+        &self,
+        params: &EnableSimulationMessage,
+    ) -> crate::Result<()> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).enable_simulation(params),
+        )?
+    }
+
+    /// Calls `export-gbuffers` and waits: the blocking twin of [`Brayns::export_gbuffers`](crate::Brayns::export_gbuffers).
+    #[allow(deprecated)]
+    pub fn export_gbuffers(
+        &self,
+        params: &GBuffersParams,
+    ) -> crate::Result<crate::blocking::Task<crate::Bytes>> {
+        Ok(
+            crate::seam::Blocking::task(
+                self,
+                crate::seam::Blocking::asynchronous(self).export_gbuffers(params)?,
+            ),
+        )
+    }
+
+    /// Calls `get-application-parameters` and waits: the blocking twin of [`Brayns::get_application_parameters`](crate::Brayns::get_application_parameters).
+    #[allow(deprecated)]
+    pub fn get_application_parameters(&self) -> crate::Result<ApplicationParameters> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).get_application_parameters(),
+        )?
+    }
+
+    /// Calls `get-camera-near-clip` and waits: the blocking twin of [`Brayns::get_camera_near_clip`](crate::Brayns::get_camera_near_clip).
+    #[allow(deprecated)]
+    pub fn get_camera_near_clip(&self) -> crate::Result<CameraNearClipMessage> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).get_camera_near_clip(),
+        )?
+    }
+
+    /// Calls `get-camera-orthographic` and waits: the blocking twin of [`Brayns::get_camera_orthographic`](crate::Brayns::get_camera_orthographic).
+    #[allow(deprecated)]
+    pub fn get_camera_orthographic(&self) -> crate::Result<Orthographic> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).get_camera_orthographic(),
+        )?
+    }
+
+    /// Calls `get-camera-perspective` and waits: the blocking twin of [`Brayns::get_camera_perspective`](crate::Brayns::get_camera_perspective).
+    #[allow(deprecated)]
+    pub fn get_camera_perspective(&self) -> crate::Result<Perspective> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).get_camera_perspective(),
+        )?
+    }
+
+    /// Calls `get-camera-region` and waits: the blocking twin of [`Brayns::get_camera_region`](crate::Brayns::get_camera_region).
+    #[allow(deprecated)]
+    pub fn get_camera_region(&self) -> crate::Result<CameraRegionMessage> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).get_camera_region(),
+        )?
+    }
+
+    /// Calls `get-camera-type` and waits: the blocking twin of [`Brayns::get_camera_type`](crate::Brayns::get_camera_type).
+    #[allow(deprecated)]
+    pub fn get_camera_type(&self) -> crate::Result<String> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).get_camera_type(),
+        )?
+    }
+
+    /// Calls `get-camera-view` and waits: the blocking twin of [`Brayns::get_camera_view`](crate::Brayns::get_camera_view).
+    #[allow(deprecated)]
+    pub fn get_camera_view(&self) -> crate::Result<View> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).get_camera_view(),
+        )?
+    }
+
+    /// Calls `get-color-methods` and waits: the blocking twin of [`Brayns::get_color_methods`](crate::Brayns::get_color_methods).
+    #[allow(deprecated)]
+    pub fn get_color_methods(
+        &self,
+        params: &GetModelMessage,
+    ) -> crate::Result<Vec<String>> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).get_color_methods(params),
+        )?
+    }
+
+    /// Calls `get-color-ramp` and waits: the blocking twin of [`Brayns::get_color_ramp`](crate::Brayns::get_color_ramp).
+    #[allow(deprecated)]
+    pub fn get_color_ramp(&self, params: &GetModelMessage) -> crate::Result<ColorRamp> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).get_color_ramp(params),
+        )?
+    }
+
+    /// Calls `get-color-values` and waits: the blocking twin of [`Brayns::get_color_values`](crate::Brayns::get_color_values).
+    #[allow(deprecated)]
+    pub fn get_color_values(
+        &self,
+        params: &ColorMethodValuesMessage,
+    ) -> crate::Result<Vec<String>> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).get_color_values(params),
+        )?
+    }
+
+    /// Calls `get-loaders` and waits: the blocking twin of [`Brayns::get_loaders`](crate::Brayns::get_loaders).
+    #[allow(deprecated)]
+    pub fn get_loaders(&self) -> crate::Result<Vec<Loader>> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).get_loaders(),
+        )?
+    }
+
+    /// Calls `get-material-carpaint` and waits: the blocking twin of [`Brayns::get_material_carpaint`](crate::Brayns::get_material_carpaint).
+    #[allow(deprecated)]
+    pub fn get_material_carpaint(
+        &self,
+        params: &GetModelMessage,
+    ) -> crate::Result<CarPaint> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).get_material_carpaint(params),
+        )?
+    }
+
+    /// Calls `get-material-emissive` and waits: the blocking twin of [`Brayns::get_material_emissive`](crate::Brayns::get_material_emissive).
+    #[allow(deprecated)]
+    pub fn get_material_emissive(
+        &self,
+        params: &GetModelMessage,
+    ) -> crate::Result<Emissive> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).get_material_emissive(params),
+        )?
+    }
+
+    /// Calls `get-material-ghost` and waits: the blocking twin of [`Brayns::get_material_ghost`](crate::Brayns::get_material_ghost).
+    #[allow(deprecated)]
+    pub fn get_material_ghost(&self, params: &GetModelMessage) -> crate::Result<Ghost> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).get_material_ghost(params),
+        )?
+    }
+
+    /// Calls `get-material-glass` and waits: the blocking twin of [`Brayns::get_material_glass`](crate::Brayns::get_material_glass).
+    #[allow(deprecated)]
+    pub fn get_material_glass(&self, params: &GetModelMessage) -> crate::Result<Glass> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).get_material_glass(params),
+        )?
+    }
+
+    /// Calls `get-material-matte` and waits: the blocking twin of [`Brayns::get_material_matte`](crate::Brayns::get_material_matte).
+    #[allow(deprecated)]
+    pub fn get_material_matte(&self, params: &GetModelMessage) -> crate::Result<Matte> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).get_material_matte(params),
+        )?
+    }
+
+    /// Calls `get-material-metal` and waits: the blocking twin of [`Brayns::get_material_metal`](crate::Brayns::get_material_metal).
+    #[allow(deprecated)]
+    pub fn get_material_metal(&self, params: &GetModelMessage) -> crate::Result<Metal> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).get_material_metal(params),
+        )?
+    }
+
+    /// Calls `get-material-phong` and waits: the blocking twin of [`Brayns::get_material_phong`](crate::Brayns::get_material_phong).
+    #[allow(deprecated)]
+    pub fn get_material_phong(&self, params: &GetModelMessage) -> crate::Result<Phong> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).get_material_phong(params),
+        )?
+    }
+
+    /// Calls `get-material-plastic` and waits: the blocking twin of [`Brayns::get_material_plastic`](crate::Brayns::get_material_plastic).
+    #[allow(deprecated)]
+    pub fn get_material_plastic(
+        &self,
+        params: &GetModelMessage,
+    ) -> crate::Result<Plastic> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).get_material_plastic(params),
+        )?
+    }
+
+    /// Calls `get-material-principled` and waits: the blocking twin of [`Brayns::get_material_principled`](crate::Brayns::get_material_principled).
+    #[allow(deprecated)]
+    pub fn get_material_principled(
+        &self,
+        params: &GetModelMessage,
+    ) -> crate::Result<Principled> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).get_material_principled(params),
+        )?
+    }
+
+    /// Calls `get-material-type` and waits: the blocking twin of [`Brayns::get_material_type`](crate::Brayns::get_material_type).
+    #[allow(deprecated)]
+    pub fn get_material_type(&self, params: &GetModelMessage) -> crate::Result<String> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).get_material_type(params),
+        )?
+    }
+
+    /// Calls `get-model` and waits: the blocking twin of [`Brayns::get_model`](crate::Brayns::get_model).
+    #[allow(deprecated)]
+    pub fn get_model(&self, params: &GetModelMessage) -> crate::Result<ModelInstance> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).get_model(params),
+        )?
+    }
+
+    /// Calls `get-renderer-interactive` and waits: the blocking twin of [`Brayns::get_renderer_interactive`](crate::Brayns::get_renderer_interactive).
+    #[allow(deprecated)]
+    pub fn get_renderer_interactive(&self) -> crate::Result<Interactive> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).get_renderer_interactive(),
+        )?
+    }
+
+    /// Calls `get-renderer-production` and waits: the blocking twin of [`Brayns::get_renderer_production`](crate::Brayns::get_renderer_production).
+    #[allow(deprecated)]
+    pub fn get_renderer_production(&self) -> crate::Result<Production> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).get_renderer_production(),
+        )?
+    }
+
+    /// Calls `get-renderer-type` and waits: the blocking twin of [`Brayns::get_renderer_type`](crate::Brayns::get_renderer_type).
+    #[allow(deprecated)]
+    pub fn get_renderer_type(&self) -> crate::Result<String> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).get_renderer_type(),
+        )?
+    }
+
+    /// Calls `get-scene` and waits: the blocking twin of [`Brayns::get_scene`](crate::Brayns::get_scene).
+    #[allow(deprecated)]
+    pub fn get_scene(&self) -> crate::Result<Scene> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).get_scene(),
+        )?
+    }
+
+    /// Calls `get-simulation-parameters` and waits: the blocking twin of [`Brayns::get_simulation_parameters`](crate::Brayns::get_simulation_parameters).
+    #[allow(deprecated)]
+    pub fn get_simulation_parameters(&self) -> crate::Result<SimulationParameters> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).get_simulation_parameters(),
+        )?
+    }
+
+    /// Calls `get-version` and waits: the blocking twin of [`Brayns::get_version`](crate::Brayns::get_version).
+    #[allow(deprecated)]
+    pub fn get_version(&self) -> crate::Result<VersionMessage> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).get_version(),
+        )?
+    }
+
+    /// Calls `inspect` and waits: the blocking twin of [`Brayns::inspect`](crate::Brayns::inspect).
+    #[allow(deprecated)]
+    pub fn inspect(&self, params: &InspectMessage) -> crate::Result<InspectResult> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).inspect(params),
+        )?
+    }
+
+    /// Calls `instantiate-model` and waits: the blocking twin of [`Brayns::instantiate_model`](crate::Brayns::instantiate_model).
+    #[allow(deprecated)]
+    pub fn instantiate_model(
+        &self,
+        params: &InstantiateMessage,
+    ) -> crate::Result<Vec<ModelInstance>> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).instantiate_model(params),
+        )?
+    }
+
+    /// Calls `quit` and waits: the blocking twin of [`Brayns::quit`](crate::Brayns::quit).
+    #[allow(deprecated)]
+    pub fn quit(&self) -> crate::Result<()> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).quit(),
+        )?
+    }
+
+    /// Calls `registry` and waits: the blocking twin of [`Brayns::registry`](crate::Brayns::registry).
+    #[allow(deprecated)]
+    pub fn registry(&self) -> crate::Result<Vec<String>> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).registry(),
+        )?
+    }
+
+    /// Calls `remove-model` and waits: the blocking twin of [`Brayns::remove_model`](crate::Brayns::remove_model).
+    #[allow(deprecated)]
+    pub fn remove_model(&self, params: &RemoveModelMessage) -> crate::Result<()> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).remove_model(params),
+        )?
+    }
+
+    /// Calls `render-image` and waits: the blocking twin of [`Brayns::render_image`](crate::Brayns::render_image).
+    #[allow(deprecated)]
+    pub fn render_image(
+        &self,
+        params: &RenderImageParams,
+    ) -> crate::Result<crate::WithBinary<RenderImageResult>> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).render_image(params),
+        )?
+    }
+
+    /// Calls `schema` and waits: the blocking twin of [`Brayns::schema`](crate::Brayns::schema).
+    #[allow(deprecated)]
+    pub fn schema(&self, params: &SchemaParams) -> crate::Result<SchemaResult> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).schema(params),
+        )?
+    }
+
+    /// Calls `set-application-parameters` and waits: the blocking twin of [`Brayns::set_application_parameters`](crate::Brayns::set_application_parameters).
+    #[allow(deprecated)]
+    pub fn set_application_parameters(
+        &self,
+        params: &ApplicationParametersUpdate,
+    ) -> crate::Result<()> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).set_application_parameters(params),
+        )?
+    }
+
+    /// Calls `set-camera-near-clip` and waits: the blocking twin of [`Brayns::set_camera_near_clip`](crate::Brayns::set_camera_near_clip).
+    #[allow(deprecated)]
+    pub fn set_camera_near_clip(
+        &self,
+        params: &CameraNearClipMessage,
+    ) -> crate::Result<()> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).set_camera_near_clip(params),
+        )?
+    }
+
+    /// Calls `set-camera-orthographic` and waits: the blocking twin of [`Brayns::set_camera_orthographic`](crate::Brayns::set_camera_orthographic).
+    #[allow(deprecated)]
+    pub fn set_camera_orthographic(&self, params: &Orthographic) -> crate::Result<()> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).set_camera_orthographic(params),
+        )?
+    }
+
+    /// Calls `set-camera-perspective` and waits: the blocking twin of [`Brayns::set_camera_perspective`](crate::Brayns::set_camera_perspective).
+    #[allow(deprecated)]
+    pub fn set_camera_perspective(&self, params: &Perspective) -> crate::Result<()> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).set_camera_perspective(params),
+        )?
+    }
+
+    /// Calls `set-camera-region` and waits: the blocking twin of [`Brayns::set_camera_region`](crate::Brayns::set_camera_region).
+    #[allow(deprecated)]
+    pub fn set_camera_region(&self, params: &CameraRegionMessage) -> crate::Result<()> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).set_camera_region(params),
+        )?
+    }
+
+    /// Calls `set-camera-view` and waits: the blocking twin of [`Brayns::set_camera_view`](crate::Brayns::set_camera_view).
+    #[allow(deprecated)]
+    pub fn set_camera_view(&self, params: &View) -> crate::Result<()> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).set_camera_view(params),
+        )?
+    }
+
+    /// Calls `set-color-ramp` and waits: the blocking twin of [`Brayns::set_color_ramp`](crate::Brayns::set_color_ramp).
+    #[allow(deprecated)]
+    pub fn set_color_ramp(&self, params: &SetColorRampMessage) -> crate::Result<()> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).set_color_ramp(params),
+        )?
+    }
+
+    /// Calls `set-framebuffer-progressive` and waits: the blocking twin of [`Brayns::set_framebuffer_progressive`](crate::Brayns::set_framebuffer_progressive).
+    #[allow(deprecated)]
+    pub fn set_framebuffer_progressive(
+        &self,
+        params: &ProgressiveFrameMessage,
+    ) -> crate::Result<()> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).set_framebuffer_progressive(params),
+        )?
+    }
+
+    /// Calls `set-framebuffer-static` and waits: the blocking twin of [`Brayns::set_framebuffer_static`](crate::Brayns::set_framebuffer_static).
+    #[allow(deprecated)]
+    pub fn set_framebuffer_static(&self) -> crate::Result<()> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).set_framebuffer_static(),
+        )?
+    }
+
+    /// Calls `set-material-carpaint` and waits: the blocking twin of [`Brayns::set_material_carpaint`](crate::Brayns::set_material_carpaint).
+    #[allow(deprecated)]
+    pub fn set_material_carpaint(
+        &self,
+        params: &SetMaterialCarpaintMessage,
+    ) -> crate::Result<()> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).set_material_carpaint(params),
+        )?
+    }
+
+    /// Calls `set-material-emissive` and waits: the blocking twin of [`Brayns::set_material_emissive`](crate::Brayns::set_material_emissive).
+    #[allow(deprecated)]
+    pub fn set_material_emissive(
+        &self,
+        params: &SetMaterialEmissiveMessage,
+    ) -> crate::Result<()> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).set_material_emissive(params),
+        )?
+    }
+
+    /// Calls `set-material-ghost` and waits: the blocking twin of [`Brayns::set_material_ghost`](crate::Brayns::set_material_ghost).
+    #[allow(deprecated)]
+    pub fn set_material_ghost(
+        &self,
+        params: &SetMaterialGhostMessage,
+    ) -> crate::Result<()> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).set_material_ghost(params),
+        )?
+    }
+
+    /// Calls `set-material-glass` and waits: the blocking twin of [`Brayns::set_material_glass`](crate::Brayns::set_material_glass).
+    #[allow(deprecated)]
+    pub fn set_material_glass(
+        &self,
+        params: &SetMaterialGlassMessage,
+    ) -> crate::Result<()> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).set_material_glass(params),
+        )?
+    }
+
+    /// Calls `set-material-matte` and waits: the blocking twin of [`Brayns::set_material_matte`](crate::Brayns::set_material_matte).
+    #[allow(deprecated)]
+    pub fn set_material_matte(
+        &self,
+        params: &SetMaterialMatteMessage,
+    ) -> crate::Result<()> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).set_material_matte(params),
+        )?
+    }
+
+    /// Calls `set-material-metal` and waits: the blocking twin of [`Brayns::set_material_metal`](crate::Brayns::set_material_metal).
+    #[allow(deprecated)]
+    pub fn set_material_metal(
+        &self,
+        params: &SetMaterialMetalMessage,
+    ) -> crate::Result<()> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).set_material_metal(params),
+        )?
+    }
+
+    /// Calls `set-material-phong` and waits: the blocking twin of [`Brayns::set_material_phong`](crate::Brayns::set_material_phong).
+    #[allow(deprecated)]
+    pub fn set_material_phong(
+        &self,
+        params: &SetMaterialPhongMessage,
+    ) -> crate::Result<()> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).set_material_phong(params),
+        )?
+    }
+
+    /// Calls `set-material-plastic` and waits: the blocking twin of [`Brayns::set_material_plastic`](crate::Brayns::set_material_plastic).
+    #[allow(deprecated)]
+    pub fn set_material_plastic(
+        &self,
+        params: &SetMaterialPlasticMessage,
+    ) -> crate::Result<()> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).set_material_plastic(params),
+        )?
+    }
+
+    /// Calls `set-material-principled` and waits: the blocking twin of [`Brayns::set_material_principled`](crate::Brayns::set_material_principled).
+    #[allow(deprecated)]
+    pub fn set_material_principled(
+        &self,
+        params: &SetMaterialPrincipledMessage,
+    ) -> crate::Result<()> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).set_material_principled(params),
+        )?
+    }
+
+    /// Calls `set-renderer-interactive` and waits: the blocking twin of [`Brayns::set_renderer_interactive`](crate::Brayns::set_renderer_interactive).
+    #[allow(deprecated)]
+    pub fn set_renderer_interactive(&self, params: &Interactive) -> crate::Result<()> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).set_renderer_interactive(params),
+        )?
+    }
+
+    /// Calls `set-renderer-production` and waits: the blocking twin of [`Brayns::set_renderer_production`](crate::Brayns::set_renderer_production).
+    #[allow(deprecated)]
+    pub fn set_renderer_production(&self, params: &Production) -> crate::Result<()> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).set_renderer_production(params),
+        )?
+    }
+
+    /// Calls `set-simulation-parameters` and waits: the blocking twin of [`Brayns::set_simulation_parameters`](crate::Brayns::set_simulation_parameters).
+    #[allow(deprecated)]
+    pub fn set_simulation_parameters(
+        &self,
+        params: &SimulationParametersUpdate,
+    ) -> crate::Result<()> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).set_simulation_parameters(params),
+        )?
+    }
+
+    /// Calls `snapshot` and waits: the blocking twin of [`Brayns::snapshot`](crate::Brayns::snapshot).
+    #[allow(deprecated)]
+    pub fn snapshot(
+        &self,
+        params: &SnapshotParams,
+    ) -> crate::Result<crate::blocking::Task<crate::WithBinary<SnapshotResult>>> {
+        Ok(
+            crate::seam::Blocking::task(
+                self,
+                crate::seam::Blocking::asynchronous(self).snapshot(params)?,
+            ),
+        )
+    }
+
+    /// Calls `update-model` and waits: the blocking twin of [`Brayns::update_model`](crate::Brayns::update_model).
+    #[allow(deprecated)]
+    pub fn update_model(
+        &self,
+        params: &UpdateModelMessage,
+    ) -> crate::Result<ModelInstance> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).update_model(params),
+        )?
+    }
+
+    /// Calls `upload-model` and waits: the blocking twin of [`Brayns::upload_model`](crate::Brayns::upload_model).
+    #[allow(deprecated)]
+    pub fn upload_model(
+        &self,
+        params: &UploadModelParams,
+        data: crate::Bytes,
+    ) -> crate::Result<crate::blocking::Task<Vec<ModelInstance>>> {
+        Ok(
+            crate::seam::Blocking::task(
+                self,
+                crate::seam::Blocking::asynchronous(self).upload_model(params, data)?,
+            ),
+        )
+    }
+}

@@ -29,3 +29,25 @@ impl crate::Brayns {
         }
     }
 }
+
+#[cfg(feature = "blocking")]
+/// Methods of the Cylindric Camera plugin, blocking.
+impl crate::blocking::Brayns {
+    /// Calls `get-camera-cylindric` and waits: the blocking twin of [`Brayns::get_camera_cylindric`](crate::Brayns::get_camera_cylindric).
+    #[allow(deprecated)]
+    pub fn get_camera_cylindric(&self) -> crate::Result<Cylindric> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).get_camera_cylindric(),
+        )?
+    }
+
+    /// Calls `set-camera-cylindric` and waits: the blocking twin of [`Brayns::set_camera_cylindric`](crate::Brayns::set_camera_cylindric).
+    #[allow(deprecated)]
+    pub fn set_camera_cylindric(&self, params: &Cylindric) -> crate::Result<()> {
+        crate::seam::Blocking::block_on(
+            self,
+            crate::seam::Blocking::asynchronous(self).set_camera_cylindric(params),
+        )?
+    }
+}
