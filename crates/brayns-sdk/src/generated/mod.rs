@@ -545,6 +545,14 @@ macro_rules! feature_loaders_for_file {
 }
 pub(crate) use feature_loaders_for_file;
 
+/// `load` (`Brayns::load` (a file with a loader's typed properties, in one call)): kept, this release has `add-model`.
+macro_rules! feature_load {
+    ($($item:item)*) => {
+        $($item)*
+    };
+}
+pub(crate) use feature_load;
+
 /// `capture` (`Capture` and `SaveTask` (snapshot builder: to a file, on the server, or bytes)): kept, this release has `snapshot`.
 macro_rules! feature_capture {
     ($($item:item)*) => {
