@@ -89,10 +89,12 @@
 struct ReadmeDoctests;
 
 mod client;
+mod compat;
 mod error;
 #[rustfmt::skip]
 mod generated;
 mod loading;
+pub mod math;
 mod meta;
 mod schemas;
 pub mod seam;
