@@ -88,6 +88,7 @@
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
+pub mod camera;
 mod client;
 mod compat;
 mod error;
