@@ -90,6 +90,7 @@ struct ReadmeDoctests;
 
 pub mod camera;
 mod client;
+pub mod color;
 mod compat;
 mod error;
 #[rustfmt::skip]
@@ -99,6 +100,7 @@ pub mod math;
 mod meta;
 mod schemas;
 pub mod seam;
+pub mod simulation;
 mod task;
 mod version;
 
