@@ -156,9 +156,10 @@ crate::generated::feature_capture! {
             self
         }
 
-        /// Where the camera stands and looks, for this snapshot only.
-        pub fn view(mut self, view: View) -> Self {
-            self.view = Some(view);
+        /// Where the camera stands and looks, for this snapshot only (a
+        /// [`camera::View`](crate::camera::View) or the generated `types::View`).
+        pub fn view(mut self, view: impl Into<View>) -> Self {
+            self.view = Some(view.into());
             self
         }
 

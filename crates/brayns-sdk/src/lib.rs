@@ -90,15 +90,20 @@ struct ReadmeDoctests;
 
 #[cfg(feature = "blocking")]
 pub mod blocking;
+pub mod camera;
 mod capture;
 mod client;
+pub mod color;
+mod compat;
 mod error;
 #[rustfmt::skip]
 mod generated;
 mod loading;
+pub mod math;
 mod meta;
 mod schemas;
 pub mod seam;
+pub mod simulation;
 mod task;
 mod version;
 

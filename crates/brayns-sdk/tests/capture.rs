@@ -145,3 +145,26 @@ async fn a_file_name_without_an_image_extension_is_refused_before_sending() {
     assert_eq!(snapshots, 0, "no snapshot reached the server");
     mock.stop().await;
 }
+
+#[tokio::test]
+async fn a_framed_camera_is_a_snapshots_override() {
+    use brayns_sdk::camera::{Perspective as Lens, Projection, View as Eye};
+    let (mock, brayns) = start(1, Duration::from_millis(1)).await;
+    let lens = Projection::Perspective(Lens::degrees(30.0));
+    let eye = Eye::look_at([0.0, 0.0, 10.0].into(), [0.0; 3].into());
+    let capture = Capture::new().camera(lens).view(eye);
+    let params = capture.params(ImageFormat::Png, None).unwrap();
+    let Some(Camera::Perspective(sent)) = params.camera else {
+        panic!("a perspective override: {:?}", params.camera);
+    };
+    assert_eq!(sent.fovy, Some(30.0), "sent in degrees");
+    assert_eq!(params.camera_view.unwrap().position, [0.0, 0.0, 10.0]);
+    assert!(
+        capture
+            .download(&brayns, ImageFormat::Png)
+            .unwrap()
+            .await
+            .is_ok()
+    );
+    mock.stop().await;
+}
