@@ -163,6 +163,13 @@ async fn camera_and_renderer_setters_change_the_getters() {
             .contains(&json!("braynsCircuitExplorer"))
     );
 
+    // `brayns/parameters/SimulationParameters.h`: a fresh instance has no frames and its
+    // unit is the constant "ms" (an empty unit made the official client's get_simulation
+    // raise).
+    assert_eq!(
+        client.call("get-simulation-parameters", None).await,
+        json!({"current": 0, "dt": 0.0, "end_frame": 0, "start_frame": 0, "unit": "ms"})
+    );
     client
         .call("set-simulation-parameters", Some(json!({"current": 4})))
         .await;

@@ -52,6 +52,11 @@ impl State {
             "get-camera-perspective" => {
                 json!({"aperture_radius": 0.0, "focus_distance": 1.0, "fovy": 45.0})
             }
+            // `brayns/parameters/SimulationParameters.h`: no frames, `dt` 0, and a unit
+            // that is always "ms" (a constant there, so no loader can change it).
+            "get-simulation-parameters" => {
+                json!({"start_frame": 0, "end_frame": 0, "current": 0, "dt": 0.0, "unit": "ms"})
+            }
             "get-camera-orthographic" => json!({"height": 1.0}),
             "get-camera-cylindric" => json!({"fovy": 45.0}),
             "get-camera-near-clip" => json!({"distance": 0.0}),
