@@ -74,8 +74,9 @@ fn publishable() -> anyhow::Result<Vec<String>> {
 }
 
 /// Removes what earlier packagings of `crates` left: their tarballs under
-/// `<target>/package`, and their sources unpacked from those tarballs in Cargo's cache of
-/// local registries (`$CARGO_HOME/registry/src/-<hash>/`). Our crates keep one version
+/// `<target>/package` and the overlay registry there, and their sources unpacked from those
+/// tarballs in Cargo's cache of local registries (`$CARGO_HOME/registry/src/-<hash>/`), and
+/// what was compiled from them. Our crates keep one version
 /// (`0.1.0`) while their code changes, and Cargo reuses an unpacked `name-version` folder
 /// without looking at its contents, so a verification could otherwise build against an
 /// older tarball's sources.
@@ -90,6 +91,47 @@ pub(crate) fn clear_stale_tarballs(
                 .is_some_and(|version| version.starts_with(|c: char| c.is_ascii_digit()))
         })
     };
+    // Cargo's overlay registry of the tarballs being verified keeps an index that grows
+    // with every packaging, and an older entry of the same version wins: it goes whole.
+    for overlay in ["tmp-registry", "tmp-crate"] {
+        let path = target.join("package").join(overlay);
+        if path.exists() {
+            std::fs::remove_dir_all(&path)
+                .with_context(|| format!("removing {}", path.display()))?;
+        }
+    }
+    // Cargo takes a registry crate's build as fresh by its name and version alone, so a
+    // verification would link what an earlier one compiled from older sources: our crates'
+    // builds go too (the dependencies' stay, so this costs only our own crates).
+    for profile in ["debug", "release"] {
+        for (folder, prefix) in [(".fingerprint", ""), ("deps", "lib"), ("deps", "")] {
+            let dir = target.join(profile).join(folder);
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.filter_map(Result::ok) {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let built_from_ours = crates.iter().any(|krate| {
+                    let stem = if folder == ".fingerprint" {
+                        krate.clone()
+                    } else {
+                        format!("{prefix}{}", krate.replace('-', "_"))
+                    };
+                    name.strip_prefix(&stem)
+                        .is_some_and(|rest| rest.starts_with('-'))
+                });
+                if built_from_ours {
+                    let path = entry.path();
+                    if path.is_dir() {
+                        std::fs::remove_dir_all(&path)
+                    } else {
+                        std::fs::remove_file(&path)
+                    }
+                    .with_context(|| format!("removing {}", path.display()))?;
+                }
+            }
+        }
+    }
     let mut folders = vec![target.join("package")];
     let cargo_home = std::env::var_os("CARGO_HOME")
         .map(std::path::PathBuf::from)
