@@ -51,9 +51,6 @@ fn main() -> anyhow::Result<()> {
         .unwrap_or_else(|| "scene.png".to_owned());
     let instance = common::instance()?;
     let brayns = Brayns::connect(&instance.uri).context("connecting to Brayns")?;
-    // The scripting helpers (framing, coloring, capture) are async: `block_on` runs them
-    // on the facade's own runtime, and `async_brayns` is the same connection, async.
-    let async_brayns = brayns.asynchronous();
 
     // A box with three spheres on top.
     brayns.clear_models()?;
@@ -78,8 +75,8 @@ fn main() -> anyhow::Result<()> {
 
     // Colors, by model.
     let blue = Color::from_hex("#1f77b4")?;
-    brayns.block_on(async_brayns.set_model_color(boxes.model_id, blue))??;
-    brayns.block_on(async_brayns.set_model_color(spheres.model_id, Color::RED))??;
+    brayns.set_model_color(boxes.model_id, blue)?;
+    brayns.set_model_color(spheres.model_id, Color::RED)?;
 
     // Lights.
     brayns.add_light_ambient(&AmbientLight {
@@ -96,17 +93,14 @@ fn main() -> anyhow::Result<()> {
     brayns.set_application_parameters(&ApplicationParametersUpdate {
         viewport: Some([resolution.width, resolution.height]),
     })?;
-    let camera = brayns.block_on(async_brayns.frame_scene())??;
+    let camera = brayns.frame_scene()?;
     println!(
         "Camera at {} looking at {}.",
         camera.view.position, camera.view.target
     );
 
     // The picture; its format comes from the file's extension.
-    let saved = Capture::new()
-        .resolution(resolution)
-        .save(async_brayns, &path)?;
-    let saved = brayns.block_on(saved.wait())??;
+    let saved = brayns.save_capture(&Capture::new().resolution(resolution), &path)?;
     println!("Saved {}.", saved.display());
     if instance.is_mock {
         println!("(The embedded mock draws a test picture, not the scene: set BRAYNS_URI.)");
