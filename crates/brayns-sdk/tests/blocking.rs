@@ -210,6 +210,22 @@ fn the_scripting_layer_has_blocking_twins() {
         .unwrap();
     assert_eq!(colored.len(), values);
 
+    // Loading a file is one call, its progress an iterator.
+    let mut task = brayns
+        .load(
+            "/data/cell.swc",
+            brayns_sdk::types::NeuronMorphologyLoaderParameters::default(),
+        )
+        .unwrap();
+    let _ = task.progress().count();
+    assert_eq!(task.wait().unwrap().len(), 1);
+    let loaders = brayns.loaders_for_file("/data/cell.swc").unwrap();
+    assert!(
+        loaders
+            .iter()
+            .any(|loader| loader.name == "Neuron Morphology loader")
+    );
+
     // A capture saved to a file, its format from the extension.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("scene.png");

@@ -103,3 +103,43 @@ crate::generated::feature_capture! {
         }
     }
 }
+
+crate::generated::feature_load! {
+    mod load {
+        use crate::blocking::Task;
+        use crate::loaders::LoaderProperties;
+        use crate::types::ModelInstance;
+        use crate::Result;
+
+        impl super::Brayns {
+            /// Loads the file at `path` (on the server's file system) with a loader's typed
+            /// properties: the blocking twin of [`Brayns::load`](crate::Brayns::load). The
+            /// task's progress is an iterator; `wait` gives the models loaded.
+            pub fn load(
+                &self,
+                path: impl Into<String>,
+                properties: impl Into<LoaderProperties>,
+            ) -> Result<Task<Vec<ModelInstance>>> {
+                let task = self.asynchronous().load(path, properties)?;
+                Ok(crate::seam::Blocking::task(self, task))
+            }
+        }
+    }
+}
+
+crate::generated::feature_loaders_for_file! {
+    mod loaders_for_file {
+        use std::path::Path;
+
+        use crate::types::Loader;
+        use crate::Result;
+
+        impl super::Brayns {
+            /// The instance's loaders that read the file at `path`: the blocking twin of
+            /// [`Brayns::loaders_for_file`](crate::Brayns::loaders_for_file).
+            pub fn loaders_for_file(&self, path: impl AsRef<Path>) -> Result<Vec<Loader>> {
+                self.block_on(self.asynchronous().loaders_for_file(path))?
+            }
+        }
+    }
+}
