@@ -26,6 +26,8 @@
 //! Its calls must not be made from inside an async runtime (they would block one of its
 //! threads): there they fail with [`Error::Usage`], never block or panic.
 
+mod scripting;
+
 use std::future::Future;
 use std::sync::Arc;
 

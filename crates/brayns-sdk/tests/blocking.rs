@@ -132,3 +132,116 @@ fn calls_from_inside_an_async_runtime_fail_instead_of_blocking() {
     runtime.block_on(async move { drop(brayns) });
     mock.stop();
 }
+
+#[test]
+fn the_scripting_layer_has_blocking_twins() {
+    use brayns_sdk::Capture;
+    use brayns_sdk::camera::Framing;
+    use brayns_sdk::color::{Color, ColorMethod};
+    use brayns_sdk::math::{Bounds, DVec3};
+    use brayns_sdk::types::{ApplicationParametersUpdate, ColorMethodValuesMessage};
+
+    let mock = mock(3, Duration::from_millis(1));
+    let brayns = Brayns::connect(mock.uri()).expect("connects");
+    brayns
+        .set_application_parameters(&ApplicationParametersUpdate {
+            viewport: Some([1600, 900]),
+        })
+        .unwrap();
+    let first = brayns
+        .add_boxes(&[AddBoxesGeometryWithColor {
+            geometry: BoxType {
+                min: [-1.0; 3],
+                max: [1.0; 3],
+            },
+            color: [1.0; 4],
+        }])
+        .unwrap();
+    brayns
+        .add_boxes(&[AddBoxesGeometryWithColor {
+            geometry: BoxType {
+                min: [2.0, 0.0, 0.0],
+                max: [4.0, 3.0, 1.0],
+            },
+            color: [1.0; 4],
+        }])
+        .unwrap();
+
+    // Bounds and framing, as the async methods give them.
+    let scene = Bounds::new(DVec3::splat(-1.0), DVec3::new(4.0, 3.0, 1.0));
+    assert_eq!(brayns.scene_bounds().unwrap(), scene);
+    assert_eq!(
+        brayns.model_bounds(first.model_id).unwrap(),
+        Bounds::new(DVec3::splat(-1.0), DVec3::ONE)
+    );
+    assert!((brayns.aspect_ratio().unwrap() - 16.0 / 9.0).abs() < 1e-12);
+    let camera = brayns.frame_scene().unwrap();
+    assert_eq!(
+        camera,
+        Framing::new(scene)
+            .resolution(1600, 900)
+            .projection(brayns.camera_projection().unwrap().unwrap())
+            .camera()
+    );
+    assert_eq!(brayns.camera_view().unwrap(), camera.view);
+    assert_eq!(
+        brayns.frame_model(first.model_id).unwrap().view.target,
+        DVec3::ZERO
+    );
+
+    // The simulation's frame is clamped.
+    let simulation = brayns.simulation().unwrap();
+    assert_eq!(
+        brayns.set_simulation_frame(u64::MAX).unwrap(),
+        simulation.end_frame
+    );
+
+    // Colors reach the model.
+    brayns.set_model_color(first.model_id, Color::RED).unwrap();
+    let values = brayns
+        .get_color_values(&ColorMethodValuesMessage {
+            id: first.model_id,
+            method: ColorMethod::Solid.as_str().to_owned(),
+        })
+        .map(|values| values.len())
+        .unwrap_or(0);
+    let colored = brayns
+        .color_by_palette(first.model_id, ColorMethod::Solid, &[Color::BLUE])
+        .unwrap();
+    assert_eq!(colored.len(), values);
+
+    // Loading a file is one call, its progress an iterator.
+    let mut task = brayns
+        .load(
+            "/data/cell.swc",
+            brayns_sdk::types::NeuronMorphologyLoaderParameters::default(),
+        )
+        .unwrap();
+    let _ = task.progress().count();
+    assert_eq!(task.wait().unwrap().len(), 1);
+    let loaders = brayns.loaders_for_file("/data/cell.swc").unwrap();
+    assert!(
+        loaders
+            .iter()
+            .any(|loader| loader.name == "Neuron Morphology loader")
+    );
+
+    // A capture saved to a file, its format from the extension.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("scene.png");
+    let saved = brayns
+        .save_capture(
+            &Capture::new().resolution(brayns_sdk::Resolution::new(40, 30)),
+            &path,
+        )
+        .unwrap();
+    assert_eq!(saved, path);
+    let bytes = std::fs::read(&path).unwrap();
+    assert!(bytes.starts_with(b"\x89PNG"), "a PNG file");
+    assert!(
+        brayns
+            .save_capture(&Capture::new(), dir.path().join("scene.bmp"))
+            .is_err(),
+        "an unknown extension is refused"
+    );
+}
