@@ -99,6 +99,7 @@ mod loading;
 mod meta;
 mod schemas;
 pub mod seam;
+mod service;
 mod task;
 mod version;
 
@@ -114,5 +115,6 @@ pub use error::{Error, Result};
 pub use generated::{BRAYNS_REVISION, BRAYNS_VERSION, METHODS, loaders, types};
 pub use meta::{LoaderInfo, MethodInfo};
 pub use schemas::compiled_snapshot;
+pub use service::{DEFAULT_LOG_CAPACITY, LogLevel, Service, ServiceProcess};
 pub use task::Task;
 pub use version::{Version, VersionPolicy};
