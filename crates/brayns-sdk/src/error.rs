@@ -79,6 +79,10 @@ pub enum Error {
         /// Its last lines of output, oldest first.
         logs: Vec<String>,
     },
+    /// A job was stopped with its [`CancelToken`](crate::CancelToken) (a movie render...);
+    /// what it finished stays done.
+    #[error("cancelled")]
+    Aborted,
     /// The instance's introspection answers (`registry`, `schema`...) do not make a schema
     /// snapshot, so [`verify_schemas`](crate::Brayns::verify_schemas) cannot compare them.
     #[error("the instance's schemas: {0}")]

@@ -97,6 +97,7 @@ mod error;
 mod generated;
 mod loading;
 mod meta;
+mod movie;
 mod schemas;
 pub mod seam;
 mod service;
@@ -114,6 +115,12 @@ crate::generated::feature_capture! {
 pub use error::{Error, Result};
 pub use generated::{BRAYNS_REVISION, BRAYNS_VERSION, METHODS, loaders, types};
 pub use meta::{LoaderInfo, MethodInfo};
+pub use movie::{
+    CancelToken, FrameEvent, FrameFiles, FrameProgress, Movie, MovieFrames, SimulationFrames,
+};
+crate::generated::feature_capture! {
+    pub use movie::FrameRender;
+}
 pub use schemas::compiled_snapshot;
 pub use service::{DEFAULT_LOG_CAPACITY, LogLevel, Service, ServiceProcess};
 pub use task::Task;
