@@ -98,6 +98,7 @@ mod generated;
 mod loading;
 mod meta;
 mod movie;
+mod pool;
 mod schemas;
 pub mod seam;
 mod service;
@@ -120,6 +121,7 @@ pub use movie::{
 };
 crate::generated::feature_capture! {
     pub use movie::FrameRender;
+    pub use pool::{FramePool, PoolEvent, PoolProgress, PoolReport};
 }
 pub use schemas::compiled_snapshot;
 pub use service::{DEFAULT_LOG_CAPACITY, LogLevel, Service, ServiceProcess};

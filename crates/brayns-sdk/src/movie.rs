@@ -364,7 +364,10 @@ crate::generated::feature_capture! {
         ///
         /// ```no_run
         /// # async fn demo(brayns: brayns_sdk::Brayns) -> brayns_sdk::Result<()> {
-        /// use brayns_sdk::{Capture, CancelToken, FrameFiles, FrameRender, MovieFrames, Resolution, SimulationFrames};
+        /// use brayns_sdk::{
+        ///     CancelToken, Capture, FrameFiles, FrameRender, MovieFrames, Resolution,
+        ///     SimulationFrames,
+        /// };
         ///
         /// let simulation = SimulationFrames::from_parameters(0, 999, 0.1, "ms")?;
         /// let frames = MovieFrames::new(25.0).indices(&simulation)?;
@@ -375,7 +378,8 @@ crate::generated::feature_capture! {
         /// );
         /// render
         ///     .render(&brayns, &CancelToken::new(), |progress| {
-        ///         println!("frame {} of {}: {:?}", progress.position + 1, progress.count, progress.event)
+        ///         let (frame, count) = (progress.position + 1, progress.count);
+        ///         println!("frame {frame} of {count}: {:?}", progress.event)
         ///     })
         ///     .await?;
         /// # Ok(())
