@@ -443,13 +443,21 @@ fn read_lines(stream: impl Read + Send + 'static, logs: Arc<Logs>) -> JoinHandle
     })
 }
 
-/// One log line to `tracing`, at the level its spdlog `[level]` tag says (info otherwise).
+/// The level a log line gives itself: Brayns' spdlog `[level]` tag, or a level word among its
+/// first words (`2024-01-01T00:00:00Z  WARN ...`, as `tracing` writes them).
+fn line_level(line: &str) -> Option<String> {
+    if let Some((tag, _)) = line.strip_prefix('[').and_then(|rest| rest.split_once(']')) {
+        return Some(tag.to_ascii_lowercase());
+    }
+    line.split_whitespace()
+        .take(3)
+        .map(str::to_ascii_lowercase)
+        .find(|word| ["trace", "debug", "info", "warn", "error"].contains(&word.as_str()))
+}
+
+/// One log line to `tracing`, at the level it gives itself (info otherwise).
 fn forward(line: &str) {
-    let tag = line
-        .strip_prefix('[')
-        .and_then(|rest| rest.split_once(']'))
-        .map(|(tag, _)| tag.to_ascii_lowercase());
-    match tag.as_deref() {
+    match line_level(line).as_deref() {
         Some("trace") => tracing::trace!(target: "brayns_service", "{line}"),
         Some("debug") => tracing::debug!(target: "brayns_service", "{line}"),
         Some("warn" | "warning") => tracing::warn!(target: "brayns_service", "{line}"),
@@ -681,6 +689,19 @@ mod tests {
             let error = service.start().unwrap_err();
             assert!(matches!(error, Error::Usage(_)), "{service:?}: {error:?}");
         }
+    }
+
+    #[test]
+    fn log_levels_come_from_spdlog_tags_or_level_words() {
+        assert_eq!(line_level("[warn][12:00:00] x").as_deref(), Some("warn"));
+        assert_eq!(
+            line_level("[critical][12:00:00] Fatal").as_deref(),
+            Some("critical")
+        );
+        let traced = "2026-12-05T03:29:26.400Z ERROR brayns_mock: no";
+        assert_eq!(line_level(traced).as_deref(), Some("error"));
+        assert_eq!(line_level("listening on ws://127.0.0.1:5000"), None);
+        assert_eq!(line_level("a b c error"), None);
     }
 
     #[test]
