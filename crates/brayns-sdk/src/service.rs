@@ -31,6 +31,9 @@ pub const DEFAULT_LOG_CAPACITY: usize = 1000;
 /// How many log lines an [`Error::Exited`] carries.
 const ERROR_LOG_LINES: usize = 20;
 
+/// How long stopping waits for the output readers once the process is gone.
+const READER_GRACE: Duration = Duration::from_secs(1);
+
 /// How often the exit watcher looks at the process.
 const EXIT_POLL: Duration = Duration::from_millis(20);
 
@@ -337,15 +340,22 @@ impl Service {
         let child = Arc::new(Mutex::new(child));
         let exit = Arc::new(ExitWatch::default());
         let watcher = {
-            let child = Arc::clone(&child);
-            let exit = Arc::clone(&exit);
-            std::thread::Builder::new()
+            let (child_, exit_) = (Arc::clone(&child), Arc::clone(&exit));
+            let watcher = std::thread::Builder::new()
                 .name("brayns-service-exit".to_owned())
-                .spawn(move || watch_exit(&child, &exit))
-                .map_err(|source| Error::Spawn {
-                    program: self.executable.clone(),
-                    source,
-                })?
+                .spawn(move || watch_exit(&child_, &exit_));
+            match watcher {
+                Ok(watcher) => watcher,
+                Err(source) => {
+                    let mut child = child.lock().unwrap_or_else(|error| error.into_inner());
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Err(Error::Spawn {
+                        program: self.executable.clone(),
+                        source,
+                    });
+                }
+            }
         };
         tracing::debug!(program = %self.executable.display(), uri = %self.uri, "braynsService started");
         Ok(ServiceProcess {
@@ -618,8 +628,19 @@ impl ServiceProcess {
                 }
             }
         };
+        // The readers end when the pipes close; a grandchild the program left behind may hold
+        // them open, so they get a moment and are then left to end on their own (stopping
+        // never hangs).
+        let deadline = std::time::Instant::now() + READER_GRACE;
+        while self.threads.iter().any(|thread| !thread.is_finished())
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(5));
+        }
         for thread in self.threads.drain(..) {
-            let _ = thread.join();
+            if thread.is_finished() {
+                let _ = thread.join();
+            }
         }
         let status = status.map_err(|source| Error::Io {
             path: self.program.clone(),

@@ -201,3 +201,43 @@ fn environment_and_arguments_reach_the_program_and_its_lines_reach_tracing() {
     );
     assert_eq!(process.stop().unwrap().code(), Some(3));
 }
+
+#[cfg(unix)]
+#[test]
+fn stopping_never_hangs_on_output_a_grandchild_keeps_open() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("grandchild.pid");
+    let script = dir.path().join("wrapper");
+    // A wrapper leaving a background process with the service's stdout.
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nsleep 30 &\necho $! > {}\necho started\nexec sleep 30\n",
+            pid_file.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let process = Service::new().executable(&script).start().unwrap();
+    let deadline = std::time::Instant::now() + LIMIT;
+    while !process.logs().contains(&"started".to_owned()) {
+        assert!(std::time::Instant::now() < deadline, "the wrapper starts");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let started = std::time::Instant::now();
+    let status = process.stop().unwrap();
+    assert!(!status.success(), "killed");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    // The grandchild was started by this test: end it by its id.
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    let killed = std::process::Command::new("kill")
+        .arg(pid.trim())
+        .status()
+        .unwrap();
+    assert!(killed.success());
+}
