@@ -285,3 +285,66 @@ async fn four_instances_render_a_movie_much_faster_than_one() {
     assert!(one >= Duration::from_millis(16 * 50), "{one:?}");
     assert!(four * 2 < one, "1 instance: {one:?}, 4 instances: {four:?}");
 }
+
+#[tokio::test]
+async fn cancelling_a_pool_render_stops_every_instance_and_keeps_the_saved_frames() {
+    let mut mocks = Vec::new();
+    let mut instances = Vec::new();
+    for _ in 0..2 {
+        // One second per snapshot.
+        let mock = builder(50, Duration::from_millis(20))
+            .start()
+            .await
+            .unwrap();
+        instances.push(connect(&mock).await);
+        mocks.push(mock);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let movie = frames(6, dir.path());
+    let token = CancelToken::new();
+    let canceller = token.clone();
+    let started = Instant::now();
+    let result = tokio::time::timeout(
+        LIMIT,
+        FramePool::new(instances).render(
+            &movie,
+            |_, _| async { Ok(()) },
+            &token,
+            move |progress| {
+                if let PoolEvent::Frame { progress, .. } = &progress.event
+                    && matches!(progress.event, FrameEvent::Rendering(_))
+                {
+                    canceller.cancel();
+                }
+            },
+        ),
+    )
+    .await
+    .expect("cancel ends it");
+    assert!(matches!(result, Err(Error::Aborted)), "{result:?}");
+    assert!(
+        started.elapsed() < Duration::from_millis(900),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(movie.missing().len(), 6, "nothing was complete");
+    for mock in &mocks {
+        tokio::time::timeout(
+            LIMIT,
+            mock.task_log().wait_until(|events| {
+                events.iter().any(|event| {
+                    event.method == "snapshot"
+                        && matches!(
+                            event.outcome,
+                            brayns_mock::TaskOutcome::Cancelled | brayns_mock::TaskOutcome::Dropped
+                        )
+                })
+            }),
+        )
+        .await
+        .expect("each instance's snapshot is cancelled");
+    }
+    for mock in mocks {
+        mock.stop().await;
+    }
+}
