@@ -241,3 +241,60 @@ fn stopping_never_hangs_on_output_a_grandchild_keeps_open() {
         .unwrap();
     assert!(killed.success());
 }
+
+#[tokio::test]
+async fn a_secure_service_is_reached_over_wss_with_its_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["localhost".to_owned()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    let (cert_file, key_file) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert_file, cert.pem()).unwrap();
+    std::fs::write(&key_file, key.serialize_pem()).unwrap();
+    let port = free_port();
+    let service = Service::new()
+        .executable(mock_binary())
+        .uri(format!("localhost:{port}"))
+        .plugins(Vec::<String>::new())
+        .tls(&cert_file, &key_file);
+    let connector = Connector::new(format!("wss://localhost:{port}"))
+        .tls(brayns_sdk::rpc::Tls::CustomCaFile(cert_file.clone()))
+        .max_attempts(Some(200))
+        .attempt_period(Duration::from_millis(25));
+    let (process, brayns) = tokio::time::timeout(
+        LIMIT,
+        service.start_and_connect(connector, VersionPolicy::Warn),
+    )
+    .await
+    .expect("bounded")
+    .expect("the secure service starts and the SDK connects over TLS");
+    assert!(
+        brayns.rpc().uri().starts_with("wss://"),
+        "{}",
+        brayns.rpc().uri()
+    );
+    brayns.get_version().await.unwrap();
+    assert!(
+        process
+            .logs()
+            .iter()
+            .any(|line| line.starts_with("listening on wss://")),
+        "{:#?}",
+        process.logs()
+    );
+    process.stop().unwrap();
+
+    // A key file that is not one: the service says so and exits.
+    let bad = mock_service(free_port())
+        .tls(&cert_file, &cert_file)
+        .start()
+        .unwrap();
+    assert!(bad.wait_timeout(LIMIT).is_some(), "it exits");
+    let error = bad.check_running().unwrap_err();
+    assert!(
+        matches!(&error, Error::Exited { status, .. } if status.code() == Some(1)),
+        "{error}"
+    );
+}
