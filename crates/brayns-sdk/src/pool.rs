@@ -13,7 +13,10 @@ crate::generated::feature_capture! {
     /// whenever it is free. A frame that fails on one instance is retried on another (at most
     /// [`max_attempts`](Self::max_attempts) times in all); an instance whose connection is
     /// lost (or whose setup fails) leaves the pool and its frame goes back to the others.
-    /// Frames already on disk are skipped, as by [`FrameRender::render`].
+    /// Frames already on disk are skipped, as by [`FrameRender::render`]. An instance that
+    /// hangs without dropping its connection is noticed only through a timeout: connect to
+    /// the instances with a [`Connector::request_timeout`](crate::Connector::request_timeout)
+    /// longer than a frame takes, and a frame timing out is retried on another instance.
     ///
     /// In practice the instances are one `braynsService` per node of a Slurm allocation
     /// (`srun --ntasks-per-node=1 braynsService --uri 0.0.0.0:5000 ...`), connected to by
