@@ -209,13 +209,17 @@ fn every_cited_rust_path_names_an_item_of_the_sdk() {
     // What the crate root exports: the first segment of every path.
     let mut exported = BTreeSet::new();
     let lib = std::fs::read_to_string(crates.join("brayns-sdk/src/lib.rs")).expect("lib.rs");
-    collect_names(
-        &lib.lines()
-            .filter(|line| line.trim_start().starts_with("pub "))
-            .collect::<Vec<_>>()
-            .join("\n"),
-        &mut exported,
-    );
+    // Every `pub` statement, with the lines a multi-line `pub use` continues on.
+    let mut public = Vec::new();
+    let mut continuing = false;
+    for line in lib.lines() {
+        if line.trim_start().starts_with("pub ") || continuing {
+            public.push(line);
+            continuing = line.trim_start().starts_with("pub use") && !line.contains(';')
+                || continuing && !line.contains(';');
+        }
+    }
+    collect_names(&public.join("\n"), &mut exported);
 
     let mut unresolved = Vec::new();
     let mut cited = 0;

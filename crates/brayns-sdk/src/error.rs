@@ -58,6 +58,31 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A program the SDK runs (`braynsService`, `ffmpeg`) could not be started: not found
+    /// on `PATH` or at the path given, not executable...
+    #[error("cannot run {}: {source}{}", program.display(), if source.kind() == std::io::ErrorKind::NotFound { " (not found: install it, put it on PATH or give its path)" } else { "" })]
+    Spawn {
+        /// The program, as given.
+        program: std::path::PathBuf,
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A program the SDK ran exited when it should not have (a service before it could be
+    /// reached) or failed (an encoder); with its last log lines.
+    #[error("{} exited with {status}; its last log lines:\n{}", program.display(), logs.join("\n"))]
+    Exited {
+        /// The program, as given.
+        program: std::path::PathBuf,
+        /// How it exited.
+        status: std::process::ExitStatus,
+        /// Its last lines of output, oldest first.
+        logs: Vec<String>,
+    },
+    /// A job was stopped with its [`CancelToken`](crate::CancelToken) (a movie render...);
+    /// what it finished stays done.
+    #[error("cancelled")]
+    Aborted,
     /// The instance's introspection answers (`registry`, `schema`...) do not make a schema
     /// snapshot, so [`verify_schemas`](crate::Brayns::verify_schemas) cannot compare them.
     #[error("the instance's schemas: {0}")]

@@ -101,8 +101,11 @@ mod generated;
 mod loading;
 pub mod math;
 mod meta;
+mod movie;
+mod pool;
 mod schemas;
 pub mod seam;
+mod service;
 pub mod simulation;
 mod task;
 mod version;
@@ -118,6 +121,14 @@ crate::generated::feature_capture! {
 pub use error::{Error, Result};
 pub use generated::{BRAYNS_REVISION, BRAYNS_VERSION, METHODS, loaders, types};
 pub use meta::{LoaderInfo, MethodInfo};
+pub use movie::{
+    CancelToken, FrameEvent, FrameFiles, FrameProgress, Movie, MovieFrames, SimulationFrames,
+};
+crate::generated::feature_capture! {
+    pub use movie::FrameRender;
+    pub use pool::{FramePool, PoolEvent, PoolProgress, PoolReport};
+}
 pub use schemas::compiled_snapshot;
+pub use service::{DEFAULT_LOG_CAPACITY, LogLevel, Service, ServiceProcess};
 pub use task::Task;
 pub use version::{Version, VersionPolicy};

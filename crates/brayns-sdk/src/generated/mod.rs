@@ -553,7 +553,7 @@ macro_rules! feature_load {
 }
 pub(crate) use feature_load;
 
-/// `capture` (`Capture` and `SaveTask` (snapshot builder: to a file, on the server, or bytes)): kept, this release has `snapshot`.
+/// `capture` (`Capture` and `SaveTask` (snapshot builder: to a file, on the server, or bytes), `FrameRender` (a movie's frames to numbered images) and `FramePool` (the same on several instances)): kept, this release has `snapshot`.
 macro_rules! feature_capture {
     ($($item:item)*) => {
         $($item)*
