@@ -107,3 +107,99 @@ crate::generated::feature_loaders_for_file! {
         }
     }
 }
+
+crate::generated::feature_circuit_loading! {
+    mod circuit_loading {
+        use serde_json::{Value, json};
+
+        use crate::types::{BBPLoaderParameters, NeuronMorphologyLoaderParameters};
+
+        /// `T` from its defaults with `patch` set over them. Built through JSON because
+        /// releases differ in which fields exist and which are optional; a patch that no
+        /// longer fits the release's type is a generator-level mismatch, reported by the
+        /// tests, so it falls back to the plain defaults rather than failing a script.
+        fn patched<T: Default + serde::Serialize + serde::de::DeserializeOwned>(patch: Value) -> T {
+            let mut value = serde_json::to_value(T::default()).unwrap_or(Value::Null);
+            if let (Value::Object(value), Value::Object(patch)) = (&mut value, patch) {
+                value.extend(patch);
+            }
+            serde_json::from_value(value).unwrap_or_default()
+        }
+
+        impl NeuronMorphologyLoaderParameters {
+            /// The whole morphology: soma, axon and dendrites.
+            pub fn full() -> Self {
+                patched(json!({"load_soma": true, "load_axon": true, "load_dendrites": true}))
+            }
+
+            /// The soma only: one sphere per cell, the cheapest way to see a circuit.
+            pub fn soma_only() -> Self {
+                patched(json!({"load_soma": true, "load_axon": false, "load_dendrites": false}))
+            }
+        }
+
+        impl BBPLoaderParameters {
+            /// The cells of `targets` (empty: the circuit's default target), `percentage`
+            /// of them (0 to 1), with `morphology` for each cell.
+            pub fn cells_of_targets<I, S>(
+                targets: I,
+                percentage: f64,
+                morphology: NeuronMorphologyLoaderParameters,
+            ) -> Self
+            where
+                I: IntoIterator<Item = S>,
+                S: Into<String>,
+            {
+                let targets: Vec<String> = targets.into_iter().map(Into::into).collect();
+                patched(json!({
+                    "targets": targets,
+                    "percentage": percentage.clamp(0.0, 1.0),
+                    "neuron_morphology_parameters": morphology,
+                }))
+            }
+
+            /// These cells with the circuit's spike report, each spike fading over
+            /// `transition_ms`.
+            pub fn with_spikes(self, transition_ms: f64) -> Self {
+                let mut patch = serde_json::to_value(&self).unwrap_or(Value::Null);
+                patch["report_type"] = json!("spikes");
+                patch["spike_transition_time"] = json!(transition_ms);
+                patched(patch)
+            }
+
+            /// These cells with the compartment report `name`.
+            pub fn with_compartment_report(self, name: impl Into<String>) -> Self {
+                let mut patch = serde_json::to_value(&self).unwrap_or(Value::Null);
+                patch["report_type"] = json!("compartment");
+                patch["report_name"] = json!(name.into());
+                patched(patch)
+            }
+        }
+
+        #[cfg(test)]
+        mod tests {
+            use super::*;
+
+            #[test]
+            fn constructors_set_what_they_say() {
+                let full = NeuronMorphologyLoaderParameters::full();
+                assert!(full.load_soma && full.load_axon && full.load_dendrites);
+                let soma = NeuronMorphologyLoaderParameters::soma_only();
+                assert!(soma.load_soma && !soma.load_axon && !soma.load_dendrites);
+
+                let cells = BBPLoaderParameters::cells_of_targets(["Layer1", "Layer2"], 1.5, soma.clone());
+                assert_eq!(cells.targets, Some(vec!["Layer1".to_owned(), "Layer2".to_owned()]));
+                assert_eq!(cells.percentage, 1.0, "clamped");
+                assert_eq!(cells.neuron_morphology_parameters, soma);
+
+                let spikes = serde_json::to_value(cells.clone().with_spikes(2.5)).unwrap();
+                assert_eq!(spikes["report_type"], "spikes");
+                assert_eq!(spikes["spike_transition_time"], 2.5);
+                assert_eq!(spikes["targets"], json!(["Layer1", "Layer2"]), "targets kept");
+                let report = serde_json::to_value(cells.with_compartment_report("soma")).unwrap();
+                assert_eq!(report["report_type"], "compartment");
+                assert_eq!(report["report_name"], "soma");
+            }
+        }
+    }
+}

@@ -57,3 +57,32 @@ async fn a_load_is_one_call_with_typed_properties() {
 
     mock.stop().await;
 }
+
+#[tokio::test]
+async fn a_circuit_loads_from_its_constructors_properties() {
+    use brayns_sdk::types::BBPLoaderParameters;
+    let (mock, brayns) = start().await;
+    let cells = BBPLoaderParameters::cells_of_targets(
+        ["mini50"],
+        0.5,
+        NeuronMorphologyLoaderParameters::soma_only(),
+    )
+    .with_spikes(1.0);
+    // What is sent is valid against the release's own schema of the loader's properties.
+    let schema = &brayns_sdk::compiled_snapshot()
+        .loaders()
+        .unwrap()
+        .iter()
+        .find(|loader| loader.name == "BBP loader")
+        .unwrap()
+        .properties;
+    let sent = serde_json::to_value(&cells).unwrap();
+    assert_eq!(brayns_mock::validate(schema, &sent), Vec::<String>::new());
+    let models = brayns
+        .load("/data/BlueConfig", cells)
+        .unwrap()
+        .await
+        .unwrap();
+    assert_eq!(models.len(), 1);
+    mock.stop().await;
+}

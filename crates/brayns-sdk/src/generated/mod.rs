@@ -553,6 +553,14 @@ macro_rules! feature_load {
 }
 pub(crate) use feature_load;
 
+/// `circuit_loading` (constructors of the circuit and morphology loaders' properties (cells of targets, spikes, full morphology)): kept, this release has `add-model`.
+macro_rules! feature_circuit_loading {
+    ($($item:item)*) => {
+        $($item)*
+    };
+}
+pub(crate) use feature_circuit_loading;
+
 /// `capture` (`Capture` and `SaveTask` (snapshot builder: to a file, on the server, or bytes), `FrameRender` (a movie's frames to numbered images) and `FramePool` (the same on several instances)): kept, this release has `snapshot`.
 macro_rules! feature_capture {
     ($($item:item)*) => {
