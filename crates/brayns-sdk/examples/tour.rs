@@ -1,5 +1,5 @@
-//! The tour of the SDK: connect, look around, build a scene, render it, and see how
-//! errors and cancellation look.
+//! The tour of the SDK: connect, look around, build a scene, frame the camera on it, save a
+//! picture, and see how errors and cancellation look.
 //!
 //! ```sh
 //! cargo run --example tour                         # against an embedded brayns-mock
@@ -13,12 +13,13 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
+use brayns_sdk::color::Color;
 use brayns_sdk::loaders::LoaderProperties;
 use brayns_sdk::types::{
-    AddBoxesGeometryWithColor, AmbientLight, BoxType, DataType, ImageSettings, Perspective,
-    Production, RawVolumeLoaderParameters, SnapshotParams, UploadModelParams, View,
+    AddBoxesGeometryWithColor, AmbientLight, BoxType, DataType, ImageSettings, Production,
+    RawVolumeLoaderParameters, SnapshotParams, UploadModelParams,
 };
-use brayns_sdk::{Brayns, Error};
+use brayns_sdk::{Brayns, Capture, Error, Resolution};
 use indicatif::{ProgressBar, ProgressStyle};
 
 #[tokio::main]
@@ -116,41 +117,28 @@ async fn tour(instance: &common::Instance) -> anyhow::Result<()> {
     println!("Added an ambient light.");
 
     section("4. Camera and renderer");
-    let view = View {
-        position: [4.0, 3.0, 6.0],
-        target: [0.0, 0.0, 0.0],
-        up: [0.0, 1.0, 0.0],
-    };
-    brayns.set_camera_view(&view).await?;
-    brayns
-        .set_camera_perspective(&Perspective {
-            fovy: Some(45.0),
-            ..Default::default()
-        })
-        .await?;
+    // Frame the camera on what was loaded, for the viewport's aspect ratio, as the official
+    // client's camera controller does: the view and the projection are set for us.
+    let camera = brayns.frame_scene().await?;
     println!(
-        "Camera at {:?} looking at {:?}, 45° field of view.",
-        view.position, view.target
+        "Camera framed on the scene: at {:.2?} looking at {:.2?}.",
+        camera.view.position.to_array(),
+        camera.view.target.to_array()
     );
     brayns
         .set_renderer_production(&Production {
             samples_per_pixel: Some(16),
             max_ray_bounces: Some(3),
-            background_color: Some([0.05, 0.05, 0.08, 1.0]),
+            background_color: Some(Color::rgb(0.05, 0.05, 0.08).into()),
         })
         .await?;
     println!("Production renderer, 16 samples per pixel.");
 
     section("5. Snapshot");
-    let params = SnapshotParams {
-        image_settings: Some(ImageSettings {
-            format: "png".to_owned(),
-            quality: 100,
-            size: Some([800, 600]),
-        }),
-        ..Default::default()
-    };
-    let mut task = brayns.snapshot(&params)?;
+    // The format comes from the file's extension; the file is written once the image is in.
+    let mut task = Capture::new()
+        .resolution(Resolution::new(800, 600))
+        .save(&brayns, &output)?;
     let bar = ProgressBar::new(100).with_style(
         ProgressStyle::with_template("{spinner} {msg:24} [{bar:40}] {pos:>3}%")?
             .progress_chars("=> "),
@@ -163,13 +151,11 @@ async fn tour(instance: &common::Instance) -> anyhow::Result<()> {
     }
     bar.finish_and_clear();
     println!("The snapshot task reported progress {updates} times.");
-    let image = task.await?;
-    std::fs::write(&output, &image.binary)
-        .with_context(|| format!("writing {}", output.display()))?;
+    let written = task.await?;
     println!(
-        "Rendered {} bytes of PNG into {}{}.",
-        image.binary.len(),
-        output.display(),
+        "Rendered {} bytes into {}{}.",
+        std::fs::metadata(&written)?.len(),
+        written.display(),
         if instance.is_mock {
             " (the mock draws a gradient)"
         } else {
