@@ -6,21 +6,9 @@ mod common;
 
 use std::time::Duration;
 
-use brayns_mock::MockServer;
 use brayns_sdk::types::{Camera, Perspective, Renderer};
-use brayns_sdk::{Brayns, Capture, Error, ImageFormat, Resolution};
-use common::LIMIT;
-
-async fn start(steps: u32, step: Duration) -> (MockServer, Brayns) {
-    let mock = MockServer::builder()
-        .progress_steps(steps)
-        .step_duration(step)
-        .start()
-        .await
-        .expect("the mock starts");
-    let brayns = Brayns::connect(mock.uri()).await.expect("the SDK connects");
-    (mock, brayns)
-}
+use brayns_sdk::{Capture, Error, ImageFormat, Resolution};
+use common::{LIMIT, start};
 
 /// `width` and `height` of a PNG file, from its header.
 fn png_size(bytes: &[u8]) -> (u32, u32) {

@@ -13,18 +13,7 @@ use brayns_sdk::{
     Brayns, CancelToken, Capture, Error, FrameEvent, FrameFiles, FrameRender, Movie, MovieFrames,
     Resolution, SimulationFrames,
 };
-use common::LIMIT;
-
-async fn start(steps: u32, step: Duration) -> (MockServer, Brayns) {
-    let mock = MockServer::builder()
-        .progress_steps(steps)
-        .step_duration(step)
-        .start()
-        .await
-        .expect("the mock starts");
-    let brayns = Brayns::connect(mock.uri()).await.expect("the SDK connects");
-    (mock, brayns)
-}
+use common::{LIMIT, start};
 
 fn completed_snapshots(mock: &MockServer) -> usize {
     mock.task_log()

@@ -8,6 +8,21 @@ use std::time::Duration;
 use brayns_mock::MockServer;
 use serde_json::Value;
 
+/// A mock whose tasks take `steps` progress steps of `step` each, and the SDK connected to
+/// it.
+pub async fn start(steps: u32, step: Duration) -> (MockServer, brayns_sdk::Brayns) {
+    let mock = MockServer::builder()
+        .progress_steps(steps)
+        .step_duration(step)
+        .start()
+        .await
+        .expect("the mock starts");
+    let brayns = brayns_sdk::Brayns::connect(mock.uri())
+        .await
+        .expect("the SDK connects");
+    (mock, brayns)
+}
+
 /// Every test is bounded: nothing may hang CI.
 pub const LIMIT: Duration = Duration::from_secs(10);
 
