@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use brayns_codegen::{BlockingOptions, Feature, GeneratedFile, Options, TestOptions};
 
-use crate::project_root;
+use crate::{project_root, relative};
 
 /// Arguments of `cargo xtask codegen`.
 #[derive(clap::Args)]
@@ -56,7 +56,7 @@ pub(crate) fn run(args: CodegenArgs) -> anyhow::Result<ExitCode> {
         }
         if stale.is_empty() {
             for output in &outputs {
-                println!("{} is up to date", relative(&root, &output.dir));
+                println!("{} is up to date", relative(&output.dir));
             }
             return Ok(ExitCode::SUCCESS);
         }
@@ -71,7 +71,7 @@ pub(crate) fn run(args: CodegenArgs) -> anyhow::Result<ExitCode> {
         println!(
             "wrote {} files to {}",
             output.files.len(),
-            relative(&root, &output.dir)
+            relative(&output.dir)
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -184,12 +184,4 @@ pub(crate) fn sdk_release(root: &Path) -> anyhow::Result<String> {
         .and_then(|rest| rest.split('"').next())
         .with_context(|| format!("no `version = \"...\"` line in {}", manifest_path.display()))?;
     Ok(version.split('+').next().unwrap_or(version).to_owned())
-}
-
-/// `path` relative to the workspace root, for messages.
-fn relative(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .display()
-        .to_string()
 }

@@ -42,6 +42,20 @@ fn project_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// `path` relative to the workspace root, for messages.
+fn relative(path: &std::path::Path) -> String {
+    let root = project_root();
+    path.strip_prefix(&root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// The cargo that runs the xtask (`$CARGO`), so nested commands use the same toolchain.
+fn cargo_command() -> std::process::Command {
+    std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {

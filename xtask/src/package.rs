@@ -4,12 +4,12 @@
 //! later is packaged without anyone editing a list. `cargo package` builds each tarball
 //! on its own, with the workspace's unpublished crates taken from each other's tarballs.
 
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 
 use anyhow::Context;
 use serde_json::Value;
 
-use crate::project_root;
+use crate::{cargo_command, project_root};
 
 /// Arguments of `cargo xtask package`.
 #[derive(clap::Args)]
@@ -29,8 +29,7 @@ pub(crate) fn run(args: PackageArgs) -> anyhow::Result<ExitCode> {
     }
     println!("packaging {}", crates.join(", "));
     clear_stale_tarballs(&project_root().join("target"), &crates)?;
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut command = Command::new(cargo);
+    let mut command = cargo_command();
     command
         .current_dir(project_root())
         .args(["package", "--locked"]);
@@ -47,8 +46,7 @@ pub(crate) fn run(args: PackageArgs) -> anyhow::Result<ExitCode> {
 
 /// The workspace members without `publish = false`, sorted by name.
 fn publishable() -> anyhow::Result<Vec<String>> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = Command::new(cargo)
+    let output = cargo_command()
         .current_dir(project_root())
         .args(["metadata", "--format-version", "1", "--no-deps", "--locked"])
         .output()
@@ -96,8 +94,7 @@ pub(crate) fn clear_stale_tarballs(
     for overlay in ["tmp-registry", "tmp-crate"] {
         let path = target.join("package").join(overlay);
         if path.exists() {
-            std::fs::remove_dir_all(&path)
-                .with_context(|| format!("removing {}", path.display()))?;
+            remove(&path)?;
         }
     }
     // Cargo takes a registry crate's build as fresh by its name and version alone, so a
@@ -121,13 +118,7 @@ pub(crate) fn clear_stale_tarballs(
                         .is_some_and(|rest| rest.starts_with('-'))
                 });
                 if built_from_ours {
-                    let path = entry.path();
-                    if path.is_dir() {
-                        std::fs::remove_dir_all(&path)
-                    } else {
-                        std::fs::remove_file(&path)
-                    }
-                    .with_context(|| format!("removing {}", path.display()))?;
+                    remove(&entry.path())?;
                 }
             }
         }
@@ -163,13 +154,18 @@ pub(crate) fn clear_stale_tarballs(
             if !ours(name.trim_end_matches(".crate")) {
                 continue;
             }
-            if path.is_dir() {
-                std::fs::remove_dir_all(&path)
-            } else {
-                std::fs::remove_file(&path)
-            }
-            .with_context(|| format!("removing {}", path.display()))?;
+            remove(&path)?;
         }
     }
     Ok(())
+}
+
+/// Removes a file, or a folder with what it holds.
+fn remove(path: &std::path::Path) -> anyhow::Result<()> {
+    if path.is_dir() {
+        std::fs::remove_dir_all(path)
+    } else {
+        std::fs::remove_file(path)
+    }
+    .with_context(|| format!("removing {}", path.display()))
 }

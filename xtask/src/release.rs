@@ -15,15 +15,15 @@
 //!
 //! All releases share one target folder, so dependencies are built once for the train.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::path::Path;
+use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
 use brayns_codegen::{GeneratedFile, Version};
 
 use crate::codegen::sdk_bindings;
-use crate::project_root;
+use crate::{cargo_command, project_root, relative};
 
 /// Arguments of `cargo xtask release`.
 #[derive(clap::Args)]
@@ -153,10 +153,7 @@ fn release_one(root: &Path, train: &Path, release: Version, mode: Mode) -> anyho
             let out = train.join(&name);
             std::fs::copy(&built, &out)
                 .with_context(|| format!("copying {} to {}", built.display(), out.display()))?;
-            Ok(format!(
-                "packaged and verified: {}",
-                relative(root, &out).display()
-            ))
+            Ok(format!("packaged and verified: {}", relative(&out)))
         }
     }
 }
@@ -292,8 +289,7 @@ fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
 
 /// Runs cargo in `work` with the train's shared target folder; fails with its last lines.
 fn cargo(work: &Path, target: &Path, args: &[&str]) -> anyhow::Result<()> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = Command::new(cargo)
+    let output = cargo_command()
         .args(args)
         .arg("--quiet")
         .current_dir(work)
@@ -318,8 +314,4 @@ fn cargo(work: &Path, target: &Path, args: &[&str]) -> anyhow::Result<()> {
         output.status,
         tail.join("\n")
     )
-}
-
-fn relative(root: &Path, path: &Path) -> PathBuf {
-    path.strip_prefix(root).unwrap_or(path).to_path_buf()
 }
