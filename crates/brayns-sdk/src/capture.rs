@@ -191,7 +191,7 @@ crate::generated::feature_capture! {
                 settings["size"] = serde_json::json!([size.width, size.height]);
             }
             let image_settings: ImageSettings = serde_json::from_value(settings)
-                .map_err(|error| Error::Rpc(brayns_rpc::Error::Serialize(error)))?;
+                .map_err(brayns_rpc::Error::Serialize)?;
             Ok(SnapshotParams {
                 image_settings: Some(image_settings),
                 camera: self.camera.clone(),

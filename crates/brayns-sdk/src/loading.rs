@@ -7,7 +7,7 @@ crate::generated::feature_load! {
     mod load {
         use crate::loaders::LoaderProperties;
         use crate::types::{AddModelParams, ModelInstance};
-        use crate::{Brayns, Error, Result, Task};
+        use crate::{Brayns, Result, Task};
 
         impl Brayns {
             /// Loads the file at `path` (on the server's file system) with a loader's typed
@@ -31,7 +31,7 @@ crate::generated::feature_load! {
                 properties: impl Into<LoaderProperties>,
             ) -> Result<Task<Vec<ModelInstance>>> {
                 let params = AddModelParams::new(path.into(), &properties.into())
-                    .map_err(|error| Error::Rpc(brayns_rpc::Error::Serialize(error)))?;
+                    .map_err(brayns_rpc::Error::Serialize)?;
                 self.add_model(&params)
             }
         }
