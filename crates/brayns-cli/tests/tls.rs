@@ -24,7 +24,11 @@ fn ca_file_trusts_the_servers_certificate_and_secure_alone_does_not() {
     // The system's roots do not know this certificate: a TLS error, a connection failure.
     let untrusted = run(&uri, &["--secure", "version"]);
     expect_code(&untrusted, 3);
-    assert!(stderr(&untrusted).contains("TLS error"), "{}", stderr(&untrusted));
+    assert!(
+        stderr(&untrusted).contains("TLS error"),
+        "{}",
+        stderr(&untrusted)
+    );
 
     // Plain websocket to a TLS port: the upgrade gets no HTTP answer.
     expect_code(&run(&uri, &["version"]), 3);
@@ -32,5 +36,9 @@ fn ca_file_trusts_the_servers_certificate_and_secure_alone_does_not() {
     // An unreadable CA file is reported with its path.
     let missing = run(&uri, &["--ca-file", "/nonexistent/ca.pem", "version"]);
     expect_code(&missing, 3);
-    assert!(stderr(&missing).contains("/nonexistent/ca.pem"), "{}", stderr(&missing));
+    assert!(
+        stderr(&missing).contains("/nonexistent/ca.pem"),
+        "{}",
+        stderr(&missing)
+    );
 }
