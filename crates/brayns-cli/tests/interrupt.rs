@@ -180,3 +180,34 @@ fn brayns_mock_reports_a_port_in_use() {
         describe(&output)
     );
 }
+
+#[test]
+fn ctrl_c_stops_a_command_waiting_for_a_reply_at_once() {
+    let mock = mock_with(MockServer::builder().latency("get-scene", Duration::from_secs(20)));
+    let child = command()
+        .args(["--uri", &mock.uri(), "scene"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("brayns starts");
+    let mut guard = Guard(Some(child));
+    let log = mock.task_log();
+    // The version check went through: the command is connected (and listening for Ctrl-C,
+    // which starts before connecting) and now waits for get-scene.
+    eventually("the version check", || {
+        log.events()
+            .iter()
+            .any(|event| event.method == "get-version")
+    });
+    interrupt(guard.0.as_ref().unwrap());
+    let output = wait(guard.0.take().unwrap());
+    assert_eq!(output.status.code(), Some(130), "{}", describe(&output));
+    assert!(
+        stderr(&output).contains("stopped by Ctrl-C"),
+        "{}",
+        describe(&output)
+    );
+    // Stopped before the reply: nothing printed.
+    assert!(output.stdout.is_empty(), "{}", describe(&output));
+}
