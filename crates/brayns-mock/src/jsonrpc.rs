@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 use brayns_snapshot::Entrypoint;
 
 use crate::snapshot::Snapshot;
-use crate::validate::validate;
+use crate::validate::{ParamsRefusal, validate};
 use crate::validate_raw::validate_request_text;
 
 /// JSON-RPC and Brayns error codes.
@@ -53,6 +53,16 @@ impl RpcError {
     pub(crate) fn with_data(mut self, data: Value) -> RpcError {
         self.data = Some(data);
         self
+    }
+}
+
+impl From<ParamsRefusal> for RpcError {
+    fn from(refusal: ParamsRefusal) -> RpcError {
+        RpcError {
+            code: refusal.code,
+            message: refusal.message,
+            data: refusal.data,
+        }
     }
 }
 
@@ -259,12 +269,7 @@ fn finish(
         Some(ParamsText::Text(raw)) => raw.get().trim() == "null",
     };
     match &entrypoint.params {
-        None if !is_null => {
-            return fail(RpcError::new(
-                codes::INVALID_PARAMS,
-                "This method takes no params",
-            ));
-        }
+        None if !is_null => return fail(ParamsRefusal::takes_no_params().into()),
         None => {}
         Some(schema) => {
             let problems = match &params {
@@ -278,10 +283,7 @@ fn finish(
                 },
             };
             if !problems.is_empty() {
-                return fail(
-                    RpcError::new(codes::INVALID_PARAMS, "Invalid params schema")
-                        .with_data(json!(problems)),
-                );
+                return fail(ParamsRefusal::invalid(problems).into());
             }
         }
     }

@@ -123,4 +123,4 @@ pub use sample::{sample, sample_request, samples, samples_request};
 pub use server::{BackgroundMockServer, MockServer, MockServerBuilder, StartError};
 pub use snapshot::{Snapshot, SnapshotError};
 pub use task_log::{TaskEvent, TaskLog, TaskOutcome};
-pub use validate::{format_number, validate, validate_reply};
+pub use validate::{ParamsRefusal, check_params, format_number, validate, validate_reply};

@@ -15,6 +15,7 @@
 //! Numbers in messages are printed as C++ `std::to_chars` / `fmt` print a double (shortest
 //! round-trip form): integral values without a fraction (`-1`, `0`), `0.5`, `1e+20`, `1e-05`.
 
+use brayns_snapshot::Entrypoint;
 use serde_json::{Map, Value};
 
 /// Validates `value` as a request parameter against `schema`, exactly as the server does.
@@ -43,6 +44,74 @@ pub fn validate_reply(schema: &Value, value: &Value) -> Vec<String> {
     };
     validator.validate(schema, value);
     validator.errors
+}
+
+/// Why the server refuses a request's params before running it (PROTOCOL §4, step 6): the
+/// JSON-RPC error it answers, with Brayns' code, message and `data`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamsRefusal {
+    /// The error code: always [`codes::INVALID_PARAMS`](crate::codes::INVALID_PARAMS).
+    pub code: i64,
+    /// `This method takes no params` or `Invalid params schema`.
+    pub message: String,
+    /// The problems, in Brayns' wording and order, for invalid params; `None` otherwise.
+    pub data: Option<Value>,
+}
+
+impl ParamsRefusal {
+    /// Params given to a method that takes none.
+    pub(crate) fn takes_no_params() -> ParamsRefusal {
+        ParamsRefusal {
+            code: crate::codes::INVALID_PARAMS,
+            message: "This method takes no params".to_owned(),
+            data: None,
+        }
+    }
+
+    /// Params its schema rejects, with the problems [`validate`] found.
+    pub(crate) fn invalid(problems: Vec<String>) -> ParamsRefusal {
+        ParamsRefusal {
+            code: crate::codes::INVALID_PARAMS,
+            message: "Invalid params schema".to_owned(),
+            data: Some(Value::Array(
+                problems.into_iter().map(Value::String).collect(),
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for ParamsRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "error {}: {}", self.code, self.message)?;
+        if let Some(data) = &self.data {
+            write!(f, " {data}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ParamsRefusal {}
+
+/// Checks a request's params for `entrypoint` as the server does before running it, so a
+/// client (the `brayns` command line, say) can refuse bad params without sending them and
+/// give the very error Brayns would. `params` is `None` when the request has none; a JSON
+/// `null` counts as none too. A method without a params schema takes none; one with a schema
+/// validates the params (an absent value as `null`, i.e. as the schema's default) with
+/// [`validate`].
+pub fn check_params(entrypoint: &Entrypoint, params: Option<&Value>) -> Result<(), ParamsRefusal> {
+    let params = params.unwrap_or(&Value::Null);
+    match &entrypoint.params {
+        None if params.is_null() => Ok(()),
+        None => Err(ParamsRefusal::takes_no_params()),
+        Some(schema) => {
+            let problems = validate(schema, params);
+            if problems.is_empty() {
+                Ok(())
+            } else {
+                Err(ParamsRefusal::invalid(problems))
+            }
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq)]

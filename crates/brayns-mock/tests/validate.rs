@@ -208,3 +208,42 @@ fn samples_respect_the_schema() {
         Value::Array(vec![])
     );
 }
+
+#[test]
+fn check_params_refuses_params_as_the_server_does() {
+    let snapshot = brayns_mock::Snapshot::embedded();
+    let no_params = snapshot.entrypoint("get-version").unwrap();
+    assert_eq!(brayns_mock::check_params(no_params, None), Ok(()));
+    assert_eq!(
+        brayns_mock::check_params(no_params, Some(&json!(null))),
+        Ok(())
+    );
+    let refusal = brayns_mock::check_params(no_params, Some(&json!({}))).unwrap_err();
+    assert_eq!(refusal.code, brayns_mock::codes::INVALID_PARAMS);
+    assert_eq!(refusal.message, "This method takes no params");
+    assert_eq!(refusal.data, None);
+
+    let view = snapshot.entrypoint("set-camera-view").unwrap();
+    let valid = json!({"position": [0, 0, 1], "target": [0, 0, 0], "up": [0, 1, 0]});
+    assert_eq!(brayns_mock::check_params(view, Some(&valid)), Ok(()));
+    let refusal = brayns_mock::check_params(view, Some(&json!({"position": [0, 0]}))).unwrap_err();
+    assert_eq!(refusal.code, brayns_mock::codes::INVALID_PARAMS);
+    assert_eq!(refusal.message, "Invalid params schema");
+    assert_eq!(
+        refusal.data,
+        Some(json!([
+            "position: item count below minimum 2 < 3",
+            "missing required property 'target'",
+            "missing required property 'up'"
+        ]))
+    );
+    assert_eq!(
+        refusal.to_string(),
+        format!(
+            "error -32602: Invalid params schema {}",
+            refusal.data.unwrap()
+        )
+    );
+    // Absent params are validated as null, i.e. against the schema's default.
+    assert!(brayns_mock::check_params(view, None).is_err());
+}

@@ -1,0 +1,155 @@
+//! What the CLI's tests share: a mock on an ephemeral port, and the real `brayns` binary
+//! run against it with a deadline.
+
+#![allow(dead_code)] // each test binary uses its own subset
+
+use std::io::Write;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use brayns_mock::{BackgroundMockServer, MockServer, MockServerBuilder};
+use serde_json::Value;
+
+/// No test may hang: every run of the binary is killed after this.
+pub const LIMIT: Duration = Duration::from_secs(30);
+
+/// A mock started in the background (stopped when dropped).
+pub fn mock() -> BackgroundMockServer {
+    mock_with(MockServer::builder())
+}
+
+/// A mock built by `builder`.
+pub fn mock_with(builder: MockServerBuilder) -> BackgroundMockServer {
+    builder
+        .strict_results(true)
+        .start_in_background()
+        .expect("the mock starts")
+}
+
+/// `brayns` with a clean environment: no `BRAYNS_URI`, no `RUST_LOG`.
+pub fn command() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_brayns"));
+    command.env_remove("BRAYNS_URI").env_remove("RUST_LOG");
+    command
+}
+
+/// Runs `brayns --uri URI ARGS...` with piped stdout/stderr and no stdin.
+pub fn run(uri: &str, args: &[&str]) -> Output {
+    let mut command = command();
+    command.arg("--uri").arg(uri).args(args);
+    finish(command.stdin(Stdio::null()))
+}
+
+/// Runs `brayns --uri URI ARGS...` with `input` on stdin.
+pub fn run_with_stdin(uri: &str, args: &[&str], input: &str) -> Output {
+    let mut command = command();
+    command
+        .arg("--uri")
+        .arg(uri)
+        .args(args)
+        .stdin(Stdio::piped());
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = command.spawn().expect("brayns starts");
+    child
+        .stdin
+        .take()
+        .expect("piped stdin")
+        .write_all(input.as_bytes())
+        .expect("stdin written");
+    wait(child)
+}
+
+/// Runs `command` to its end (killed after [`LIMIT`]).
+pub fn finish(command: &mut Command) -> Output {
+    let child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("brayns starts");
+    wait(child)
+}
+
+/// Waits for `child`, killing it after [`LIMIT`].
+pub fn wait(mut child: Child) -> Output {
+    let deadline = Instant::now() + LIMIT;
+    while child.try_wait().expect("the child can be polled").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let output = child
+                .wait_with_output()
+                .expect("output of the killed child");
+            panic!(
+                "brayns did not finish within {LIMIT:?}: {}",
+                describe(&output)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("the child's output")
+}
+
+/// The exit code, stdout and stderr, for assertion messages.
+pub fn describe(output: &Output) -> String {
+    format!(
+        "status {:?}\nstdout: {}\nstderr: {}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// Asserts the exit code and gives stdout as text.
+pub fn expect_code(output: &Output, code: i32) -> String {
+    assert_eq!(output.status.code(), Some(code), "{}", describe(output));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Asserts success and parses stdout as one JSON document.
+pub fn json(output: &Output) -> Value {
+    let stdout = expect_code(output, 0);
+    serde_json::from_str(&stdout)
+        .unwrap_or_else(|error| panic!("stdout is not JSON ({error}): {}", describe(output)))
+}
+
+/// stderr as text.
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The SDK's compiled-in snapshot as files, with `edit` applied to each file's JSON; the
+/// schema files of methods the edited registry no longer lists are left out.
+pub fn edited_snapshot(edit: impl Fn(&str, &mut Value)) -> brayns_mock::Snapshot {
+    let files: Vec<(String, Value)> = brayns_sdk::compiled_snapshot()
+        .files()
+        .expect("the compiled-in snapshot has files")
+        .into_iter()
+        .map(|(path, text)| {
+            let path = path.to_string_lossy().replace('\\', "/");
+            let mut json: Value = serde_json::from_str(&text).expect("snapshot files are JSON");
+            edit(&path, &mut json);
+            (path, json)
+        })
+        .collect();
+    let listed: Vec<String> = files
+        .iter()
+        .find(|(path, _)| path == "registry.json")
+        .and_then(|(_, registry)| registry.as_array())
+        .expect("a registry array")
+        .iter()
+        .filter_map(Value::as_str)
+        .map(|method| format!("entrypoints/{method}.json"))
+        .collect();
+    let files = files
+        .into_iter()
+        .filter(|(path, _)| !path.starts_with("entrypoints/") || listed.contains(path))
+        .map(|(path, json)| (path, json.to_string()));
+    brayns_mock::Snapshot::from_files(files).expect("the edited snapshot loads")
+}
+
+/// A loopback address where nothing listens: a port bound, then released.
+pub fn unreachable_uri() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let addr = listener.local_addr().expect("its address");
+    drop(listener);
+    addr.to_string()
+}

@@ -1,0 +1,213 @@
+//! Ctrl-C (a real SIGINT) on a running task, and `brayns mock` in the foreground.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use brayns_mock::{MockServer, TaskOutcome};
+use common::{command, describe, json, mock_with, run, stderr, wait};
+
+/// Sends SIGINT to `child`, as Ctrl-C in a terminal does.
+fn interrupt(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+}
+
+/// Waits until `condition` holds, for at most ten seconds.
+fn eventually(what: &str, condition: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !condition() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Kills the child if the test fails before it ends.
+struct Guard(Option<Child>);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+#[test]
+fn ctrl_c_cancels_the_task_on_the_server_and_exits_130() {
+    // A snapshot of 1000 steps of 20 ms: 20 s unless cancelled.
+    let mock = mock_with(
+        MockServer::builder()
+            .progress_steps(1000)
+            .step_duration(Duration::from_millis(20)),
+    );
+    let child = command()
+        .args(["--uri", &mock.uri(), "call", "snapshot", "{}"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("brayns starts");
+    let mut guard = Guard(Some(child));
+    let log = mock.task_log();
+    eventually("the snapshot to start", || {
+        log.events()
+            .iter()
+            .any(|event| event.method == "snapshot" && event.outcome == TaskOutcome::Started)
+    });
+    interrupt(guard.0.as_ref().unwrap());
+    let output = wait(guard.0.take().unwrap());
+    assert_eq!(output.status.code(), Some(130), "{}", describe(&output));
+    assert!(
+        stderr(&output).contains("snapshot cancelled on the server"),
+        "{}",
+        describe(&output)
+    );
+    assert!(output.stdout.is_empty(), "{}", describe(&output));
+    // The server saw a `cancel` and ended the task with it (not a dropped connection).
+    let outcomes: Vec<TaskOutcome> = log
+        .events()
+        .into_iter()
+        .filter(|event| event.method == "snapshot")
+        .map(|event| event.outcome)
+        .collect();
+    // `Cancelled` is logged only for a task ended by a `cancel` request; a dropped
+    // connection would log `Aborted`.
+    assert_eq!(outcomes, [TaskOutcome::Started, TaskOutcome::Cancelled]);
+    // The instance is free again.
+    assert_eq!(
+        json(&run(&mock.uri(), &["call", "get-version"]))["major"],
+        3
+    );
+}
+
+#[test]
+fn ctrl_c_cancels_a_snapshot_being_saved() {
+    let mock = mock_with(
+        MockServer::builder()
+            .progress_steps(1000)
+            .step_duration(Duration::from_millis(20)),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("image.png");
+    let child = command()
+        .args([
+            "--uri",
+            &mock.uri(),
+            "snapshot",
+            "-o",
+            file.to_str().unwrap(),
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("brayns starts");
+    let mut guard = Guard(Some(child));
+    let log = mock.task_log();
+    eventually("the snapshot to start", || {
+        log.events().iter().any(|event| event.method == "snapshot")
+    });
+    interrupt(guard.0.as_ref().unwrap());
+    let output = wait(guard.0.take().unwrap());
+    assert_eq!(output.status.code(), Some(130), "{}", describe(&output));
+    assert!(
+        log.events()
+            .iter()
+            .any(|event| event.method == "snapshot" && event.outcome == TaskOutcome::Cancelled)
+    );
+    assert!(
+        !file.exists(),
+        "nothing is written for a cancelled snapshot"
+    );
+}
+
+#[test]
+fn brayns_mock_serves_in_the_foreground_until_ctrl_c() {
+    let mut child = command()
+        .args(["mock", "--port", "0", "--progress-steps", "2"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("brayns mock starts");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut guard = Guard(Some(child));
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("the listening line");
+    let uri = line
+        .trim()
+        .strip_prefix("listening on ws://")
+        .unwrap_or_else(|| panic!("unexpected first line: {line}"))
+        .to_owned();
+    let version = json(&run(&uri, &["version"]));
+    assert_eq!(version["instance"]["minor"], 10);
+    json(&run(&uri, &["call", "snapshot", "{}"]));
+
+    interrupt(guard.0.as_ref().unwrap());
+    let output = wait(guard.0.take().unwrap());
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    assert!(
+        stderr(&output).contains("Ctrl-C stops"),
+        "{}",
+        describe(&output)
+    );
+    // Stopped: nothing listens any more.
+    common::expect_code(&run(&uri, &["version"]), 3);
+}
+
+#[test]
+fn brayns_mock_reports_a_port_in_use() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let output = common::finish(
+        command()
+            .args(["mock", "--port", &port])
+            .stdin(Stdio::null()),
+    );
+    common::expect_code(&output, 1);
+    assert!(
+        stderr(&output).contains("cannot bind"),
+        "{}",
+        describe(&output)
+    );
+}
+
+#[test]
+fn ctrl_c_stops_a_command_waiting_for_a_reply_at_once() {
+    let mock = mock_with(MockServer::builder().latency("get-scene", Duration::from_secs(20)));
+    let child = command()
+        .args(["--uri", &mock.uri(), "scene"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("brayns starts");
+    let mut guard = Guard(Some(child));
+    let log = mock.task_log();
+    // The version check went through: the command is connected (and listening for Ctrl-C,
+    // which starts before connecting) and now waits for get-scene.
+    eventually("the version check", || {
+        log.events()
+            .iter()
+            .any(|event| event.method == "get-version")
+    });
+    interrupt(guard.0.as_ref().unwrap());
+    let output = wait(guard.0.take().unwrap());
+    assert_eq!(output.status.code(), Some(130), "{}", describe(&output));
+    assert!(
+        stderr(&output).contains("stopped by Ctrl-C"),
+        "{}",
+        describe(&output)
+    );
+    // Stopped before the reply: nothing printed.
+    assert!(output.stdout.is_empty(), "{}", describe(&output));
+}
