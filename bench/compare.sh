@@ -111,7 +111,7 @@ for label, key in cpu:
 print(f"| peak RSS, 64 MiB binary reply | {num(sdk.get('peak_rss_payload_ratio'), 2)} × payload "
       f"| | | | |")
 print()
-print(f"jsonrpsee: {peer.get('binary_note')}.")
+print(f"No jsonrpsee binary figure: {peer.get('binary_note')}.")
 print(f"server_rps (the mock's own small-request rate, 4 raw connections × 16 in flight): "
       f"{num(sdk.get('server_rps'))}")
 print()
