@@ -7,7 +7,9 @@ running server, with the same three workloads as the Rust bench example:
 - binary: `snapshot` replies carrying the server's binary payload (with brayns-mock:
   `--binary-payload-size`).
 
-Prints one line of JSON. Usage:
+Prints one line of JSON, with the client's CPU time per call (`*_cpu_us_per_call`,
+`binary_cpu_ms_per_call`: user + system time of this process, `time.process_time()`, over
+the calls of a round; the median round's). Usage:
 
     python bench/python_client.py --uri 127.0.0.1:5000 [--seconds 3] [--window 64]
 
@@ -28,13 +30,18 @@ import brayns  # noqa: E402
 
 
 def rounds(seconds, count, body):
-    """Runs `body(deadline)` `count` times for `seconds` each; returns the median rate."""
+    """Runs `body(deadline)` `count` times for `seconds` each; `body` returns (amount, calls).
+
+    Returns the median rate (amount per second) and the median CPU seconds per call."""
     rates = []
+    cpu = []
     for _ in range(count):
         started = time.perf_counter()
-        amount = body(started + seconds)
+        cpu_started = time.process_time()
+        amount, calls = body(started + seconds)
+        cpu.append((time.process_time() - cpu_started) / max(calls, 1))
         rates.append(amount / (time.perf_counter() - started))
-    return statistics.median(rates)
+    return statistics.median(rates), statistics.median(cpu)
 
 
 def sequential(instance):
@@ -43,7 +50,7 @@ def sequential(instance):
         while time.perf_counter() < deadline:
             instance.request("get-version")
             calls += 1
-        return calls
+        return calls, calls
 
     return body
 
@@ -57,7 +64,7 @@ def pipelined(instance, window):
             calls += 1
             if time.perf_counter() < deadline:
                 in_flight.append(instance.task("get-version"))
-        return calls
+        return calls, calls
 
     return body
 
@@ -65,12 +72,14 @@ def pipelined(instance, window):
 def binary(instance, sizes):
     def body(deadline):
         received = 0
+        calls = 0
         while True:
             reply = instance.execute("snapshot", {})
             sizes.append(len(reply.binary))
             received += len(reply.binary)
+            calls += 1
             if time.perf_counter() >= deadline:
-                return received / (1 << 20)
+                return received / (1 << 20), calls
 
     return body
 
@@ -87,13 +96,19 @@ def main():
 
     with brayns.Connector(args.uri).connect() as instance:
         sizes = []
+        seq, seq_cpu = rounds(args.seconds, args.rounds, sequential(instance))
+        pipe, pipe_cpu = rounds(args.seconds, args.rounds, pipelined(instance, args.window))
+        binary_rate, binary_cpu = rounds(args.seconds, args.rounds, binary(instance, sizes))
         figures = {
             "client": "brayns (Python) " + brayns.__version__,
             "uri": args.uri,
-            "sequential_rps": rounds(args.seconds, args.rounds, sequential(instance)),
-            "pipelined_rps": rounds(args.seconds, args.rounds, pipelined(instance, args.window)),
+            "sequential_rps": round(seq, 2),
+            "sequential_cpu_us_per_call": round(seq_cpu * 1e6, 2),
+            "pipelined_rps": round(pipe, 2),
+            "pipelined_cpu_us_per_call": round(pipe_cpu * 1e6, 2),
             "window": args.window,
-            "binary_mib_s": rounds(args.seconds, args.rounds, binary(instance, sizes)),
+            "binary_mib_s": round(binary_rate, 2),
+            "binary_cpu_ms_per_call": round(binary_cpu * 1e3, 2),
             "binary_payload_mib": max(sizes) / (1 << 20),
         }
     print(json.dumps(figures))

@@ -127,16 +127,45 @@ pub(crate) fn apply_mask(payload: &mut [u8], mask: [u8; 4]) {
     }
 }
 
-/// A fresh, unpredictable masking key (RFC 6455 §5.3 asks for a strong source of entropy, so
-/// a proxy cannot predict what the masked bytes will be), from the OS random source.
-pub(crate) fn mask_key() -> io::Result<[u8; 4]> {
-    let mut key = [0u8; 4];
-    getrandom::fill(&mut key).map_err(|error| {
-        io::Error::other(format!(
-            "no masking key: the OS random source failed: {error}"
-        ))
-    })?;
-    Ok(key)
+/// Masking keys (RFC 6455 §5.3 asks for a fresh one per frame from a strong source of
+/// entropy, so a proxy cannot predict the masked bytes), drawn from the OS random source in
+/// batches: one `getrandom` call per frame was a system call per request, a large share of
+/// a small call's client CPU time. Each key is still four bytes the OS source gave, used once.
+pub(crate) struct MaskKeys {
+    batch: [u8; KEY_BATCH],
+    /// Bytes of `batch` already handed out.
+    used: usize,
+}
+
+/// Bytes fetched from the OS per batch: 128 keys.
+const KEY_BATCH: usize = 512;
+
+impl Default for MaskKeys {
+    fn default() -> MaskKeys {
+        MaskKeys {
+            batch: [0; KEY_BATCH],
+            used: KEY_BATCH,
+        }
+    }
+}
+
+impl MaskKeys {
+    /// A fresh, unpredictable masking key.
+    pub(crate) fn next(&mut self) -> io::Result<[u8; 4]> {
+        if self.used == KEY_BATCH {
+            getrandom::fill(&mut self.batch).map_err(|error| {
+                io::Error::other(format!(
+                    "no masking key: the OS random source failed: {error}"
+                ))
+            })?;
+            self.used = 0;
+        }
+        let key = self.batch[self.used..self.used + 4]
+            .try_into()
+            .expect("4 bytes");
+        self.used += 4;
+        Ok(key)
+    }
 }
 
 #[cfg(test)]
@@ -264,9 +293,16 @@ pub(crate) mod tests {
 
     #[test]
     fn mask_keys_vary() {
-        let keys: std::collections::HashSet<[u8; 4]> =
-            (0..64).map(|_| mask_key().unwrap()).collect();
-        assert!(keys.len() > 60, "{} distinct keys of 64", keys.len());
+        // Across several batches, so a refill that repeated the first batch would show.
+        let mut keys = MaskKeys::default();
+        let count = 3 * KEY_BATCH / 4;
+        let distinct: std::collections::HashSet<[u8; 4]> =
+            (0..count).map(|_| keys.next().unwrap()).collect();
+        assert!(
+            distinct.len() > count - 4,
+            "{} distinct keys of {count}",
+            distinct.len()
+        );
     }
 
     proptest::proptest! {

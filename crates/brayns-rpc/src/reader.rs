@@ -36,6 +36,13 @@ use crate::frame::{self, Header};
 /// Scratch space for headers and small messages; larger ones get their own buffer.
 const SCRATCH: usize = 64 << 10;
 
+/// The most one read of a large message asks for. Asking for the whole rest of a 64 MiB
+/// message emptied the socket's receive queue at every read, and the client then slept and
+/// was woken for every few hundred KiB that arrived; reads of 64 KiB keep pace with the
+/// sender with a third fewer wake-ups (measured with client and server on a core each:
+/// 64 MiB replies 15 % faster, on par with the raw tungstenite floor, which reads in chunks).
+const READ_CHUNK: usize = 64 << 10;
+
 /// The first allocation for a message read into its own buffer; each later one doubles it.
 pub(crate) const FIRST_ROOM: usize = 64 << 10;
 
@@ -122,7 +129,8 @@ impl Reader {
                 while assembly.filled < assembly.frame_end {
                     let frame_end = assembly.frame_end;
                     grow(&mut assembly.payload, assembly.filled + 1, frame_end)?;
-                    let mut buf = ReadBuf::new(&mut assembly.payload[assembly.filled..]);
+                    let stop = (assembly.filled + READ_CHUNK).min(assembly.payload.len());
+                    let mut buf = ReadBuf::new(&mut assembly.payload[assembly.filled..stop]);
                     ready!(Pin::new(&mut *stream).poll_read(cx, &mut buf))
                         .map_err(ReadError::Io)?;
                     let read = buf.filled().len();

@@ -2,7 +2,6 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::io::Write as _;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -171,12 +170,12 @@ impl Request {
             json.push(b',');
         }
         if let Some(id) = id {
-            // Writing into a Vec cannot fail.
-            let _ = write!(json, "\"id\":{},", id.0);
+            json.extend_from_slice(b"\"id\":");
+            write_integer(&mut json, id.0);
+            json.push(b',');
         }
         json.extend_from_slice(b"\"jsonrpc\":\"2.0\",\"method\":");
-        // A string always serializes.
-        let _ = serde_json::to_writer(&mut json, &*self.method);
+        write_string(&mut json, &self.method);
         json.push(b'}');
         let frame_len = match &self.binary {
             None => json.len(),
@@ -268,6 +267,42 @@ impl fmt::Display for Truncated<'_> {
     }
 }
 
+/// Appends `value` in decimal: what `write!` does, without the formatting machinery, which
+/// cost a small request about a third of its encoding instructions.
+fn write_integer(json: &mut Vec<u8>, value: i64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = value.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if value < 0 {
+        json.push(b'-');
+    }
+    json.extend_from_slice(&digits[at..]);
+}
+
+/// Appends `text` as a JSON string, as serde_json writes it: as is between quotes when
+/// nothing in it needs escaping (every method name), through serde_json otherwise.
+fn write_string(json: &mut Vec<u8>, text: &str) {
+    if text
+        .bytes()
+        .all(|byte| byte >= 0x20 && byte != b'"' && byte != b'\\')
+    {
+        json.push(b'"');
+        json.extend_from_slice(text.as_bytes());
+        json.push(b'"');
+    } else {
+        // A string always serializes.
+        let _ = serde_json::to_writer(json, text);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -316,6 +351,29 @@ mod tests {
                     .encode(None),
             );
             assert_eq!(actual, expected);
+        }
+    }
+
+    #[test]
+    fn ids_and_methods_are_written_as_serde_json_writes_them() {
+        for id in [0, 1, 9, 10, 12_345, i64::MAX, -1, i64::MIN] {
+            let mut json = Vec::new();
+            write_integer(&mut json, id);
+            assert_eq!(json, serde_json::to_vec(&id).unwrap(), "{id}");
+        }
+        for method in [
+            "get-version",
+            "",
+            "a\"b",
+            "back\\slash",
+            "tab\t",
+            "\u{1}",
+            "\u{7f}",
+            "é€",
+        ] {
+            let mut json = Vec::new();
+            write_string(&mut json, method);
+            assert_eq!(json, serde_json::to_vec(method).unwrap(), "{method:?}");
         }
     }
 

@@ -81,6 +81,7 @@ pub(crate) struct Writer {
     /// Bytes queued and not written yet.
     queued: usize,
     close_queued: bool,
+    keys: frame::MaskKeys,
 }
 
 impl Writer {
@@ -110,7 +111,7 @@ impl Writer {
             opcode,
             mut payload,
         } = message;
-        let mask = frame::mask_key()?;
+        let mask = self.keys.next()?;
         frame::apply_mask(&mut payload, mask);
         let (header, header_len) = frame::client_header(opcode, payload.len(), mask);
         self.queued += header_len + payload.len();

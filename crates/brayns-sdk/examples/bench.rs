@@ -1,7 +1,8 @@
 //! The SDK against the raw websocket floor, side by side on the same server in one run.
 //!
 //! ```sh
-//! cargo run --release -p brayns-sdk --example bench -- [--uri host:port] [--quick]
+//! cargo run --release -p brayns-sdk --example bench -- [--uri host:port] [--quick] \
+//!     [--pin-server CORE] [--pin-client CORE]
 //! ```
 //!
 //! Prints one line of JSON: for each workload the typed SDK's figure, the figure of a bare
@@ -15,13 +16,25 @@
 //! - `large_params_mib_s`: `add-spheres` calls whose params serialize to about 64 MiB (the SDK
 //!   serializes its typed params on every call, as the generated method does, on several
 //!   threads: `large_params_encode_ms` of each call; the floor sends text built once);
+//! - `*_cpu_us_per_call` (`binary_cpu_ms_per_call`): the client's CPU time per call, SDK and
+//!   raw: on-CPU time of the client's thread (`/proc/thread-self/schedstat`; the client runs
+//!   on a current-thread runtime, so that is all of it) over the calls of a round;
 //! - `peak_rss_mib`: peak resident memory (VmHWM) of a child process of this binary that only
 //!   connects through the SDK and takes snapshots, so it reflects the binary case alone;
-//! - `server_rps`: the server's own small-request rate (4 raw connections × 16 in flight).
+//! - `server_rps`: the server's own small-request rate (4 raw connections × 16 in flight);
+//! - `pinned`, `load_average`: the cores asked for, and the 1-minute load when the run began.
 //!
 //! Without `--uri` an embedded brayns-mock is started on its own runtime and thread. Every
 //! figure is the median of interleaved rounds (raw, SDK, raw, SDK...), so drift in machine
 //! load hits both sides alike. `--quick` runs short rounds (10 to 15 s in all, once built).
+//!
+//! `--pin-client CORE` pins the client (every thread of this process but the embedded
+//! mock's) to one core and `--pin-server CORE` the embedded mock's thread to another, with
+//! util-linux's `taskset` (`sched_setaffinity` would need `unsafe`). Against a separate
+//! server, pin it yourself: `taskset -c 0 brayns-mock ...` and `--pin-client 1` (or run this
+//! binary under `taskset -c 1`); `bench/compare.sh --pin` does that for every client.
+//! `--profile WORKLOAD CALLS` (with `--uri`) makes only that many calls of one workload, for
+//! instruction counts under `valgrind --tool=callgrind`.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -43,6 +56,10 @@ const MIB: f64 = (1 << 20) as f64;
 
 fn main() -> anyhow::Result<()> {
     let options = Options::parse()?;
+    if let Some((workload, calls)) = &options.profile {
+        let uri = options.uri.as_deref().context("--profile needs --uri")?;
+        return client_runtime()?.block_on(profile(uri, workload, *calls));
+    }
     if options.rss_child {
         let uri = options.uri.as_deref().context("--rss-child needs --uri")?;
         return rss_child(uri, options.plan().binary_calls);
@@ -62,6 +79,14 @@ fn main() -> anyhow::Result<()> {
             (mock.uri(), "embedded brayns-mock".to_owned())
         }
     };
+    // The client first (every thread of the process, the mock's included), then the mock's
+    // thread: threads made later inherit the core of the thread that makes them.
+    if let Some(core) = options.pin_client {
+        pin::process(core)?;
+    }
+    if let Some(core) = options.pin_server {
+        pin::threads_named("brayns-mock", core)?;
+    }
     let plan = options.plan();
     let started = Instant::now();
     let runtime = client_runtime()?;
@@ -70,6 +95,11 @@ fn main() -> anyhow::Result<()> {
     let object = figures.as_object_mut().context("figures are an object")?;
     object.insert("server".into(), json!(server));
     object.insert("quick".into(), json!(options.quick));
+    object.insert(
+        "pinned".into(),
+        json!({"server": options.pin_server, "client": options.pin_client}),
+    );
+    object.insert("load_average".into(), json!(load_average()));
     object.insert("peak_rss_mib".into(), rss["peak_rss_mib"].clone());
     object.insert("rss_baseline_mib".into(), rss["baseline_rss_mib"].clone());
     object.insert("rss_payload_mib".into(), rss["payload_mib"].clone());
@@ -90,6 +120,19 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+const USAGE: &str =
+    "usage: bench [--uri host:port] [--quick] [--pin-server CORE] [--pin-client CORE]";
+
+/// The 1-minute load average when the run began (`/proc/loadavg`), to judge the figures by.
+fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
 /// The client side's runtime, the same for the SDK and the floor.
 ///
 /// A current-thread runtime: the machine's other cores are left to the server (the embedded
@@ -105,8 +148,14 @@ fn client_runtime() -> std::io::Result<tokio::runtime::Runtime> {
 struct Options {
     uri: Option<String>,
     quick: bool,
+    /// Core of the embedded mock's thread (`--pin-server`).
+    pin_server: Option<usize>,
+    /// Core of the client: this whole process but the embedded mock (`--pin-client`).
+    pin_client: Option<usize>,
     /// Hidden: run only the binary case through the SDK and print peak RSS.
     rss_child: bool,
+    /// `--profile WORKLOAD CALLS`: only that many SDK calls of one workload, for a profiler.
+    profile: Option<(String, u64)>,
 }
 
 impl Options {
@@ -114,22 +163,43 @@ impl Options {
         let mut options = Options {
             uri: None,
             quick: false,
+            pin_server: None,
+            pin_client: None,
             rss_child: false,
+            profile: None,
+        };
+        let core = |arg: Option<String>, what: &str| -> anyhow::Result<usize> {
+            arg.with_context(|| format!("{what} needs a core number"))?
+                .parse()
+                .with_context(|| format!("{what} needs a core number"))
         };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
             match arg.as_str() {
                 "--uri" => options.uri = Some(args.next().context("--uri needs host:port")?),
                 "--quick" => options.quick = true,
+                "--pin-server" => options.pin_server = Some(core(args.next(), "--pin-server")?),
+                "--pin-client" => options.pin_client = Some(core(args.next(), "--pin-client")?),
                 "--rss-child" => options.rss_child = true,
+                "--profile" => {
+                    let workload = args.next().context("--profile needs a workload")?;
+                    let calls = core(args.next(), "--profile")? as u64;
+                    options.profile = Some((workload, calls));
+                }
                 "-h" | "--help" => {
-                    println!("usage: bench [--uri host:port] [--quick]");
+                    println!("{USAGE}");
                     std::process::exit(0);
                 }
                 other => {
-                    bail!("unknown argument {other:?}; usage: bench [--uri host:port] [--quick]")
+                    bail!("unknown argument {other:?}; {USAGE}")
                 }
             }
+        }
+        if options.uri.is_some() && options.pin_server.is_some() {
+            bail!(
+                "--pin-server pins the embedded mock; pin a separate server yourself \
+                 (taskset -c CORE brayns-mock ...)"
+            );
         }
         if let Some(uri) = &mut options.uri {
             // The floor dials host:port itself; accept a ws:// URL too.
@@ -200,7 +270,10 @@ async fn measure(uri: &str, plan: &Plan) -> anyhow::Result<serde_json::Value> {
             }
             calls += 1;
         }
-        Ok(calls as f64 / started.elapsed().as_secs_f64())
+        Ok(Sample {
+            rate: calls as f64 / started.elapsed().as_secs_f64(),
+            units: calls as f64,
+        })
     })
     .await?;
 
@@ -223,7 +296,10 @@ async fn measure(uri: &str, plan: &Plan) -> anyhow::Result<serde_json::Value> {
             payload = payload.max(received);
             bytes += received;
         }
-        Ok(bytes as f64 / MIB / started.elapsed().as_secs_f64())
+        Ok(Sample {
+            rate: bytes as f64 / MIB / started.elapsed().as_secs_f64(),
+            units: plan.binary_calls as f64,
+        })
     })
     .await?;
 
@@ -241,7 +317,10 @@ async fn measure(uri: &str, plan: &Plan) -> anyhow::Result<serde_json::Value> {
         let rate = (params_len * plan.large_calls) as f64 / MIB / started.elapsed().as_secs_f64();
         // Not timed: do not let models pile up on the server.
         sdk.clear_models().await?;
-        Ok(rate)
+        Ok(Sample {
+            rate,
+            units: plan.large_calls as f64,
+        })
     })
     .await?;
     // What the SDK adds on this workload: serializing the typed params (any client must).
@@ -256,21 +335,28 @@ async fn measure(uri: &str, plan: &Plan) -> anyhow::Result<serde_json::Value> {
     let server_rps = raw::server_rate(uri, 4, 16, plan.round * 2).await?;
     sdk.rpc().disconnect().await;
 
+    let ratio = |sdk: Figure, raw: Figure| round(sdk.rate / raw.rate);
     Ok(json!({
-        "sequential_rps": round(sequential),
-        "raw_sequential_rps": round(raw_sequential),
-        "sequential_ratio": round(sequential / raw_sequential),
-        "pipelined_rps": round(pipelined),
-        "raw_pipelined_rps": round(raw_pipelined),
-        "pipelined_ratio": round(pipelined / raw_pipelined),
+        "sequential_rps": round(sequential.rate),
+        "raw_sequential_rps": round(raw_sequential.rate),
+        "sequential_ratio": ratio(sequential, raw_sequential),
+        "sequential_cpu_us_per_call": round(sequential.cpu_us),
+        "raw_sequential_cpu_us_per_call": round(raw_sequential.cpu_us),
+        "pipelined_rps": round(pipelined.rate),
+        "raw_pipelined_rps": round(raw_pipelined.rate),
+        "pipelined_ratio": ratio(pipelined, raw_pipelined),
+        "pipelined_cpu_us_per_call": round(pipelined.cpu_us),
+        "raw_pipelined_cpu_us_per_call": round(raw_pipelined.cpu_us),
         "window": WINDOW,
-        "binary_mib_s": round(binary),
-        "raw_binary_mib_s": round(raw_binary),
-        "binary_ratio": round(binary / raw_binary),
+        "binary_mib_s": round(binary.rate),
+        "raw_binary_mib_s": round(raw_binary.rate),
+        "binary_ratio": ratio(binary, raw_binary),
+        "binary_cpu_ms_per_call": round(binary.cpu_us / 1000.0),
+        "raw_binary_cpu_ms_per_call": round(raw_binary.cpu_us / 1000.0),
         "binary_payload_mib": round(payload as f64 / MIB),
-        "large_params_mib_s": round(large),
-        "raw_large_params_mib_s": round(raw_large),
-        "large_params_ratio": round(large / raw_large),
+        "large_params_mib_s": round(large.rate),
+        "raw_large_params_mib_s": round(raw_large.rate),
+        "large_params_ratio": ratio(large, raw_large),
         "large_params_mib": round(params_len as f64 / MIB),
         "large_params_encode_ms": round(median(encode_ms)),
         "server_rps": round(server_rps),
@@ -283,18 +369,57 @@ enum Side {
     Sdk,
 }
 
+/// One round's outcome: its rate, and the units of work it did (calls, or bytes) for the
+/// CPU time per unit.
+struct Sample {
+    rate: f64,
+    units: f64,
+}
+
+/// Medians over the rounds of one side.
+#[derive(Clone, Copy)]
+struct Figure {
+    rate: f64,
+    /// On-CPU time of the client thread per unit of work, in µs.
+    cpu_us: f64,
+}
+
 /// Runs `body` `count` times per side, alternating raw and SDK; medians of (SDK, raw).
+///
+/// The client's CPU time is that of this thread (`/proc/thread-self/schedstat`): the client
+/// runtime is a current-thread one, so every task of the SDK and of the floor runs here, and
+/// the embedded mock's threads are not counted.
 async fn rounds(
     count: usize,
-    mut body: impl AsyncFnMut(Side) -> anyhow::Result<f64>,
-) -> anyhow::Result<(f64, f64)> {
+    mut body: impl AsyncFnMut(Side) -> anyhow::Result<Sample>,
+) -> anyhow::Result<(Figure, Figure)> {
     let mut sdk = Vec::with_capacity(count);
     let mut raw = Vec::with_capacity(count);
     for _ in 0..count {
-        raw.push(body(Side::Raw).await?);
-        sdk.push(body(Side::Sdk).await?);
+        for (side, samples) in [(Side::Raw, &mut raw), (Side::Sdk, &mut sdk)] {
+            let cpu = thread_cpu_ns();
+            let sample = body(side).await?;
+            let used = thread_cpu_ns().saturating_sub(cpu) as f64 / 1000.0;
+            samples.push((sample.rate, used / sample.units.max(1.0)));
+        }
     }
-    Ok((median(sdk), median(raw)))
+    Ok((figure(sdk), figure(raw)))
+}
+
+fn figure(samples: Vec<(f64, f64)>) -> Figure {
+    let (rates, cpu): (Vec<f64>, Vec<f64>) = samples.into_iter().unzip();
+    Figure {
+        rate: median(rates),
+        cpu_us: median(cpu),
+    }
+}
+
+/// This thread's on-CPU time in nanoseconds (0 where the kernel does not say).
+fn thread_cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|stat| stat.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -307,7 +432,7 @@ fn round(value: f64) -> f64 {
 }
 
 /// `get-version` through the SDK with `WINDOW` calls in flight for `duration`.
-async fn sdk_pipelined(sdk: &Brayns, duration: Duration) -> anyhow::Result<f64> {
+async fn sdk_pipelined(sdk: &Brayns, duration: Duration) -> anyhow::Result<Sample> {
     let started = Instant::now();
     let deadline = started + duration;
     let mut in_flight: FuturesUnordered<_> = (0..WINDOW).map(|_| sdk.get_version()).collect();
@@ -319,7 +444,10 @@ async fn sdk_pipelined(sdk: &Brayns, duration: Duration) -> anyhow::Result<f64> 
             in_flight.push(sdk.get_version());
         }
     }
-    Ok(calls as f64 / started.elapsed().as_secs_f64())
+    Ok(Sample {
+        rate: calls as f64 / started.elapsed().as_secs_f64(),
+        units: calls as f64,
+    })
 }
 
 /// Spheres with full-precision coordinates whose JSON is about `bytes` long.
@@ -345,6 +473,52 @@ fn spheres_of_about(bytes: usize) -> Vec<AddSpheresGeometryWithColor> {
     let mut spheres = sample;
     spheres.extend((spheres.len()..count).map(|_| sphere()));
     spheres
+}
+
+/// `calls` SDK calls of one workload (`sequential`, `pipelined`, `binary`; `raw-` before one
+/// of the first two for the floor) and nothing else: a fixed amount of work whose instruction
+/// count a profiler (`valgrind --tool=callgrind`) can compare between builds.
+async fn profile(uri: &str, workload: &str, calls: u64) -> anyhow::Result<()> {
+    let sdk = Brayns::new(Connector::new(uri.to_owned()).connect().await?);
+    let mut raw = raw::Raw::connect(uri).await?;
+    match workload {
+        "sequential" => {
+            for _ in 0..calls {
+                sdk.get_version().await?;
+            }
+        }
+        "raw-sequential" => {
+            for _ in 0..calls {
+                raw.get_version().await?;
+            }
+        }
+        "pipelined" => {
+            let mut in_flight: FuturesUnordered<_> =
+                (0..WINDOW).map(|_| sdk.get_version()).collect();
+            let mut sent = WINDOW as u64;
+            while let Some(reply) = in_flight.next().await {
+                reply?;
+                if sent < calls {
+                    in_flight.push(sdk.get_version());
+                    sent += 1;
+                }
+            }
+        }
+        "raw-pipelined" => raw.pipelined_calls(WINDOW, calls).await?,
+        "binary" => {
+            for _ in 0..calls {
+                drop(sdk.snapshot(&SnapshotParams::default())?.await?);
+            }
+        }
+        "raw-binary" => {
+            for _ in 0..calls {
+                raw.snapshot().await?;
+            }
+        }
+        other => bail!("unknown workload {other:?}"),
+    }
+    sdk.rpc().disconnect().await;
+    Ok(())
 }
 
 /// Runs this binary again with `--rss-child` and reads its figures.
@@ -398,6 +572,58 @@ fn peak_rss_mib() -> Option<f64> {
     Some(kib / 1024.0)
 }
 
+/// Pinning to cores with util-linux's `taskset` (the workspace denies `unsafe`, which
+/// `sched_setaffinity` would need).
+mod pin {
+    use std::process::Command;
+
+    use anyhow::{Context, bail};
+
+    /// Pins every thread of this process to `core`.
+    pub(crate) fn process(core: usize) -> anyhow::Result<()> {
+        taskset(&[
+            "-a",
+            "-p",
+            "-c",
+            &core.to_string(),
+            &std::process::id().to_string(),
+        ])
+    }
+
+    /// Pins the threads of this process named `name` to `core`.
+    pub(crate) fn threads_named(name: &str, core: usize) -> anyhow::Result<()> {
+        let mut found = 0;
+        for task in std::fs::read_dir("/proc/self/task")? {
+            let task = task?;
+            let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+            if comm.trim_end() == name {
+                let tid = task.file_name().to_string_lossy().into_owned();
+                taskset(&["-p", "-c", &core.to_string(), &tid])?;
+                found += 1;
+            }
+        }
+        if found == 0 {
+            bail!("no thread named {name} to pin");
+        }
+        Ok(())
+    }
+
+    fn taskset(args: &[&str]) -> anyhow::Result<()> {
+        let output = Command::new("taskset")
+            .args(args)
+            .output()
+            .context("running taskset (util-linux) to pin threads")?;
+        if !output.status.success() {
+            bail!(
+                "taskset {} failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&output.stderr).trim()
+            );
+        }
+        Ok(())
+    }
+}
+
 /// The floor: a bare tokio-tungstenite client sending literal request text and reading
 /// replies without parsing more than it must to spot the final one.
 mod raw {
@@ -405,6 +631,8 @@ mod raw {
 
     use anyhow::{Context, bail};
     use brayns_sdk::types::AddSpheresGeometryWithColor;
+
+    use crate::Sample;
     use futures_util::{SinkExt, StreamExt};
     use tokio::net::TcpStream;
     use tokio_tungstenite::WebSocketStream;
@@ -465,8 +693,42 @@ mod raw {
             &mut self,
             window: usize,
             duration: Duration,
-        ) -> anyhow::Result<f64> {
+        ) -> anyhow::Result<Sample> {
             pipelined(&mut self.ws, &mut self.next_id, window, duration).await
+        }
+    }
+
+    impl Raw {
+        /// `get-version` with `window` calls in flight until `calls` were answered.
+        pub(crate) async fn pipelined_calls(
+            &mut self,
+            window: usize,
+            calls: u64,
+        ) -> anyhow::Result<()> {
+            let ws = &mut self.ws;
+            let mut next_id = self.next_id;
+            let mut request = || {
+                next_id += 1;
+                Message::text(format!(
+                    r#"{{"jsonrpc":"2.0","id":{next_id},"method":"get-version"}}"#
+                ))
+            };
+            for _ in 0..window {
+                ws.feed(request()).await?;
+            }
+            ws.flush().await?;
+            let mut sent = window as u64;
+            let mut in_flight = window;
+            while in_flight > 0 {
+                final_reply(ws).await?;
+                in_flight -= 1;
+                if sent < calls {
+                    ws.send(request()).await?;
+                    sent += 1;
+                    in_flight += 1;
+                }
+            }
+            Ok(())
         }
     }
 
@@ -500,7 +762,7 @@ mod raw {
         next_id: &mut u64,
         window: usize,
         duration: Duration,
-    ) -> anyhow::Result<f64> {
+    ) -> anyhow::Result<Sample> {
         let mut request = || {
             let id = *next_id;
             *next_id += 1;
@@ -525,7 +787,10 @@ mod raw {
                 in_flight += 1;
             }
         }
-        Ok(calls as f64 / started.elapsed().as_secs_f64())
+        Ok(Sample {
+            rate: calls as f64 / started.elapsed().as_secs_f64(),
+            units: calls as f64,
+        })
     }
 
     /// The server's own small-request rate: `connections` raw clients with `window` calls in
@@ -552,7 +817,7 @@ mod raw {
         let mut total = 0.0;
         for task in tasks {
             let (rate, _) = task.await?;
-            total += rate?;
+            total += rate?.rate;
         }
         Ok(total)
     }
