@@ -146,7 +146,10 @@ where
     };
     conn.close();
     if graceful {
-        // quit / stop: flush what is queued (the quit reply), then drop the socket, no Close frame.
+        // quit / stop: flush what is queued (the quit reply), send a Close frame and shut the
+        // write half (FIN). Then read what the client still sends until its own Close or EOF,
+        // for a bounded time: a socket dropped with unread input is reset by the kernel, and
+        // a client that sees the reset (or an EOF without a Close) may lose the reply.
         conn.finish();
         if tokio::time::timeout(Duration::from_secs(2), &mut writer)
             .await
@@ -154,8 +157,21 @@ where
         {
             writer.abort();
         }
+        let _ = tokio::time::timeout(CLOSING_DRAIN, drain_until_close(&mut read_half)).await;
     } else {
         writer.abort();
+    }
+}
+
+/// How long a closing connection keeps reading the client's input (see `serve_stream`).
+const CLOSING_DRAIN: Duration = Duration::from_secs(1);
+
+/// Reads and drops frames until the client's Close frame, EOF or an error.
+async fn drain_until_close<R: AsyncRead + Unpin>(reader: &mut R) {
+    while let Ok(Some(frame)) = wire::read_frame(reader).await {
+        if frame.flags & 0x0F == 0x08 {
+            return;
+        }
     }
 }
 
