@@ -219,7 +219,7 @@ pub(crate) enum Outgoing {
     Binary { json: String, payload: Bytes },
     /// Bytes written as they are (fault injection: malformed frames).
     Raw(Vec<u8>),
-    /// Flush what came before, send a Close frame, then stop writing (quit and server stop).
+    /// Flush what came before, then stop writing (quit and server stop).
     Finish,
 }
 
@@ -266,8 +266,7 @@ pub(crate) async fn write_message<W: AsyncWrite + Unpin>(
             writer.write_all(payload).await
         }
         Outgoing::Raw(bytes) => writer.write_all(bytes).await,
-        // Close with status 1000 (normal closure), as the server's socket does when it stops.
-        Outgoing::Finish => writer.write_all(&[0x88, 0x02, 0x03, 0xE8]).await,
+        Outgoing::Finish => Ok(()),
     }
 }
 
