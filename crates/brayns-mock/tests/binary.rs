@@ -94,12 +94,20 @@ async fn snapshot_replies_with_a_png_of_the_requested_size() {
 
 #[tokio::test]
 async fn render_image_sends_new_frames_or_when_forced() {
+    // Follows brayns/network/entrypoints/RenderImageEntrypoint.cpp: frames accumulate up to
+    // the renderer's samples per pixel.
     let mock = mock().await;
     let mut client = connect(&mock.uri()).await;
     client
         .call(
             "set-application-parameters",
-            Some(json!({"viewport": [40, 30]})),
+            Some(json!({"viewport": [80, 64]})),
+        )
+        .await;
+    client
+        .call(
+            "set-renderer-interactive",
+            Some(json!({"samples_per_pixel": 3})),
         )
         .await;
     let id = client.request("render-image", Some(json!({}))).await;
@@ -108,9 +116,9 @@ async fn render_image_sends_new_frames_or_when_forced() {
     };
     assert_eq!(
         reply["result"],
-        json!({"accumulation": 1, "max_accumulation": 16})
+        json!({"accumulation": 1, "max_accumulation": 3})
     );
-    assert_eq!(jpeg_size(&payload), (40, 30), "jpg by default");
+    assert_eq!(jpeg_size(&payload), (80, 64), "jpg by default");
 
     let id = client
         .request(
@@ -121,8 +129,8 @@ async fn render_image_sends_new_frames_or_when_forced() {
     let Incoming::Binary(reply, payload) = client.response(id).await else {
         panic!("a binary reply")
     };
-    assert_eq!(reply["result"]["accumulation"], 16);
-    assert_eq!(png_size(&payload), (40, 30));
+    assert_eq!(reply["result"]["accumulation"], 3);
+    assert_eq!(png_size(&payload), (80, 64));
     // Nothing new to render: text unless forced.
     let id = client.request("render-image", Some(json!({}))).await;
     assert!(matches!(client.response(id).await, Incoming::Text(_)));

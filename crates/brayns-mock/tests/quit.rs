@@ -86,9 +86,15 @@ async fn quit_then(after: &[u8], close_after: bool) -> (Vec<u8>, End) {
             }
             // A timeout here can only come late, never early.
             let quiet = tokio::time::timeout(GRACE, stream.read(&mut buffer)).await;
-            assert!(quiet.is_err(), "the connection ends right after the reply: {quiet:?}");
+            assert!(
+                quiet.is_err(),
+                "the connection ends right after the reply: {quiet:?}"
+            );
             if close_after {
-                stream.write_all(&frame(0x8, &[0x03, 0xE8])).await.expect("close");
+                stream
+                    .write_all(&frame(0x8, &[0x03, 0xE8]))
+                    .await
+                    .expect("close");
             }
         }
         match tokio::time::timeout(TIMEOUT, stream.read(&mut buffer)).await {
@@ -111,7 +117,9 @@ const QUIT_REPLY: &[u8] = br#"{"id":1,"jsonrpc":"2.0","result":null}"#;
 /// Whether the quit reply arrived as one text frame.
 fn has_reply(received: &[u8]) -> bool {
     let wanted = [&[0x81, QUIT_REPLY.len() as u8][..], QUIT_REPLY].concat();
-    received.windows(wanted.len()).any(|w| w == wanted.as_slice())
+    received
+        .windows(wanted.len())
+        .any(|w| w == wanted.as_slice())
 }
 
 /// The opcodes of the complete server frames in `received` (unmasked, short or 16-bit
@@ -142,7 +150,11 @@ async fn the_connection_stays_open_after_the_reply_then_ends_cleanly() {
     for round in 0..5 {
         let (received, end) = quit_then(&[], false).await;
         assert!(has_reply(&received), "round {round}: no quit reply");
-        assert_eq!(opcodes(&received), [0x1], "round {round}: the reply only, no Close");
+        assert_eq!(
+            opcodes(&received),
+            [0x1],
+            "round {round}: the reply only, no Close"
+        );
         assert_eq!(end, End::Eof, "round {round}: a clean end, not a reset");
     }
 }

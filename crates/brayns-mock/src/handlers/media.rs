@@ -2,9 +2,6 @@
 
 use super::*;
 
-/// How many frames `render-image` accumulates before it stops rendering new ones.
-pub(super) const MAX_ACCUMULATION: u64 = 16;
-
 impl State {
     /// Runs the simulated render loop of snapshot / export-gbuffers: a first progress at once,
     /// then one per step.
@@ -150,42 +147,6 @@ impl State {
             Err(error) => Outcome::Error(error),
         }
     }
-
-    pub(super) fn render_image(&mut self, params: &Value) -> Outcome {
-        let send = get_bool(params, "send", true);
-        let force = get_bool(params, "force", false);
-        if !send && force {
-            return params_error("Cannot force sending if send is disabled");
-        }
-        let (format, quality) = match image_encoding(params, "jpg", "jpeg_quality") {
-            Ok(encoding) => encoding,
-            Err(error) => return error,
-        };
-        let render = get_bool(params, "render", true);
-        let new_frame = render && self.accumulation < MAX_ACCUMULATION;
-        if new_frame {
-            self.accumulation = if get_bool(params, "accumulate", false) {
-                MAX_ACCUMULATION
-            } else {
-                self.accumulation + 1
-            };
-        }
-        let mut result = self.sample_of("render-image");
-        set_if_present(&mut result, "accumulation", json!(self.accumulation));
-        set_if_present(&mut result, "max_accumulation", json!(MAX_ACCUMULATION));
-        let result = match self.fit("render-image", result) {
-            Ok(result) => text(&result),
-            Err(error) => return Outcome::Error(error),
-        };
-        if !(send && (new_frame || force)) {
-            return Outcome::Result(result);
-        }
-        let (width, height) = self.viewport();
-        match self.payload_or(|state| state.images.get(format, width, height, quality)) {
-            Ok(payload) => Outcome::Binary { result, payload },
-            Err(error) => Outcome::Error(error),
-        }
-    }
 }
 
 /// How many different channels an `export-gbuffers` request names. The schema allows repeats,
@@ -204,7 +165,7 @@ fn distinct_channels(params: &Value) -> usize {
 /// The image format (`format`, `default_format` when absent) and quality (under
 /// `quality_key`, 100 when absent, at most 100) an image request asks for; `snapshot` and
 /// `render-image` spell them differently.
-fn image_encoding(
+pub(super) fn image_encoding(
     settings: &Value,
     default_format: &str,
     quality_key: &str,
