@@ -26,8 +26,13 @@ async fn progress_comes_before_the_reply() {
         .await
         .unwrap();
     let mut client = connect(&mock.uri()).await;
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("x.png");
     let id = client
-        .request("snapshot", Some(json!({"file_path": "/tmp/x.png"})))
+        .request(
+            "snapshot",
+            Some(json!({"file_path": path.to_str().unwrap()})),
+        )
         .await;
     let mut amounts = Vec::new();
     loop {

@@ -51,6 +51,15 @@ fn sampled_params(snapshot: &Snapshot, method: &str) -> Option<Value> {
             "set-camera-perspective" | "set-camera-cylindric" => json!({"fovy": 45.0}),
             "set-camera-orthographic" => json!({"height": 1.0}),
             "set-camera-view" => json!({"position": [0.0, 0.0, -1.0], "up": [0.0, 1.0, 0.0]}),
+            // 64 x 64 at least, and a view with a direction.
+            "snapshot" => json!({
+                "image_settings": {"size": [64, 64]},
+                "camera_view": {"position": [0.0, 0.0, -1.0], "target": [0.0, 0.0, 0.0], "up": [0.0, 1.0, 0.0]}
+            }),
+            "export-gbuffers" => json!({
+                "resolution": [64, 64],
+                "camera_view": {"position": [0.0, 0.0, -1.0], "target": [0.0, 0.0, 0.0], "up": [0.0, 1.0, 0.0]}
+            }),
             "set-color-ramp" => {
                 json!({"color_ramp": {"colors": [[0.0, 0.0, 0.0, 1.0]], "range": [0.0, 1.0]}})
             }

@@ -835,3 +835,58 @@ async fn a_progressive_framebuffer_sends_a_small_first_image() {
     assert_eq!(sizes, [(160, 64), (640, 256)]);
     mock.stop().await;
 }
+
+/// Follows SnapshotEntrypoint.cpp: before rendering, the simulation frame, the image size (64
+/// pixels at least, StaticFrameHandler.cpp) and the camera view are checked; with a
+/// `file_path` the server writes the image itself in the format of the file's extension
+/// (ImageEncoder.cpp, ImageCodecRegistry.cpp) and fails as FileWriter.cpp does.
+#[tokio::test]
+async fn snapshot_checks_its_setup_and_writes_the_file_on_the_server() {
+    let mock = mock().await;
+    let mut client = connect(&mock.uri()).await;
+    let small = json!({"image_settings": {"size": [64, 63]}});
+    assert_eq!(
+        client.call_error("snapshot", Some(small)).await,
+        error(-32603, "Frame size must be greather than or equal to 64x64")
+    );
+    assert_eq!(
+        client
+            .call_error("snapshot", Some(json!({"simulation_frame": 3})))
+            .await,
+        error(-32603, "Simulation frame out of range")
+    );
+    let view = json!({"camera_view": {"position": [1.0, 1.0, 1.0], "target": [1.0, 1.0, 1.0], "up": [0.0, 1.0, 0.0]}});
+    assert_eq!(
+        client.call_error("snapshot", Some(view)).await,
+        error(-32603, "View position cannot be equal to view target")
+    );
+
+    let directory = tempfile::tempdir().unwrap();
+    let saved = directory.path().join("shot.jpg");
+    let params =
+        json!({"file_path": saved.to_str().unwrap(), "image_settings": {"size": [80, 64]}});
+    let result = client.call("snapshot", Some(params)).await;
+    assert_eq!(result["color_buffer"], json!({"offset": 0, "size": 0}));
+    let bytes = std::fs::read(&saved).unwrap();
+    assert_eq!(&bytes[..2], &[0xFF, 0xD8], "a JPEG, as the extension says");
+
+    let unknown = directory.path().join("shot.gif");
+    assert_eq!(
+        client
+            .call_error(
+                "snapshot",
+                Some(json!({"file_path": unknown.to_str().unwrap()}))
+            )
+            .await,
+        error(-32603, "Format not supported: 'gif'")
+    );
+    let unwritable = directory.path().join("missing").join("shot.png");
+    let unwritable = unwritable.to_str().unwrap();
+    assert_eq!(
+        client
+            .call_error("snapshot", Some(json!({"file_path": unwritable})))
+            .await,
+        error(-32603, &format!("Cannot write file '{unwritable}'"))
+    );
+    mock.stop().await;
+}

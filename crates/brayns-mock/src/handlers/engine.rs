@@ -190,6 +190,41 @@ impl State {
         Ok(())
     }
 
+    /// What `snapshot` and `export-gbuffers` check before rendering, in their order
+    /// (`SnapshotEntrypoint.cpp`, `ExportGBuffersEntrypoint.cpp`): the simulation frame, the
+    /// renderer, the image size, the camera, then its view, near clip and region (each
+    /// defaulting to the current one).
+    pub(super) fn check_render_setup(
+        &self,
+        params: &Value,
+        (width, height): (u32, u32),
+    ) -> Result<(), RpcError> {
+        if let Some(frame) = get_u64(params, "simulation_frame") {
+            let mut simulation = self.global("get-simulation-parameters");
+            self.simulation_update(&mut simulation, &json!({"current": frame}))?;
+        }
+        self.check_engine_object(params, EngineObject::Renderer)?;
+        if width < 64 || height < 64 {
+            return Err(refused(
+                "Frame size must be greather than or equal to 64x64",
+            ));
+        }
+        self.check_engine_object(params, EngineObject::Camera)?;
+        if let Some(view) = params.get("camera_view") {
+            check("camera-view", view)?;
+        }
+        if let Some(distance) = params.get("camera_near_clip") {
+            check("camera-near-clip", &json!({"distance": distance}))?;
+        }
+        let mut region = json!({});
+        for key in ["image_start", "image_end"] {
+            if let Some(corner) = params.get(key) {
+                region[key] = corner.clone();
+            }
+        }
+        check("camera-region", &region)
+    }
+
     /// The renderer's samples per pixel: how many frames accumulate before rendering stops.
     fn samples_per_pixel(&self) -> u64 {
         let getter = format!("get-renderer-{}", self.renderer_type);

@@ -19,35 +19,37 @@ impl State {
         context.poll()
     }
 
-    /// Checks the `renderer`, then the `camera` object of a snapshot or g-buffers export, as the
+    /// Checks the `renderer` or `camera` object of a snapshot or g-buffers export, as the
     /// server's engine factories do before anything renders: an empty or absent `name` keeps the
     /// current object (its `params` unread); a known type needs `params` valid against the
     /// type's schema (that of `set-<camera|renderer>-<name>`), else -32602 `Invalid engine JSON
     /// schema` with the problems; an unknown name is -32603 `Unknown type name <name>`.
-    fn check_engine_objects(&self, params: &Value) -> Result<(), RpcError> {
-        for kind in [EngineObject::Renderer, EngineObject::Camera] {
-            let object = params.get(kind.property()).unwrap_or(&Value::Null);
-            let name = get_str(object, "name", "");
-            if name.is_empty() {
-                continue;
-            }
-            let types = self.snapshot.snapshot().engine_types(kind);
-            let Some((_, setter)) = types.iter().find(|(type_name, _)| *type_name == name) else {
-                return Err(RpcError::new(
-                    codes::INTERNAL_ERROR,
-                    format!("Unknown type name {name}"),
-                ));
-            };
-            let Some(schema) = setter.params.as_ref() else {
-                continue;
-            };
-            let problems = validate(schema, object.get("params").unwrap_or(&Value::Null));
-            if !problems.is_empty() {
-                return Err(
-                    RpcError::new(codes::INVALID_PARAMS, "Invalid engine JSON schema")
-                        .with_data(json!(problems)),
-                );
-            }
+    pub(super) fn check_engine_object(
+        &self,
+        params: &Value,
+        kind: EngineObject,
+    ) -> Result<(), RpcError> {
+        let object = params.get(kind.property()).unwrap_or(&Value::Null);
+        let name = get_str(object, "name", "");
+        if name.is_empty() {
+            return Ok(());
+        }
+        let types = self.snapshot.snapshot().engine_types(kind);
+        let Some((_, setter)) = types.iter().find(|(type_name, _)| *type_name == name) else {
+            return Err(RpcError::new(
+                codes::INTERNAL_ERROR,
+                format!("Unknown type name {name}"),
+            ));
+        };
+        let Some(schema) = setter.params.as_ref() else {
+            return Ok(());
+        };
+        let problems = validate(schema, object.get("params").unwrap_or(&Value::Null));
+        if !problems.is_empty() {
+            return Err(
+                RpcError::new(codes::INVALID_PARAMS, "Invalid engine JSON schema")
+                    .with_data(json!(problems)),
+            );
         }
         Ok(())
     }
@@ -67,9 +69,6 @@ impl State {
         context: &mut TaskContext<'_>,
         params: &Value,
     ) -> Outcome {
-        if let Err(error) = self.check_engine_objects(params) {
-            return Outcome::Error(error);
-        }
         let settings = params.get("image_settings").cloned().unwrap_or(Value::Null);
         let (format, quality) = match image_encoding(&settings, "png", "quality") {
             Ok(encoding) => encoding,
@@ -82,6 +81,9 @@ impl State {
             }
             _ => self.viewport(),
         };
+        if let Err(error) = self.check_render_setup(params, (width, height)) {
+            return Outcome::Error(error);
+        }
         let file_path = get_str(params, "file_path", "");
         let downloading = file_path.is_empty();
         context.cancel_on_disconnect(downloading);
@@ -89,18 +91,29 @@ impl State {
             return Outcome::Stopped(stop);
         }
         let mut result = self.sample_of("snapshot");
+        // Saved on the server, the image takes the format of the file's extension.
+        let format = match downloading {
+            true => format,
+            false => match saved_format(file_path) {
+                Ok(format) => format,
+                Err(error) => return Outcome::Error(error),
+            },
+        };
+        let payload =
+            match self.payload_or(|state| state.images.get(format, width, height, quality)) {
+                Ok(payload) => payload,
+                Err(error) => return Outcome::Error(error),
+            };
         if !downloading {
+            if let Err(error) = write_file(file_path, &payload) {
+                return Outcome::Error(error);
+            }
             if let Some(buffer) = result.get_mut("color_buffer") {
                 set_if_present(buffer, "offset", json!(0));
                 set_if_present(buffer, "size", json!(0));
             }
             return self.result("snapshot", result);
         }
-        let payload =
-            match self.payload_or(|state| state.images.get(format, width, height, quality)) {
-                Ok(payload) => payload,
-                Err(error) => return Outcome::Error(error),
-            };
         if let Some(buffer) = result.get_mut("color_buffer") {
             set_if_present(buffer, "offset", json!(0));
             set_if_present(buffer, "size", json!(payload.len()));
@@ -119,9 +132,6 @@ impl State {
         context: &mut TaskContext<'_>,
         params: &Value,
     ) -> Outcome {
-        if let Err(error) = self.check_engine_objects(params) {
-            return Outcome::Error(error);
-        }
         let (width, height) = match params.get("resolution").and_then(Value::as_array) {
             Some(size) if size.len() == 2 => {
                 let edge = |i: usize| size[i].as_u64().unwrap_or(0).min(u64::from(u32::MAX)) as u32;
@@ -129,6 +139,9 @@ impl State {
             }
             _ => self.viewport(),
         };
+        if let Err(error) = self.check_render_setup(params, (width, height)) {
+            return Outcome::Error(error);
+        }
         let channels = distinct_channels(params);
         let file_path = get_str(params, "file_path", "");
         let downloading = file_path.is_empty();
@@ -136,17 +149,49 @@ impl State {
         if let Err(stop) = Self::render_loop(context, "Exporting g-buffers ...").await {
             return Outcome::Stopped(stop);
         }
+        let payload =
+            match self.payload_or(|_| image::gbuffers(width, height, channels).map(Bytes::from)) {
+                Ok(payload) => payload,
+                Err(error) => return Outcome::Error(error),
+            };
         if !downloading {
-            return Outcome::Result("null".to_owned());
+            // Saved as EXR: `.exr` is added unless the path has it.
+            let path = if file_path.ends_with(".exr") {
+                file_path.to_owned()
+            } else {
+                format!("{file_path}.exr")
+            };
+            return match write_file(&path, &payload) {
+                Ok(()) => Outcome::Result("null".to_owned()),
+                Err(error) => Outcome::Error(error),
+            };
         }
-        match self.payload_or(|_| image::gbuffers(width, height, channels).map(Bytes::from)) {
-            Ok(payload) => Outcome::Binary {
-                result: "null".to_owned(),
-                payload,
-            },
-            Err(error) => Outcome::Error(error),
+        Outcome::Binary {
+            result: "null".to_owned(),
+            payload,
         }
     }
+}
+
+/// The format of an image saved at `path`: its extension (`ImageFormat::fromFilename`), which
+/// must name a codec (`ImageCodecRegistry::getCodec`).
+fn saved_format(path: &str) -> Result<ImageFormat, RpcError> {
+    let extension = std::path::Path::new(path)
+        .extension()
+        .map(|extension| extension.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    ImageFormat::parse(&extension).ok_or_else(|| {
+        RpcError::new(
+            codes::INTERNAL_ERROR,
+            format!("Format not supported: '{extension}'"),
+        )
+    })
+}
+
+/// `FileWriter::write`: the server writes the file itself.
+fn write_file(path: &str, data: &[u8]) -> Result<(), RpcError> {
+    std::fs::write(path, data)
+        .map_err(|_| RpcError::new(codes::INTERNAL_ERROR, format!("Cannot write file '{path}'")))
 }
 
 /// How many different channels an `export-gbuffers` request names. The schema allows repeats,

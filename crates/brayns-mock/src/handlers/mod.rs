@@ -65,6 +65,8 @@ pub(crate) struct State {
     window_size: [u32; 2],
     /// See [`crate::MockServerBuilder::strict_results`].
     strict_results: bool,
+    /// See [`crate::MockServerBuilder::simulation`]; `None` once cleared.
+    simulation: Option<(u64, f64)>,
 }
 
 fn text(value: &Value) -> String {
@@ -130,6 +132,7 @@ impl State {
             filler,
             max_models: config.max_models,
             strict_results: config.strict_results,
+            simulation: config.simulation,
         }
     }
 
@@ -254,15 +257,21 @@ impl State {
                     Err(error) => Outcome::Error(error),
                 }
             }
-            "clear-models" => self.clear(|_| true, true),
+            "clear-models" => {
+                self.reset_simulation();
+                self.clear(|_| true, true)
+            }
             "clear-lights" => self.clear(|category| category == Category::Light, false),
             "clear-clipping-geometries" | "clear-clip-planes" => {
                 self.clear(|category| category == Category::Clipping, false)
             }
-            "clear-renderables" => self.clear(
-                |category| matches!(category, Category::Geometry | Category::Loaded),
-                false,
-            ),
+            "clear-renderables" => {
+                self.reset_simulation();
+                self.clear(
+                    |category| matches!(category, Category::Geometry | Category::Loaded),
+                    false,
+                )
+            }
             "instantiate-model" => self.instantiate(params),
             "visualize-atlas-usecase" => {
                 if let Err(error) = self.extract(params, "model_id") {

@@ -68,7 +68,8 @@ impl State {
             // `brayns/parameters/SimulationParameters.h`: no frames, `dt` 0, and a unit
             // that is always "ms" (a constant there, so no loader can change it).
             "get-simulation-parameters" => {
-                json!({"start_frame": 0, "end_frame": 0, "current": 0, "dt": 0.0, "unit": "ms"})
+                let (end_frame, dt) = self.simulation.unwrap_or((0, 0.0));
+                json!({"start_frame": 0, "end_frame": end_frame, "current": 0, "dt": dt, "unit": "ms"})
             }
             "get-camera-orthographic" => json!({"height": 1.0}),
             // `plugins/CylindricCamera/camera/Cylindric.h` (the OpenDeck's field of view).
@@ -107,5 +108,11 @@ impl State {
         };
         let [width, height] = self.window_size.map(u64::from);
         (edge(0, width), edge(1, height))
+    }
+
+    /// `SimulationParameters::reset` (`clear-models`, `clear-renderables`): no frames left.
+    pub(super) fn reset_simulation(&mut self) {
+        self.simulation = None;
+        self.globals.remove("get-simulation-parameters");
     }
 }
