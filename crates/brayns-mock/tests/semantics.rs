@@ -155,7 +155,8 @@ async fn unknown_model_ids_fail_as_each_entrypoint_reports_them() {
 }
 
 /// Follows brayns/engine/model/ModelInfo.cpp (info lists the components a model has),
-/// AddGeometryEntrypoint.h, AddLightEntrypoint.h, ClippingModelBuilder.h (model types) and
+/// AddGeometryEntrypoint.h, AddLightEntrypoint.h, ClippingModelBuilder.h,
+/// AddClipPlaneEntrypoint.cpp (model types) and
 /// brayns/io/loaders/mesh/MeshLoader.cpp (mesh metadata).
 #[tokio::test]
 async fn model_info_and_types_follow_the_components() {
@@ -174,6 +175,14 @@ async fn model_info_and_types_follow_the_components() {
         )
         .await;
     assert_eq!(clip["model_type"], "clip_geometry");
+    let plane = client
+        .call(
+            "add-clip-plane",
+            Some(json!({"coefficients": [1.0, 0.0, 0.0, 0.0]})),
+        )
+        .await;
+    assert_eq!(plane["model_type"], "clipping_geometry");
+    assert_eq!(plane["info"], json!({}));
     let mesh = common::obj_file();
     let path = mesh.to_str().unwrap();
     let loaded = client
@@ -887,6 +896,44 @@ async fn snapshot_checks_its_setup_and_writes_the_file_on_the_server() {
             .call_error("snapshot", Some(json!({"file_path": unwritable})))
             .await,
         error(-32603, &format!("Cannot write file '{unwritable}'"))
+    );
+    mock.stop().await;
+}
+
+/// Follows brayns/engine/common/SimulationScanner.cpp and SimulationParameters.cpp: a loaded
+/// report gives the instance its frames (the mock's `simulation` option stands for one), and
+/// clearing the models resets them.
+#[tokio::test]
+async fn a_simulation_accepts_its_frames_until_cleared() {
+    let mock = MockServer::builder()
+        .simulation(9, 0.5)
+        .start()
+        .await
+        .unwrap();
+    let mut client = connect(&mock.uri()).await;
+    assert_eq!(
+        client.call("get-simulation-parameters", None).await,
+        json!({"current": 0, "dt": 0.5, "end_frame": 9, "start_frame": 0, "unit": "ms"})
+    );
+    client
+        .call("set-simulation-parameters", Some(json!({"current": 9})))
+        .await;
+    assert_eq!(
+        client
+            .call_error("set-simulation-parameters", Some(json!({"current": 10})))
+            .await,
+        error(-32603, "Simulation frame out of range")
+    );
+    let shot = json!({"simulation_frame": 9, "image_settings": {"size": [64, 64]}});
+    client.call("snapshot", Some(shot.clone())).await;
+    client.call("clear-models", None).await;
+    assert_eq!(
+        client.call("get-simulation-parameters", None).await,
+        json!({"current": 0, "dt": 0.0, "end_frame": 0, "start_frame": 0, "unit": "ms"})
+    );
+    assert_eq!(
+        client.call_error("snapshot", Some(shot)).await,
+        error(-32603, "Simulation frame out of range")
     );
     mock.stop().await;
 }

@@ -319,7 +319,7 @@ impl State {
                 )),
                 Ok(_) => Outcome::Result("null".to_owned()),
             },
-            "get-circuit-ids" | "set-circuit-thickness" => {
+            "get-circuit-ids" | "set-circuit-thickness" | "get-available-atlas-usecases" => {
                 let key = if params.get("model_id").is_some() {
                     "model_id"
                 } else {
@@ -343,6 +343,11 @@ impl State {
                 };
                 let mut new = match category {
                     Category::Light => NewModel::new(category, "light"),
+                    // `add-clip-plane` names its model differently from `add-clipping-*`
+                    // (AddClipPlaneEntrypoint.cpp, ClippingModelBuilder.h).
+                    Category::Clipping if method == "add-clip-plane" => {
+                        NewModel::new(category, "clipping_geometry")
+                    }
                     Category::Clipping => NewModel::new(category, "clip_geometry"),
                     _ => NewModel::new(category, "geometry"),
                 };
