@@ -746,7 +746,8 @@ async fn simulation_sets_the_current_frame_only_within_range() {
 }
 
 /// Follows RenderImageEntrypoint.cpp and brayns/engine/core/Engine.cpp: a frame accumulates up
-/// to the renderer's samples per pixel, any change starts over, a viewport under 64 pixels is
+/// to the renderer's samples per pixel, any change starts over (Camera.cpp: setting the
+/// current view is none), a viewport under 64 pixels is
 /// refused when rendering (StaticFrameHandler.cpp), and before anything was rendered a forced
 /// image is empty.
 #[tokio::test]
@@ -784,6 +785,30 @@ async fn render_image_accumulates_up_to_the_samples_per_pixel() {
         );
     }
     assert_eq!(accumulation, [json!(1), json!(2), json!(3), json!(3)]);
+    // The current view set again changes nothing (Camera::setView compares); another one
+    // starts over, as does a new model.
+    let view = client.call("get-camera-view", None).await;
+    client.call("set-camera-view", Some(view.clone())).await;
+    assert_eq!(
+        client
+            .call("render-image", Some(json!({"send": false})))
+            .await["accumulation"],
+        3,
+        "the same view keeps the frame"
+    );
+    let mut moved = view;
+    moved["position"] = json!([0.0, 0.0, -1.0]);
+    client.call("set-camera-view", Some(moved)).await;
+    assert_eq!(
+        client
+            .call("render-image", Some(json!({"send": false})))
+            .await["accumulation"],
+        1,
+        "another view starts over"
+    );
+    client
+        .call("render-image", Some(json!({"send": false})))
+        .await;
     client
         .call("add-spheres", Some(sphere([0.0; 3], 1.0)))
         .await;

@@ -31,11 +31,17 @@ pub(super) struct Frame {
     low_res: bool,
     /// A frame exists: the engine committed once since the framebuffer was made.
     committed: bool,
+    /// The request running set a value equal to the current one (see [`Frame::changed`]).
+    pub(super) unchanged: bool,
 }
 
 impl Frame {
-    /// Something the frame depends on changed: the next commit clears it.
+    /// Something the frame depends on was set: the next commit clears the frame, unless the
+    /// value set was the current one.
     pub(super) fn changed(&mut self) {
+        if std::mem::take(&mut self.unchanged) {
+            return;
+        }
         self.accumulation = 0;
         self.low_res = true;
     }
@@ -163,6 +169,21 @@ impl State {
         };
         if let Err(error) = checked {
             return Outcome::Error(error);
+        }
+        // Camera view, near clip, region, the viewport and the simulation frame are compared
+        // with their current value (`ModifiedFlag::update`): setting the same value leaves the
+        // frame as it is. Projections, renderers and framebuffers are replaced, which always
+        // counts as a change.
+        if matches!(
+            name,
+            "camera-view"
+                | "camera-near-clip"
+                | "camera-region"
+                | "application-parameters"
+                | "simulation-parameters"
+        ) && value == self.global(&getter)
+        {
+            self.frame.unchanged = true;
         }
         match engine_kind {
             Some((EngineObject::Camera, kind)) => self.camera_type = kind,

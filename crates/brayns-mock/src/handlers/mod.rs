@@ -228,6 +228,7 @@ impl State {
         if !matches!(outcome, Outcome::Error(_)) && changes_the_frame(method) {
             self.frame.changed();
         }
+        self.frame.unchanged = false;
         outcome
     }
 
