@@ -5,7 +5,7 @@
 use super::*;
 
 /// `std::invalid_argument` thrown by the engine, which the server answers as -32603.
-fn refused(message: impl Into<String>) -> RpcError {
+pub(super) fn refused(message: impl Into<String>) -> RpcError {
     RpcError::new(codes::INTERNAL_ERROR, message)
 }
 
@@ -26,11 +26,11 @@ pub(super) struct Frame {
     /// `Some(scale)`: progressive, whose first frame after a change is rendered smaller.
     progressive: Option<u32>,
     /// Frames accumulated since the last change (both resolutions of a progressive one).
-    accumulation: u64,
+    pub(super) accumulation: u64,
     /// The next image comes from the low-resolution frame (progressive only).
     low_res: bool,
     /// A frame exists: the engine committed once since the framebuffer was made.
-    committed: bool,
+    pub(super) committed: bool,
     /// The request running set a value equal to the current one (see [`Frame::changed`]).
     pub(super) unchanged: bool,
 }
@@ -48,7 +48,7 @@ impl Frame {
 
     /// One `commitAndRender` (`Engine::_render`): a new frame while fewer than `max` were
     /// accumulated.
-    fn render(&mut self, max: u64) -> bool {
+    pub(super) fn render(&mut self, max: u64) -> bool {
         self.committed = true;
         if self.accumulation >= max {
             return false;
@@ -59,7 +59,7 @@ impl Frame {
 
     /// The size of the image read now (`ProgressiveFrameHandler::getImage` switches to full
     /// resolution after the first read; `FrameSizeScaler::safeScale` keeps a 64 px minimum).
-    fn image_size(&mut self, (width, height): (u32, u32)) -> (u32, u32) {
+    pub(super) fn image_size(&mut self, (width, height): (u32, u32)) -> (u32, u32) {
         let Some(scale) = self.progressive else {
             return (width, height);
         };
@@ -247,65 +247,9 @@ impl State {
     }
 
     /// The renderer's samples per pixel: how many frames accumulate before rendering stops.
-    fn samples_per_pixel(&self) -> u64 {
+    pub(super) fn samples_per_pixel(&self) -> u64 {
         let getter = format!("get-renderer-{}", self.renderer_type);
         get_u64(&self.global(&getter), "samples_per_pixel").unwrap_or(1)
-    }
-
-    /// `render-image` (`RenderImageEntrypoint.cpp`): renders one frame (all the remaining ones
-    /// with `accumulate`) unless the frame already has the renderer's samples per pixel; the
-    /// image is sent for a new frame, or when forced (empty before anything was rendered).
-    pub(super) fn render_image(&mut self, params: &Value) -> Outcome {
-        let send = get_bool(params, "send", true);
-        let force = get_bool(params, "force", false);
-        if !send && force {
-            return params_error("Cannot force sending if send is disabled");
-        }
-        let (format, quality) = match image_encoding(params, "jpg", "jpeg_quality") {
-            Ok(encoding) => encoding,
-            Err(error) => return error,
-        };
-        let max = self.samples_per_pixel();
-        let render = get_bool(params, "render", true);
-        let (width, height) = self.viewport();
-        if render && (width < 64 || height < 64) {
-            // `StaticFrameHandler::setFrameSize`, when the engine commits the viewport.
-            return Outcome::Error(refused(
-                "Frame size must be greather than or equal to 64x64",
-            ));
-        }
-        let new_frame = if !render {
-            false
-        } else if get_bool(params, "accumulate", false) {
-            let mut frames = 0;
-            while self.frame.render(max) {
-                frames += 1;
-            }
-            frames > 0
-        } else {
-            self.frame.render(max)
-        };
-        let mut result = self.sample_of("render-image");
-        set_if_present(&mut result, "accumulation", json!(self.frame.accumulation));
-        set_if_present(&mut result, "max_accumulation", json!(max));
-        let result = match self.fit("render-image", result) {
-            Ok(result) => text(&result),
-            Err(error) => return Outcome::Error(error),
-        };
-        if !(send && (new_frame || force)) {
-            return Outcome::Result(result);
-        }
-        if !self.frame.committed {
-            return Outcome::Binary {
-                result,
-                payload: Bytes::new(),
-            };
-        }
-        let (width, height) = self.frame.image_size(self.viewport());
-        match self.payload_or(|state| state.images.get(format, width, height, quality)) {
-            Ok(payload) => Outcome::Binary { result, payload },
-            Err(error) => Outcome::Error(error),
-        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! Rendering entrypoints: `snapshot`, `export-gbuffers` and `render-image`, with binary replies.
 
+use super::engine::refused;
 use super::*;
 
 impl State {
@@ -104,19 +105,19 @@ impl State {
                 Ok(payload) => payload,
                 Err(error) => return Outcome::Error(error),
             };
+        if let Some(buffer) = result.get_mut("color_buffer") {
+            set_if_present(buffer, "offset", json!(0));
+            set_if_present(buffer, "size", json!(payload.len()));
+        }
         if !downloading {
             if let Err(error) = write_file(file_path, &payload) {
                 return Outcome::Error(error);
             }
+            // Saved on the server: nothing comes back.
             if let Some(buffer) = result.get_mut("color_buffer") {
-                set_if_present(buffer, "offset", json!(0));
                 set_if_present(buffer, "size", json!(0));
             }
             return self.result("snapshot", result);
-        }
-        if let Some(buffer) = result.get_mut("color_buffer") {
-            set_if_present(buffer, "offset", json!(0));
-            set_if_present(buffer, "size", json!(payload.len()));
         }
         match self.fit("snapshot", result) {
             Ok(result) => Outcome::Binary {
@@ -171,6 +172,62 @@ impl State {
             payload,
         }
     }
+
+    /// `render-image` (`RenderImageEntrypoint.cpp`): renders one frame (all the remaining ones
+    /// with `accumulate`) unless the frame already has the renderer's samples per pixel; the
+    /// image is sent for a new frame, or when forced (empty before anything was rendered).
+    pub(super) fn render_image(&mut self, params: &Value) -> Outcome {
+        let send = get_bool(params, "send", true);
+        let force = get_bool(params, "force", false);
+        if !send && force {
+            return params_error("Cannot force sending if send is disabled");
+        }
+        let (format, quality) = match image_encoding(params, "jpg", "jpeg_quality") {
+            Ok(encoding) => encoding,
+            Err(error) => return error,
+        };
+        let max = self.samples_per_pixel();
+        let render = get_bool(params, "render", true);
+        let (width, height) = self.viewport();
+        if render && (width < 64 || height < 64) {
+            // `StaticFrameHandler::setFrameSize`, when the engine commits the viewport.
+            return Outcome::Error(refused(
+                "Frame size must be greather than or equal to 64x64",
+            ));
+        }
+        let new_frame = if !render {
+            false
+        } else if get_bool(params, "accumulate", false) {
+            let mut frames = 0;
+            while self.frame.render(max) {
+                frames += 1;
+            }
+            frames > 0
+        } else {
+            self.frame.render(max)
+        };
+        let mut result = self.sample_of("render-image");
+        set_if_present(&mut result, "accumulation", json!(self.frame.accumulation));
+        set_if_present(&mut result, "max_accumulation", json!(max));
+        let result = match self.fit("render-image", result) {
+            Ok(result) => text(&result),
+            Err(error) => return Outcome::Error(error),
+        };
+        if !(send && (new_frame || force)) {
+            return Outcome::Result(result);
+        }
+        if !self.frame.committed {
+            return Outcome::Binary {
+                result,
+                payload: Bytes::new(),
+            };
+        }
+        let (width, height) = self.frame.image_size(self.viewport());
+        match self.payload_or(|state| state.images.get(format, width, height, quality)) {
+            Ok(payload) => Outcome::Binary { result, payload },
+            Err(error) => Outcome::Error(error),
+        }
+    }
 }
 
 /// The format of an image saved at `path`: its extension (`ImageFormat::fromFilename`), which
@@ -210,7 +267,7 @@ fn distinct_channels(params: &Value) -> usize {
 /// The image format (`format`, `default_format` when absent) and quality (under
 /// `quality_key`, 100 when absent, at most 100) an image request asks for; `snapshot` and
 /// `render-image` spell them differently.
-pub(super) fn image_encoding(
+fn image_encoding(
     settings: &Value,
     default_format: &str,
     quality_key: &str,

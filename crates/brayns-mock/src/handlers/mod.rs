@@ -26,7 +26,6 @@ mod parameters;
 mod scene;
 
 use engine::{Frame, changes_the_frame};
-use media::image_encoding;
 use models::{light_bounds, no_material};
 use scene::{
     Category, Coloring, Ids, Model, NewModel, geometry_bounds, geometry_bounds_text, no_model,
