@@ -873,7 +873,8 @@ async fn a_progressive_framebuffer_sends_a_small_first_image() {
 /// Follows SnapshotEntrypoint.cpp: before rendering, the simulation frame, the image size (64
 /// pixels at least, StaticFrameHandler.cpp) and the camera view are checked; with a
 /// `file_path` the server writes the image itself in the format of the file's extension
-/// (ImageEncoder.cpp, ImageCodecRegistry.cpp) and fails as FileWriter.cpp does.
+/// (ImageEncoder.cpp, ImageCodecRegistry.cpp) and fails as FileWriter.cpp does; an unknown
+/// format fails when encoding (also for `render-image`, RenderImageEntrypoint.cpp).
 #[tokio::test]
 async fn snapshot_checks_its_setup_and_writes_the_file_on_the_server() {
     let mock = mock().await;
@@ -904,6 +905,28 @@ async fn snapshot_checks_its_setup_and_writes_the_file_on_the_server() {
     let bytes = std::fs::read(&saved).unwrap();
     assert_eq!(&bytes[..2], &[0xFF, 0xD8], "a JPEG, as the extension says");
 
+    // The codecs are png and jpg; a format is checked when encoding, after rendering.
+    assert_eq!(
+        client
+            .call_error(
+                "snapshot",
+                Some(json!({"image_settings": {"format": "jpeg"}}))
+            )
+            .await,
+        error(-32603, "Format not supported: 'jpeg'")
+    );
+    assert_eq!(
+        client
+            .call_error("render-image", Some(json!({"format": "bmp"})))
+            .await,
+        error(-32603, "Format not supported: 'bmp'")
+    );
+    client
+        .call(
+            "render-image",
+            Some(json!({"format": "bmp", "send": false})),
+        )
+        .await;
     let unknown = directory.path().join("shot.gif");
     assert_eq!(
         client

@@ -71,10 +71,7 @@ impl State {
         params: &Value,
     ) -> Outcome {
         let settings = params.get("image_settings").cloned().unwrap_or(Value::Null);
-        let (format, quality) = match image_encoding(&settings, "png", "quality") {
-            Ok(encoding) => encoding,
-            Err(error) => return error,
-        };
+        let (format_name, quality) = image_encoding(&settings, "png", "quality");
         let (width, height) = match settings.get("size").and_then(Value::as_array) {
             Some(size) if size.len() == 2 => {
                 let edge = |i: usize| size[i].as_u64().unwrap_or(0).min(u64::from(u32::MAX)) as u32;
@@ -94,11 +91,12 @@ impl State {
         let mut result = self.sample_of("snapshot");
         // Saved on the server, the image takes the format of the file's extension.
         let format = match downloading {
-            true => format,
-            false => match saved_format(file_path) {
-                Ok(format) => format,
-                Err(error) => return Outcome::Error(error),
-            },
+            true => codec(&format_name),
+            false => saved_format(file_path),
+        };
+        let format = match format {
+            Ok(format) => format,
+            Err(error) => return Outcome::Error(error),
         };
         let payload =
             match self.payload_or(|state| state.images.get(format, width, height, quality)) {
@@ -182,10 +180,7 @@ impl State {
         if !send && force {
             return params_error("Cannot force sending if send is disabled");
         }
-        let (format, quality) = match image_encoding(params, "jpg", "jpeg_quality") {
-            Ok(encoding) => encoding,
-            Err(error) => return error,
-        };
+        let (format_name, quality) = image_encoding(params, "jpg", "jpeg_quality");
         let max = self.samples_per_pixel();
         let render = get_bool(params, "render", true);
         let (width, height) = self.viewport();
@@ -222,6 +217,10 @@ impl State {
                 payload: Bytes::new(),
             };
         }
+        let format = match codec(&format_name) {
+            Ok(format) => format,
+            Err(error) => return Outcome::Error(error),
+        };
         let (width, height) = self.frame.image_size(self.viewport());
         match self.payload_or(|state| state.images.get(format, width, height, quality)) {
             Ok(payload) => Outcome::Binary { result, payload },
@@ -237,12 +236,7 @@ fn saved_format(path: &str) -> Result<ImageFormat, RpcError> {
         .extension()
         .map(|extension| extension.to_string_lossy().into_owned())
         .unwrap_or_default();
-    ImageFormat::parse(&extension).ok_or_else(|| {
-        RpcError::new(
-            codes::INTERNAL_ERROR,
-            format!("Format not supported: '{extension}'"),
-        )
-    })
+    codec(&extension)
 }
 
 /// `FileWriter::write`: the server writes the file itself.
@@ -264,21 +258,27 @@ fn distinct_channels(params: &Value) -> usize {
     names.len()
 }
 
-/// The image format (`format`, `default_format` when absent) and quality (under
+/// The image format name (`format`, `default_format` when absent) and quality (under
 /// `quality_key`, 100 when absent, at most 100) an image request asks for; `snapshot` and
-/// `render-image` spell them differently.
-fn image_encoding(
-    settings: &Value,
-    default_format: &str,
-    quality_key: &str,
-) -> Result<(ImageFormat, u8), Outcome> {
-    let format_name = get_str(settings, "format", default_format);
-    let format = ImageFormat::parse(format_name)
-        .ok_or_else(|| params_error(format!("Unsupported image format '{format_name}'")))?;
+/// `render-image` spell them differently. The name is checked only when encoding, after
+/// rendering, as in the server ([`codec`]).
+fn image_encoding(settings: &Value, default_format: &str, quality_key: &str) -> (String, u8) {
+    let format_name = get_str(settings, "format", default_format).to_owned();
     let quality = settings
         .get(quality_key)
         .and_then(Value::as_u64)
         .unwrap_or(100)
         .min(100) as u8;
-    Ok((format, quality))
+    (format_name, quality)
+}
+
+/// The codec of a format name, case-insensitive (`ImageCodecRegistry::getCodec`): png and jpg
+/// (EXR, which Brayns also encodes, is not produced by the mock).
+fn codec(name: &str) -> Result<ImageFormat, RpcError> {
+    ImageFormat::parse(name).ok_or_else(|| {
+        RpcError::new(
+            codes::INTERNAL_ERROR,
+            format!("Format not supported: '{name}'"),
+        )
+    })
 }
