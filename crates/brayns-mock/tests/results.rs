@@ -169,6 +169,10 @@ const SEQUENCE_ERRORS: &[(i64, &str)] = &[
     (-32600, "The requested model does not have a color ramp"),
     (-32603, "Color method '{S}' not found"),
     (0, "The model does not have simulation"),
+    (
+        -32602,
+        "The requested model does not have an Atlas component",
+    ),
     (-32603, "Simulation frame out of range"),
     (-32603, "Frame size must be greather than or equal to 64x64"),
 ];
@@ -268,6 +272,11 @@ async fn every_entrypoint_answers_a_valid_result() {
                     .await;
             }
         }
+        if method == "get-available-atlas-usecases" || method == "visualize-atlas-usecase" {
+            // Only an atlas (an NRRD volume) has use cases: load one, name it.
+            let atlas = client.call("add-model", Some(nrrd_atlas())).await;
+            params.as_mut().unwrap()["model_id"] = atlas[0]["model_id"].clone();
+        }
         if method == "get-color-ramp" || method == "set-color-ramp" {
             // Only volumes (and simulations) have a color ramp: load one, name it.
             let volume = client.call("add-model", Some(raw_volume())).await;
@@ -326,6 +335,17 @@ fn raw_volume() -> Value {
         "loader_name": "raw-volume",
         "loader_properties": {"data_type": "unsinged_char", "dimensions": [2, 2, 2], "spacing": [1.0, 1.0, 1.0]}
     })
+}
+
+/// `add-model` params loading an NRRD atlas (the mock reads the file but parses nothing).
+fn nrrd_atlas() -> Value {
+    static ATLAS: OnceLock<tempfile::TempPath> = OnceLock::new();
+    let path = ATLAS.get_or_init(|| {
+        let file = tempfile::Builder::new().suffix(".nrrd").tempfile().unwrap();
+        std::fs::write(file.path(), b"NRRD0004\n").unwrap();
+        file.into_temp_path()
+    });
+    json!({"path": path.to_str().unwrap(), "loader_name": "NRRD loader", "loader_properties": {"type": "scalar"}})
 }
 
 fn shared_mock() -> &'static BackgroundMockServer {

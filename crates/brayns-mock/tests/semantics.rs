@@ -985,3 +985,61 @@ async fn a_simulation_accepts_its_frames_until_cleared() {
     );
     mock.stop().await;
 }
+
+/// Follows plugins/AtlasExplorer/network/entrypoints/common/ExtractAtlas.cpp and
+/// plugins/AtlasExplorer/io/NRRDLoader.cpp: only a model with atlas data (an NRRD volume, or
+/// a model made from one) has use cases.
+#[tokio::test]
+async fn atlas_use_cases_need_an_atlas() {
+    let mock = mock().await;
+    let mut client = connect(&mock.uri()).await;
+    client
+        .call("add-spheres", Some(sphere([0.0; 3], 1.0)))
+        .await;
+    let no_atlas = error(
+        -32602,
+        "The requested model does not have an Atlas component",
+    );
+    assert_eq!(
+        client
+            .call_error("get-available-atlas-usecases", Some(json!({"model_id": 0})))
+            .await,
+        no_atlas
+    );
+    assert_eq!(
+        client
+            .call_error(
+                "visualize-atlas-usecase",
+                Some(json!({"model_id": 0, "use_case": "Density", "params": null}))
+            )
+            .await,
+        no_atlas
+    );
+    let nrrd = file(".nrrd", b"NRRD0004\n");
+    let atlas = client
+        .call(
+            "add-model",
+            Some(load(
+                nrrd.to_str().unwrap(),
+                "NRRD loader",
+                json!({"type": "scalar"}),
+            )),
+        )
+        .await;
+    assert_eq!(atlas[0]["model_type"], "atlas");
+    let id = atlas[0]["model_id"].clone();
+    client
+        .call(
+            "get-available-atlas-usecases",
+            Some(json!({"model_id": id})),
+        )
+        .await;
+    let made = client
+        .call(
+            "visualize-atlas-usecase",
+            Some(json!({"model_id": id, "use_case": "Density", "params": null})),
+        )
+        .await;
+    assert_eq!(made["model_type"], "atlas");
+    mock.stop().await;
+}

@@ -283,15 +283,23 @@ async fn the_scene_holds_a_bounded_number_of_models() {
     // At the limit: every way of adding a model is refused, removing one makes room.
     let mock = MockServer::builder().max_models(4).start().await.unwrap();
     let mesh = common::obj_file();
+    let nrrd = tempfile::Builder::new()
+        .suffix(".nrrd")
+        .tempfile()
+        .unwrap()
+        .into_temp_path();
     let mut client = connect(&mock.uri()).await;
     client.call("add-spheres", Some(sphere(0.0))).await;
+    // An atlas (model 1), for visualize-atlas-usecase; the mock parses no NRRD data.
+    let atlas = json!({"path": nrrd.to_str().unwrap(), "loader_name": "NRRD loader", "loader_properties": {"type": "scalar"}});
+    client.call("add-model", Some(atlas)).await;
     let too_many = json!({"model_id": 0, "transforms": [{}, {}, {}, {}]});
     let error = client.call_error("instantiate-model", Some(too_many)).await;
     assert_eq!(
         error,
-        json!({"code": -32603, "message": "The mock's scene holds at most 4 models (1 now, 4 more asked)"})
+        json!({"code": -32603, "message": "The mock's scene holds at most 4 models (2 now, 4 more asked)"})
     );
-    let copies = json!({"model_id": 0, "transforms": [{}, {}, {}]});
+    let copies = json!({"model_id": 0, "transforms": [{}, {}]});
     client.call("instantiate-model", Some(copies)).await;
     let full = [
         ("add-spheres", sphere(1.0)),
@@ -302,7 +310,7 @@ async fn the_scene_holds_a_bounded_number_of_models() {
         ),
         (
             "visualize-atlas-usecase",
-            json!({"model_id": 0, "use_case": "x", "params": null}),
+            json!({"model_id": 1, "use_case": "x", "params": null}),
         ),
     ];
     for (method, params) in full {

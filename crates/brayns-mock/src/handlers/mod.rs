@@ -274,12 +274,12 @@ impl State {
             }
             "instantiate-model" => self.instantiate(params),
             "visualize-atlas-usecase" => {
-                if let Err(error) = self.extract(params, "model_id") {
+                if let Err(error) = self.extract_atlas(params) {
                     return Outcome::Error(error);
                 }
                 let use_case = get_str(params, "use_case", "").to_owned();
+                // A new model with the source's atlas data, and no load info.
                 let mut new = NewModel::new(Category::Loaded, "atlas");
-                new.load = json!({"use_case": use_case});
                 new.coloring = Coloring::Sampled;
                 new.color_ramp = matches!(use_case.as_str(), "Density" | "Layer distance");
                 new.local_bounds = Some(([-1.0; 3], [1.0; 3]));
@@ -319,7 +319,14 @@ impl State {
                 )),
                 Ok(_) => Outcome::Result("null".to_owned()),
             },
-            "get-circuit-ids" | "set-circuit-thickness" | "get-available-atlas-usecases" => {
+            "get-available-atlas-usecases" => match self.extract_atlas(params) {
+                Err(error) => Outcome::Error(error),
+                Ok(()) => match self.returns(method) {
+                    Some(schema) => Outcome::Result(text(&sample(schema))),
+                    None => Outcome::Result("null".to_owned()),
+                },
+            },
+            "get-circuit-ids" | "set-circuit-thickness" => {
                 let key = if params.get("model_id").is_some() {
                     "model_id"
                 } else {

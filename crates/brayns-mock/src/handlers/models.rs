@@ -47,6 +47,20 @@ fn refused(message: impl Into<String>) -> RpcError {
 }
 
 impl State {
+    /// `ExtractAtlas::fromId` (`plugins/AtlasExplorer/network/entrypoints/common/`): the model
+    /// must exist and hold atlas data, which NRRD volumes and the models made from them have
+    /// (model type `atlas`).
+    pub(super) fn extract_atlas(&self, params: &Value) -> Result<(), RpcError> {
+        let model = self.extract(params, "model_id")?;
+        if model.instance.get("model_type").and_then(Value::as_str) == Some("atlas") {
+            return Ok(());
+        }
+        Err(RpcError::new(
+            codes::INVALID_PARAMS,
+            "The requested model does not have an Atlas component",
+        ))
+    }
+
     /// `set-color-ramp` (`ColorRampEntrypoint.cpp`): only for a model with a color ramp; the
     /// range is applied before the colors, each checked as `ColorRamp.cpp` checks it (a range
     /// set before a refused color list stays set).

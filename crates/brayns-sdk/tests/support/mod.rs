@@ -47,6 +47,9 @@ const ADJUSTMENTS: &[(&str, &str)] = &[
         r#"{"method": "solid", "values": {"color": [1, 1, 1, 1]}}"#,
     ),
     ("get-color-values", r#"{"method": "solid"}"#),
+    // Model 1, an atlas, has use cases.
+    ("get-available-atlas-usecases", r#"{"model_id": 1}"#),
+    ("visualize-atlas-usecase", r#"{"model_id": 1}"#),
     // Model 1, a circuit with a report, has a simulation and a color ramp.
     ("enable-simulation", r#"{"model_id": 1}"#),
     ("get-color-ramp", r#"{"id": 1}"#),
@@ -171,6 +174,30 @@ impl Call {
             )
             .await
             .expect("a circuit is loaded");
+            assert_eq!(models[0]["model_id"], 1, "the second model is 1");
+        }
+        if matches!(
+            method,
+            "get-available-atlas-usecases" | "visualize-atlas-usecase"
+        ) {
+            // Only an atlas (an NRRD volume) has use cases; the mock reads the file, parses
+            // nothing.
+            let nrrd = tempfile::Builder::new()
+                .suffix(".nrrd")
+                .tempfile()
+                .expect("a temp file")
+                .into_temp_path();
+            let params = json!({
+                "path": nrrd.to_str().expect("a UTF-8 path"),
+                "loader_name": "NRRD loader",
+                "loader_properties": {"type": "scalar"}
+            });
+            let models: Value = bounded(
+                "loading model 1",
+                brayns.rpc().request("add-model", Some(params)),
+            )
+            .await
+            .expect("an atlas is loaded");
             assert_eq!(models[0]["model_id"], 1, "the second model is 1");
         }
         for (prefix, types) in [
