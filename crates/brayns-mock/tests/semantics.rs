@@ -482,7 +482,7 @@ async fn volumes_have_sized_bounds_and_a_color_ramp() {
 }
 
 /// Follows ModelColoringEntrypoint.cpp, brayns/engine/systems/GenericColorSystem.cpp,
-/// SolidColorMethod.cpp and PrimitiveColorMethod.cpp (geometry), SystemsView.cpp (a model
+/// SolidColorMethod.cpp, PrimitiveColorMethod.cpp and RangeParser.h (geometry), SystemsView.cpp (a model
 /// without a color system has no methods and ignores colors), MaterialEntrypoint.h and
 /// EnableSimulationEntrypoint.cpp.
 #[tokio::test]
@@ -547,6 +547,32 @@ async fn color_methods_materials_and_simulation_follow_the_components() {
             Some(json!({"id": 0, "method": "solid", "values": {"color": [0.0, 1.0, 0.0, 1.0]}})),
         )
         .await;
+    // Three spheres: indices 0 to 2 (RangeParser.h, PrimitiveColorMethod.cpp).
+    let green = json!([0.0, 1.0, 0.0, 1.0]);
+    client
+        .call(
+            "color-model",
+            Some(json!({"id": 0, "method": "primitive", "values": {"0,1-2": green}})),
+        )
+        .await;
+    assert_eq!(
+        client
+            .call_error(
+                "color-model",
+                Some(json!({"id": 0, "method": "primitive", "values": {"1-3": green}}))
+            )
+            .await,
+        error(-32603, "Range out of bounds: 1-3")
+    );
+    assert_eq!(
+        client
+            .call_error(
+                "color-model",
+                Some(json!({"id": 0, "method": "primitive", "values": {"2-1": green}}))
+            )
+            .await,
+        error(-32603, "Invalid range 2-1")
+    );
 
     let light = client.call("add-light-ambient", Some(json!({}))).await;
     let id = light["model_id"].clone();

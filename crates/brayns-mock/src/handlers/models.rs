@@ -41,6 +41,32 @@ pub(super) fn light_bounds(method: &str, params: &Value) -> Option<Aabb> {
     ])
 }
 
+/// A per-primitive color key, `"i"`, `"a-b"` or a comma-separated list of those, against
+/// `count` primitives (`RangeParser.h`, `PrimitiveColorMethod.cpp`). Keys that are not numbers
+/// pass: the parser's messages for them are not modelled.
+fn check_range(key: &str, count: usize) -> Result<(), RpcError> {
+    let mut highest = None;
+    for range in key.split(',') {
+        let (start, end) = match range.split_once('-') {
+            Some((start, end)) => (start, end),
+            None => (range, range),
+        };
+        let (Ok(start), Ok(end)) = (start.trim().parse::<u64>(), end.trim().parse::<u64>()) else {
+            return Ok(());
+        };
+        if start > end {
+            return Err(refused(format!("Invalid range {start}-{end}")));
+        }
+        highest = highest.max(Some(end));
+    }
+    match highest {
+        Some(highest) if highest >= count as u64 => {
+            Err(refused(format!("Range out of bounds: {key}")))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// `std::invalid_argument` from a model's systems, answered as -32603.
 fn refused(message: impl Into<String>) -> RpcError {
     RpcError::new(codes::INTERNAL_ERROR, message)
@@ -141,6 +167,13 @@ impl State {
         }
         if color_method == "solid" && !values.is_some_and(|values| values.contains_key("color")) {
             return Outcome::Error(refused("Missing solid method input key 'color'"));
+        }
+        if color_method == name {
+            for range in values.into_iter().flat_map(|values| values.keys()) {
+                if let Err(error) = check_range(range, count) {
+                    return Outcome::Error(error);
+                }
+            }
         }
         Outcome::Result("null".to_owned())
     }
