@@ -58,6 +58,8 @@ pub(crate) struct Config {
     /// Whether a result built from the state that its `returns` schema rejects is an error
     /// reply (true) or replaced by a sample (false).
     pub(crate) strict_results: bool,
+    /// A simulation as a loaded report gives one: its last frame and `dt`.
+    pub(crate) simulation: Option<(u64, f64)>,
 }
 
 impl Default for Config {
@@ -75,6 +77,7 @@ impl Default for Config {
             plugins: None,
             window_size: DEFAULT_WINDOW_SIZE,
             strict_results: false,
+            simulation: None,
         }
     }
 }

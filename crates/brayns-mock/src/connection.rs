@@ -145,17 +145,44 @@ where
         handle_frame(&hub, &conn, frame).await;
     };
     conn.close();
-    if graceful {
-        // quit / stop: flush what is queued (the quit reply), then drop the socket, no Close frame.
-        conn.finish();
-        if tokio::time::timeout(Duration::from_secs(2), &mut writer)
-            .await
-            .is_err()
-        {
-            writer.abort();
-        }
-    } else {
+    if !graceful {
         writer.abort();
+        return;
+    }
+    // quit / stop: flush what is queued (the quit reply) before the connection ends, with
+    // no Close frame, as the server never sends one.
+    conn.finish();
+    let write_half = match tokio::time::timeout(Duration::from_secs(2), &mut writer).await {
+        Ok(Ok(write_half)) => write_half,
+        Ok(Err(_)) => None,
+        Err(_) => {
+            writer.abort();
+            None
+        }
+    };
+    if hub.is_quitting() {
+        // After quit the server still takes a moment to tear connections down. A client that
+        // checks for a closed connection before reading what it received (the official
+        // Python client does) loses the reply if the end follows it at once; so the
+        // connection stays open a little, reading what the client still sends (until its
+        // Close or EOF): input left unread when the socket is dropped makes the kernel
+        // reset the connection.
+        let _ = tokio::time::timeout(QUIT_LINGER, drain_until_close(&mut read_half)).await;
+    }
+    if let Some(mut write_half) = write_half {
+        let _ = write_half.shutdown().await;
+    }
+}
+
+/// How long a connection stays open after the `quit` reply was flushed.
+const QUIT_LINGER: Duration = Duration::from_millis(250);
+
+/// Reads and drops frames until the client's Close frame, EOF or an error.
+async fn drain_until_close<R: AsyncRead + Unpin>(reader: &mut R) {
+    while let Ok(Some(frame)) = wire::read_frame(reader).await {
+        if frame.flags & 0x0F == 0x08 {
+            return;
+        }
     }
 }
 
@@ -187,24 +214,27 @@ async fn handle_frame(hub: &Hub, conn: &Arc<Connection>, frame: wire::Frame) {
     }
 }
 
-async fn write_loop<W: AsyncWrite + Unpin>(writer: W, mut rx: mpsc::UnboundedReceiver<Outgoing>) {
+/// Writes what the connection sends, batching what is ready into one flush. After
+/// [`Outgoing::Finish`] it flushes and hands the stream back, still open; `None` when writing
+/// failed or the channel closed.
+async fn write_loop<W: AsyncWrite + Unpin>(
+    writer: W,
+    mut rx: mpsc::UnboundedReceiver<Outgoing>,
+) -> Option<BufWriter<W>> {
     let mut writer = BufWriter::with_capacity(64 * 1024, writer);
     while let Some(message) = rx.recv().await {
         let mut finish = matches!(message, Outgoing::Finish);
-        if wire::write_message(&mut writer, &message).await.is_err() {
-            return;
-        }
+        wire::write_message(&mut writer, &message).await.ok()?;
         // Batch whatever else is ready into the same flush.
         while !finish {
             let Ok(message) = rx.try_recv() else { break };
             finish = matches!(message, Outgoing::Finish);
-            if wire::write_message(&mut writer, &message).await.is_err() {
-                return;
-            }
+            wire::write_message(&mut writer, &message).await.ok()?;
         }
-        if writer.flush().await.is_err() || finish {
-            let _ = writer.shutdown().await;
-            return;
+        writer.flush().await.ok()?;
+        if finish {
+            return Some(writer);
         }
     }
+    None
 }

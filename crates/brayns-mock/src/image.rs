@@ -13,10 +13,12 @@ pub(crate) enum ImageFormat {
 }
 
 impl ImageFormat {
+    /// The format of a codec name as Brayns' `ImageCodecRegistry` knows it (case-insensitive):
+    /// `png` or `jpg` (not `jpeg`).
     pub(crate) fn parse(name: &str) -> Option<ImageFormat> {
         match name.to_ascii_lowercase().as_str() {
             "png" => Some(ImageFormat::Png),
-            "jpg" | "jpeg" => Some(ImageFormat::Jpeg),
+            "jpg" => Some(ImageFormat::Jpeg),
             _ => None,
         }
     }

@@ -22,16 +22,19 @@
 //!   [`MockServerBuilder::plugins`] (`--plugin`) only Core's entrypoints and loaders and those of
 //!   the plugins named are served, as `brayns/PluginManager.cpp` loads them.
 //! - Models (`add-*`, `add-model`, `upload-model`, `instantiate-model`, `visualize-atlas-usecase`)
-//!   get ids 0, 1, 2, ... (released ids are reused), are listed by `get-scene` / `get-model`, updated
-//!   by `update-model` and removed by `remove-model` / `clear-*`. A `model_id`, `id` or `ids` naming
-//!   no model gives -32603 `No instance with id N was found`, as the server's `ModelManager` does.
-//! - `set-X` changes what `get-X` returns; `set-camera-*` / `set-renderer-*` change
-//!   `get-camera-type` / `get-renderer-type`; materials and color ramps are kept per model.
+//!   get ids as Brayns' `IDFactory` gives them, are listed by `get-scene` / `get-model`, updated
+//!   by `update-model` and removed by `remove-model` / `clear-*`, with the server's errors, info,
+//!   bounds, color ramps, color methods and materials. `add-model` reads the file it is given.
+//! - `set-X` changes what `get-X` returns, with the engine's checks on the values;
+//!   `set-camera-*` / `set-renderer-*` switch the camera / renderer type.
+//! - `SEMANTICS.md`, next to this crate's `Cargo.toml`, lists every entrypoint as compared
+//!   with the Brayns 3.10.1 source: what follows it, and what is not modelled and why.
 //! - `snapshot` (no `file_path`) and `render-image` (`send` and a new frame or `force`) reply with a
 //!   binary frame holding a real PNG/JPEG gradient of the requested size (default: the viewport,
 //!   800x600), or a filler payload of [`MockServerBuilder::binary_payload_size`] bytes.
-//!   `render-image` renders a new frame per call until 16 are accumulated; any `set-*`, `add-*` or
-//!   `clear-*` starts over.
+//!   `render-image` renders a new frame per call until the renderer's samples per pixel are
+//!   accumulated; any change starts over. With `file_path`, `snapshot` and `export-gbuffers`
+//!   write the file on the mock's machine, as the server writes it on its own.
 //! - The `renderer` and `camera` objects of `snapshot` and `export-gbuffers` are checked as the
 //!   server's engine factories check them, before anything renders: a known type (a
 //!   `set-renderer-<name>` / `set-camera-<name>` method) needs `params` valid against that
@@ -56,11 +59,9 @@
 //! - `Invalid JSON: '<text>'` carries serde_json's parser message, not Poco's.
 //! - `No requests found with ID <N>.` prints a made-up connection handle (the server prints an
 //!   address).
-//! - Nothing is rendered or loaded: images are a gradient, loaders only check the loader name.
-//! - Framebuffers are not modelled: `set-framebuffer-static` / `set-framebuffer-progressive`
-//!   only restart `render-image`'s accumulation count (every frame is full size, and 16 frames
-//!   accumulate whatever the framebuffer type). The renderer and camera objects of a snapshot
-//!   are checked but not used: the image is the same gradient.
+//! - Nothing is rendered: images are a gradient. Of the files loaders read, only meshes and
+//!   raw volumes are parsed (see `SEMANTICS.md` for what else is not modelled). The renderer
+//!   and camera objects of a snapshot are checked but not used: the image is the same gradient.
 //! - Sizes a request asks for are bounded, so no request can exhaust the memory of the process
 //!   (often a user's whole test binary): an image over 8192 x 8192 RGB pixels (or 65 535 pixels
 //!   per edge), g-buffers over the same byte count (4 bytes per pixel and distinct channel), and

@@ -125,6 +125,15 @@ impl MockServerBuilder {
         self
     }
 
+    /// Starts with a simulation of frames 0 to `end_frame`, `dt` apart, as if a circuit with
+    /// a report were loaded (the mock reads no report): `get-simulation-parameters` reports
+    /// it, and `set-simulation-parameters` / `snapshot` accept those frames. `clear-models`
+    /// and `clear-renderables` remove it, as they remove the circuit.
+    pub fn simulation(mut self, end_frame: u64, dt: f64) -> Self {
+        self.config.simulation = Some((end_frame, dt));
+        self
+    }
+
     /// Delays every execution of `method` by `latency` (it holds the global queue, as a slow
     /// request does on the server).
     pub fn latency(mut self, method: impl Into<String>, latency: Duration) -> Self {

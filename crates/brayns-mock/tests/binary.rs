@@ -38,7 +38,7 @@ async fn snapshot_replies_with_a_png_of_the_requested_size() {
     let id = client
         .request(
             "snapshot",
-            Some(json!({"image_settings": {"size": [64, 48]}})),
+            Some(json!({"image_settings": {"size": [96, 64]}})),
         )
         .await;
     let Incoming::Binary(reply, payload) = client.response(id).await else {
@@ -48,31 +48,31 @@ async fn snapshot_replies_with_a_png_of_the_requested_size() {
         reply,
         json!({"id": id, "jsonrpc": "2.0", "result": {"color_buffer": {"offset": 0, "size": payload.len()}}})
     );
-    assert_eq!(png_size(&payload), (64, 48));
+    assert_eq!(png_size(&payload), (96, 64));
 
     let id = client
         .request(
             "snapshot",
-            Some(json!({"image_settings": {"size": [30, 20], "format": "jpg", "quality": 50}})),
+            Some(json!({"image_settings": {"size": [70, 80], "format": "jpg", "quality": 50}})),
         )
         .await;
     let Incoming::Binary(_, payload) = client.response(id).await else {
         panic!("a binary reply")
     };
-    assert_eq!(jpeg_size(&payload), (30, 20));
+    assert_eq!(jpeg_size(&payload), (70, 80));
 
     // Default size: the viewport.
     client
         .call(
             "set-application-parameters",
-            Some(json!({"viewport": [16, 8]})),
+            Some(json!({"viewport": [128, 64]})),
         )
         .await;
     let id = client.request("snapshot", Some(json!({}))).await;
     let Incoming::Binary(_, payload) = client.response(id).await else {
         panic!("a binary reply")
     };
-    assert_eq!(png_size(&payload), (16, 8));
+    assert_eq!(png_size(&payload), (128, 64));
 
     let huge = client
         .call_error(
@@ -81,25 +81,40 @@ async fn snapshot_replies_with_a_png_of_the_requested_size() {
         )
         .await;
     assert_eq!(huge["code"], -32603);
-    // With a file path the reply is text and size 0.
+    // With a file path the server writes the file (SnapshotEntrypoint.cpp); the reply is
+    // text and size 0.
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("a.png");
     let id = client
-        .request("snapshot", Some(json!({"file_path": "/tmp/a.png"})))
+        .request(
+            "snapshot",
+            Some(json!({"file_path": path.to_str().unwrap()})),
+        )
         .await;
     let Incoming::Text(reply) = client.response(id).await else {
         panic!("a text reply")
     };
     assert_eq!(reply["result"]["color_buffer"]["size"], 0);
+    assert_eq!(png_size(&std::fs::read(&path).unwrap()), (128, 64));
     mock.stop().await;
 }
 
 #[tokio::test]
 async fn render_image_sends_new_frames_or_when_forced() {
+    // Follows brayns/network/entrypoints/RenderImageEntrypoint.cpp: frames accumulate up to
+    // the renderer's samples per pixel.
     let mock = mock().await;
     let mut client = connect(&mock.uri()).await;
     client
         .call(
             "set-application-parameters",
-            Some(json!({"viewport": [40, 30]})),
+            Some(json!({"viewport": [80, 64]})),
+        )
+        .await;
+    client
+        .call(
+            "set-renderer-interactive",
+            Some(json!({"samples_per_pixel": 3})),
         )
         .await;
     let id = client.request("render-image", Some(json!({}))).await;
@@ -108,9 +123,9 @@ async fn render_image_sends_new_frames_or_when_forced() {
     };
     assert_eq!(
         reply["result"],
-        json!({"accumulation": 1, "max_accumulation": 16})
+        json!({"accumulation": 1, "max_accumulation": 3})
     );
-    assert_eq!(jpeg_size(&payload), (40, 30), "jpg by default");
+    assert_eq!(jpeg_size(&payload), (80, 64), "jpg by default");
 
     let id = client
         .request(
@@ -121,8 +136,8 @@ async fn render_image_sends_new_frames_or_when_forced() {
     let Incoming::Binary(reply, payload) = client.response(id).await else {
         panic!("a binary reply")
     };
-    assert_eq!(reply["result"]["accumulation"], 16);
-    assert_eq!(png_size(&payload), (40, 30));
+    assert_eq!(reply["result"]["accumulation"], 3);
+    assert_eq!(png_size(&payload), (80, 64));
     // Nothing new to render: text unless forced.
     let id = client.request("render-image", Some(json!({}))).await;
     assert!(matches!(client.response(id).await, Incoming::Text(_)));
@@ -150,7 +165,7 @@ async fn export_gbuffers_is_binary_with_null_result() {
     let id = client
         .request(
             "export-gbuffers",
-            Some(json!({"channels": ["color", "depth"], "resolution": [4, 2]})),
+            Some(json!({"channels": ["color", "depth"], "resolution": [64, 64]})),
         )
         .await;
     let Incoming::Binary(reply, payload) = client.response(id).await else {
@@ -158,16 +173,21 @@ async fn export_gbuffers_is_binary_with_null_result() {
     };
     assert_eq!(reply, json!({"id": id, "jsonrpc": "2.0", "result": null}));
     assert_eq!(&payload[..4], &[0x76, 0x2f, 0x31, 0x01], "EXR magic");
-    assert_eq!(payload.len(), 8 + 4 * 2 * 2 * 4);
+    assert_eq!(payload.len(), 8 + 64 * 64 * 2 * 4);
+    // Saved on the server with `.exr` added (ExportGBuffersEntrypoint.cpp).
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("g");
     let id = client
         .request(
             "export-gbuffers",
-            Some(json!({"channels": ["color"], "file_path": "/tmp/g"})),
+            Some(json!({"channels": ["color"], "file_path": path.to_str().unwrap()})),
         )
         .await;
     assert!(
         matches!(client.response(id).await, Incoming::Text(reply) if reply["result"] == Value::Null)
     );
+    let saved = std::fs::read(directory.path().join("g.exr")).unwrap();
+    assert_eq!(&saved[..4], &[0x76, 0x2f, 0x31, 0x01], "EXR magic");
     mock.stop().await;
 }
 
@@ -285,13 +305,13 @@ async fn oversized_buffers_are_errors_and_the_mock_keeps_serving() {
     let id = client
         .request(
             "export-gbuffers",
-            Some(json!({"channels": repeated, "resolution": [4, 2]})),
+            Some(json!({"channels": repeated, "resolution": [64, 64]})),
         )
         .await;
     let Incoming::Binary(_, payload) = client.response(id).await else {
         panic!("a binary reply")
     };
-    assert_eq!(payload.len(), 8 + 4 * 2 * 4, "one channel");
+    assert_eq!(payload.len(), 8 + 64 * 64 * 4, "one channel");
     // Sizes taken from a huge viewport: snapshot, render-image and export-gbuffers.
     client
         .call(

@@ -26,8 +26,13 @@ async fn progress_comes_before_the_reply() {
         .await
         .unwrap();
     let mut client = connect(&mock.uri()).await;
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("x.png");
     let id = client
-        .request("snapshot", Some(json!({"file_path": "/tmp/x.png"})))
+        .request(
+            "snapshot",
+            Some(json!({"file_path": path.to_str().unwrap()})),
+        )
         .await;
     let mut amounts = Vec::new();
     loop {
@@ -53,23 +58,23 @@ async fn progress_comes_before_the_reply() {
     assert_eq!(amounts, vec![0.0, 0.25, 0.5, 0.75]);
 
     // add-model progress uses the loader's text; upload-model starts with "Model uploaded" at 0.5.
+    let mesh = common::obj_file();
+    let path = mesh.to_str().unwrap();
     let id = client
         .request(
             "add-model",
-            Some(
-                json!({"path": "/data/cube.obj", "loader_name": "mesh", "loader_properties": null}),
-            ),
+            Some(json!({"path": path, "loader_name": "mesh", "loader_properties": null})),
         )
         .await;
     let first = client.recv().await.json().clone();
     assert_eq!(first["method"], "add-model");
-    assert_eq!(first["params"]["operation"], "Loading /data/cube.obj ...");
+    assert_eq!(first["params"]["operation"], format!("Loading {path} ..."));
     assert!(client.response(id).await.json()["result"].is_array());
 
     client
         .send_binary(
             &json!({"jsonrpc": "2.0", "id": 77, "method": "upload-model", "params": {"type": "obj", "loader_name": "mesh", "loader_properties": null}}),
-            b"o cube",
+            common::TRIANGLE_OBJ.as_bytes(),
         )
         .await;
     let first = client.recv().await.json().clone();
@@ -287,7 +292,9 @@ async fn add_model_keeps_running_when_its_client_leaves() {
         .unwrap();
     let mut keeper = connect(&mock.uri()).await;
     let mut leaver = connect(&mock.uri()).await;
-    let params = json!({"path": "a.obj", "loader_name": "mesh", "loader_properties": null});
+    let mesh = common::obj_file();
+    let params =
+        json!({"path": mesh.to_str().unwrap(), "loader_name": "mesh", "loader_properties": null});
     let id = leaver.request("add-model", Some(params)).await;
     leaver.recv().await;
     drop(leaver);

@@ -156,7 +156,7 @@ async fn tls_serves_wss_with_the_given_certificate() {
     let id = client
         .request(
             "snapshot",
-            Some(json!({"image_settings": {"size": [8, 8]}})),
+            Some(json!({"image_settings": {"size": [64, 64]}})),
         )
         .await;
     assert!(matches!(client.response(id).await, Incoming::Binary(..)));

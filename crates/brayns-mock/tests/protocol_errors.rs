@@ -422,13 +422,13 @@ async fn engine_objects_are_checked_before_rendering() {
     ];
     for params in valid {
         let mut with_size = params.clone();
-        with_size["image_settings"] = json!({"size": [2, 2]});
+        with_size["image_settings"] = json!({"size": [64, 64]});
         let id = client.request("snapshot", Some(with_size)).await;
         let reply = client.response(id).await;
         assert!(reply.json().get("result").is_some(), "{params}: {reply:?}");
         let mut gbuffers = params;
         gbuffers["channels"] = json!(["color"]);
-        gbuffers["resolution"] = json!([2, 2]);
+        gbuffers["resolution"] = json!([64, 64]);
         let id = client.request("export-gbuffers", Some(gbuffers)).await;
         assert!(client.response(id).await.json().get("result").is_some());
     }

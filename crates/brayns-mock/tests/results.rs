@@ -26,7 +26,14 @@ fn methods(snapshot: &Snapshot) -> Vec<String> {
         .collect()
 }
 
-/// The sampled params of `method`, with names the server looks up pointing at things that exist.
+/// A mesh file for `add-model` to read, for the whole test binary.
+fn mesh_path() -> &'static str {
+    static MESH: OnceLock<tempfile::TempPath> = OnceLock::new();
+    MESH.get_or_init(common::obj_file).to_str().unwrap()
+}
+
+/// The sampled params of `method`, with names the server looks up pointing at things that
+/// exist and values the engine accepts (sampled numbers are 0, which a camera refuses).
 fn sampled_params(snapshot: &Snapshot, method: &str) -> Option<Value> {
     let entrypoint = snapshot.entrypoint(method).unwrap();
     let mut params = entrypoint.params.as_ref().map(sample_request);
@@ -35,8 +42,31 @@ fn sampled_params(snapshot: &Snapshot, method: &str) -> Option<Value> {
         if fields.contains_key("loader_name") {
             fields.insert("loader_name".to_owned(), json!("mesh"));
         }
-        if method == "schema" {
-            fields.insert("endpoint".to_owned(), json!("snapshot"));
+        let accepted = match method {
+            "schema" => json!({"endpoint": "snapshot"}),
+            "add-model" => json!({"path": mesh_path()}),
+            "upload-model" => json!({"type": "obj"}),
+            "color-model" => json!({"method": "solid", "values": {"color": [1.0, 1.0, 1.0, 1.0]}}),
+            "get-color-values" => json!({"method": "solid"}),
+            "set-camera-perspective" | "set-camera-cylindric" => json!({"fovy": 45.0}),
+            "set-camera-orthographic" => json!({"height": 1.0}),
+            "set-camera-view" => json!({"position": [0.0, 0.0, -1.0], "up": [0.0, 1.0, 0.0]}),
+            // 64 x 64 at least, and a view with a direction.
+            "snapshot" => json!({
+                "image_settings": {"size": [64, 64]},
+                "camera_view": {"position": [0.0, 0.0, -1.0], "target": [0.0, 0.0, 0.0], "up": [0.0, 1.0, 0.0]}
+            }),
+            "export-gbuffers" => json!({
+                "resolution": [64, 64],
+                "camera_view": {"position": [0.0, 0.0, -1.0], "target": [0.0, 0.0, 0.0], "up": [0.0, 1.0, 0.0]}
+            }),
+            "set-color-ramp" => {
+                json!({"color_ramp": {"colors": [[0.0, 0.0, 0.0, 1.0]], "range": [0.0, 1.0]}})
+            }
+            _ => json!({}),
+        };
+        for (key, value) in accepted.as_object().unwrap() {
+            fields.insert(key.clone(), value.clone());
         }
     }
     params
@@ -50,7 +80,9 @@ async fn call(
 ) -> Value {
     let id = if method == "upload-model" {
         let request = json!({"jsonrpc": "2.0", "id": 1000, "method": method, "params": params});
-        client.send_binary(&request, b"payload").await;
+        client
+            .send_binary(&request, common::TRIANGLE_OBJ.as_bytes())
+            .await;
         1000
     } else {
         client.request(method, params).await
@@ -76,15 +108,23 @@ fn check_result(snapshot: &Snapshot, method: &str, reply: &Value) {
     }
 }
 
-/// Whether `message` is `pattern`, where `{N}` stands for a decimal number.
+/// Whether `message` is `pattern`, where `{N}` stands for a decimal number and `{S}` for
+/// any text without a quote (at most one of them per pattern).
 fn message_matches(pattern: &str, message: &str) -> bool {
-    match pattern.split_once("{N}") {
-        None => pattern == message,
-        Some((before, after)) => message
-            .strip_prefix(before)
-            .and_then(|rest| rest.strip_suffix(after))
-            .is_some_and(|number| !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit())),
-    }
+    let (before, after, fits): (&str, &str, fn(&str) -> bool) =
+        if let Some((before, after)) = pattern.split_once("{N}") {
+            (before, after, |number| {
+                !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit())
+            })
+        } else if let Some((before, after)) = pattern.split_once("{S}") {
+            (before, after, |text| !text.contains('\''))
+        } else {
+            return pattern == message;
+        };
+    message
+        .strip_prefix(before)
+        .and_then(|rest| rest.strip_suffix(after))
+        .is_some_and(fits)
 }
 
 /// Whether `error` is one of `expected` (code, message pattern).
@@ -99,19 +139,42 @@ fn error_is_one_of(error: &Value, expected: &[(i64, &str)]) -> bool {
 }
 
 /// The only methods that fail in the sweep, with why and their exact error.
-const SWEEP_ERRORS: &[(&str, &str, i64, &str)] = &[(
-    "cancel",
-    "the sampled id (0) names no request of this client",
-    -32602,
-    "No requests found with ID {N}.",
-)];
+const SWEEP_ERRORS: &[(&str, &str, i64, &str)] = &[
+    (
+        "enable-simulation",
+        "model 0 is geometry, which has no simulation (EnableSimulationEntrypoint.cpp)",
+        0,
+        "The model does not have simulation",
+    ),
+    (
+        "cancel",
+        "the sampled id (0) names no request of this client",
+        -32602,
+        "No requests found with ID {N}.",
+    ),
+];
 
 /// What a random call sequence may legitimately get instead of a result: a sampled id naming a
-/// model that an earlier call removed, or a material getter for a model with no material or
-/// another material.
+/// model that an earlier call removed, a model without the component asked for, a getter of
+/// another camera, renderer or material type than the current one, and the engine's checks on
+/// a state an earlier call left (a sampled viewport of 0, an empty simulation).
 const SEQUENCE_ERRORS: &[(i64, &str)] = &[
+    (-32602, "No model found with ID {N}"),
     (-32603, "No instance with id {N} was found"),
     (0, "The model does not have material"),
+    (-32600, "Invalid material type (should be '{S}')"),
+    (-32600, "Invalid camera type (should be '{S}')"),
+    (-32600, "Invalid renderer type (should be '{S}')"),
+    (0, "The requested model does not have a color ramp"),
+    (-32600, "The requested model does not have a color ramp"),
+    (-32603, "Color method '{S}' not found"),
+    (0, "The model does not have simulation"),
+    (
+        -32602,
+        "The requested model does not have an Atlas component",
+    ),
+    (-32603, "Simulation frame out of range"),
+    (-32603, "Frame size must be greather than or equal to 64x64"),
 ];
 
 /// Calls `method` with sampled params in a random sequence: a valid result or a known error.
@@ -122,17 +185,8 @@ async fn check_call(
 ) {
     let reply = call(client, method, sampled_params(snapshot, method)).await;
     if let Some(error) = reply.get("error") {
-        // A getter of another material type than the model's: "The model material is 'x', not 'y'".
-        let other_material = error["code"] == 0
-            && method
-                .strip_prefix("get-material-")
-                .zip(error["message"].as_str())
-                .is_some_and(|(kind, message)| {
-                    message.starts_with("The model material is '")
-                        && message.ends_with(&format!("', not '{kind}'"))
-                });
         assert!(
-            error_is_one_of(error, SEQUENCE_ERRORS) || other_material,
+            error_is_one_of(error, SEQUENCE_ERRORS),
             "{method}: unexpected error {error}"
         );
         return;
@@ -207,6 +261,27 @@ async fn every_entrypoint_answers_a_valid_result() {
     let mut failed = Vec::new();
     for method in &ordered {
         let mut params = sampled_params(&snapshot, method);
+        for (prefix, kinds) in [("get-camera-", CAMERAS), ("get-renderer-", RENDERERS)] {
+            if let Some(kind) = method.strip_prefix(prefix)
+                && kinds.contains(&kind)
+            {
+                // A camera or renderer getter answers for the current type only.
+                let setter = format!("set-{}", &method["get-".len()..]);
+                client
+                    .call(&setter, sampled_params(&snapshot, &setter))
+                    .await;
+            }
+        }
+        if method == "get-available-atlas-usecases" || method == "visualize-atlas-usecase" {
+            // Only an atlas (an NRRD volume) has use cases: load one, name it.
+            let atlas = client.call("add-model", Some(nrrd_atlas())).await;
+            params.as_mut().unwrap()["model_id"] = atlas[0]["model_id"].clone();
+        }
+        if method == "get-color-ramp" || method == "set-color-ramp" {
+            // Only volumes (and simulations) have a color ramp: load one, name it.
+            let volume = client.call("add-model", Some(raw_volume())).await;
+            params.as_mut().unwrap()["id"] = volume[0]["model_id"].clone();
+        }
         if let Some(kind) = method.strip_prefix("get-material-")
             && kind != "type"
         {
@@ -241,6 +316,36 @@ async fn every_entrypoint_answers_a_valid_result() {
     assert_eq!(failed, expected, "every listed failure happens");
     client.expect_closed().await;
     mock.stop().await;
+}
+
+/// The camera and renderer types with getters, which answer for the current type only.
+const CAMERAS: &[&str] = &["perspective", "orthographic", "cylindric"];
+const RENDERERS: &[&str] = &["interactive", "production"];
+
+/// `add-model` params loading a 2x2x2 volume of bytes, which has a color ramp.
+fn raw_volume() -> Value {
+    static VOLUME: OnceLock<tempfile::TempPath> = OnceLock::new();
+    let path = VOLUME.get_or_init(|| {
+        let file = tempfile::Builder::new().suffix(".raw").tempfile().unwrap();
+        std::fs::write(file.path(), [0u8; 8]).unwrap();
+        file.into_temp_path()
+    });
+    json!({
+        "path": path.to_str().unwrap(),
+        "loader_name": "raw-volume",
+        "loader_properties": {"data_type": "unsinged_char", "dimensions": [2, 2, 2], "spacing": [1.0, 1.0, 1.0]}
+    })
+}
+
+/// `add-model` params loading an NRRD atlas (the mock reads the file but parses nothing).
+fn nrrd_atlas() -> Value {
+    static ATLAS: OnceLock<tempfile::TempPath> = OnceLock::new();
+    let path = ATLAS.get_or_init(|| {
+        let file = tempfile::Builder::new().suffix(".nrrd").tempfile().unwrap();
+        std::fs::write(file.path(), b"NRRD0004\n").unwrap();
+        file.into_temp_path()
+    });
+    json!({"path": path.to_str().unwrap(), "loader_name": "NRRD loader", "loader_properties": {"type": "scalar"}})
 }
 
 fn shared_mock() -> &'static BackgroundMockServer {

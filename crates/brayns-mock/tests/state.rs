@@ -28,14 +28,16 @@ async fn models_are_added_listed_and_removed() {
     assert_eq!(second["model_id"], 1);
     let light = client.call("add-light-ambient", Some(json!({}))).await;
     assert_eq!(light["model_type"], "light");
+    let mesh = common::obj_file();
+    let path = mesh.to_str().unwrap();
     let loaded = client
         .call(
             "add-model",
-            Some(json!({"path": "/x/brain.obj", "loader_name": "mesh", "loader_properties": null})),
+            Some(json!({"path": path, "loader_name": "mesh", "loader_properties": null})),
         )
         .await;
     assert_eq!(loaded[0]["model_id"], 3);
-    assert_eq!(loaded[0]["info"]["load_info"]["path"], "/x/brain.obj");
+    assert_eq!(loaded[0]["info"]["load_info"]["path"], path);
     assert_eq!(loaded[0]["info"]["load_info"]["source"], "from_file");
 
     let scene = client.call("get-scene", None).await;
@@ -46,7 +48,7 @@ async fn models_are_added_listed_and_removed() {
         .map(|m| &m["model_id"])
         .collect();
     assert_eq!(ids, [&json!(0), &json!(1), &json!(2), &json!(3)]);
-    assert_eq!(scene["bounds"]["max"], json!([11.0, 1.0, 1.0]));
+    assert_eq!(scene["bounds"]["max"], json!([11.0, 2.0, 1.0]));
     assert_eq!(
         client.call("get-model", Some(json!({"id": 1}))).await,
         second
@@ -70,7 +72,7 @@ async fn models_are_added_listed_and_removed() {
     );
     assert_eq!(
         client.call_error("get-model", Some(json!({"id": 1}))).await,
-        error(-32603, "No instance with id 1 was found")
+        error(-32602, "No model found with ID 1")
     );
     assert_eq!(
         client
@@ -170,12 +172,16 @@ async fn camera_and_renderer_setters_change_the_getters() {
         client.call("get-simulation-parameters", None).await,
         json!({"current": 0, "dt": 0.0, "end_frame": 0, "start_frame": 0, "unit": "ms"})
     );
-    client
-        .call("set-simulation-parameters", Some(json!({"current": 4})))
-        .await;
+    // No simulation loaded: frame 4 is out of the (empty) range and nothing changes.
+    assert_eq!(
+        client
+            .call_error("set-simulation-parameters", Some(json!({"current": 4})))
+            .await,
+        error(-32603, "Simulation frame out of range")
+    );
     assert_eq!(
         client.call("get-simulation-parameters", None).await["current"],
-        4
+        0
     );
     mock.stop().await;
 }
@@ -213,7 +219,10 @@ async fn materials_and_color_ramps_are_per_model() {
     let mismatch = client
         .call_error("get-material-glass", Some(json!({"id": 0})))
         .await;
-    assert_eq!(mismatch["code"], 0);
+    assert_eq!(
+        mismatch,
+        error(-32600, "Invalid material type (should be 'metal')")
+    );
     assert_eq!(
         client
             .call_error("get-material-type", Some(json!({"id": light["model_id"]})))
@@ -227,15 +236,7 @@ async fn materials_and_color_ramps_are_per_model() {
                 Some(json!({"model_id": 9, "material": {}}))
             )
             .await,
-        error(-32603, "No instance with id 9 was found")
-    );
-    let ramp = json!({"colors": [[0.0, 1.0, 0.0, 1.0]], "range": [2.0, 3.0]});
-    client
-        .call("set-color-ramp", Some(json!({"id": 0, "color_ramp": ramp})))
-        .await;
-    assert_eq!(
-        client.call("get-color-ramp", Some(json!({"id": 0}))).await,
-        ramp
+        error(-32602, "No model found with ID 9")
     );
     mock.stop().await;
 }
@@ -281,26 +282,35 @@ async fn the_scene_holds_a_bounded_number_of_models() {
 
     // At the limit: every way of adding a model is refused, removing one makes room.
     let mock = MockServer::builder().max_models(4).start().await.unwrap();
+    let mesh = common::obj_file();
+    let nrrd = tempfile::Builder::new()
+        .suffix(".nrrd")
+        .tempfile()
+        .unwrap()
+        .into_temp_path();
     let mut client = connect(&mock.uri()).await;
     client.call("add-spheres", Some(sphere(0.0))).await;
+    // An atlas (model 1), for visualize-atlas-usecase; the mock parses no NRRD data.
+    let atlas = json!({"path": nrrd.to_str().unwrap(), "loader_name": "NRRD loader", "loader_properties": {"type": "scalar"}});
+    client.call("add-model", Some(atlas)).await;
     let too_many = json!({"model_id": 0, "transforms": [{}, {}, {}, {}]});
     let error = client.call_error("instantiate-model", Some(too_many)).await;
     assert_eq!(
         error,
-        json!({"code": -32603, "message": "The mock's scene holds at most 4 models (1 now, 4 more asked)"})
+        json!({"code": -32603, "message": "The mock's scene holds at most 4 models (2 now, 4 more asked)"})
     );
-    let copies = json!({"model_id": 0, "transforms": [{}, {}, {}]});
+    let copies = json!({"model_id": 0, "transforms": [{}, {}]});
     client.call("instantiate-model", Some(copies)).await;
     let full = [
         ("add-spheres", sphere(1.0)),
         ("add-light-ambient", json!({})),
         (
             "add-model",
-            json!({"path": "/a.obj", "loader_name": "mesh", "loader_properties": null}),
+            json!({"path": mesh.to_str().unwrap(), "loader_name": "mesh", "loader_properties": null}),
         ),
         (
             "visualize-atlas-usecase",
-            json!({"model_id": 0, "use_case": "x", "params": null}),
+            json!({"model_id": 1, "use_case": "x", "params": null}),
         ),
     ];
     for (method, params) in full {

@@ -26,7 +26,7 @@ async fn settled(log: &TaskLog, id: &Value) -> Vec<TaskOutcome> {
 }
 
 fn small_snapshot() -> Request {
-    Request::new("snapshot").params_value(json!({"image_settings": {"size": [4, 4]}}))
+    Request::new("snapshot").params_value(json!({"image_settings": {"size": [64, 64]}}))
 }
 
 #[tokio::test]

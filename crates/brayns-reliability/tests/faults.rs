@@ -173,7 +173,8 @@ async fn quit_mid_stream_ends_every_call_and_task_without_hanging() {
         // A task streaming progress, and four callers hammering the server from another client.
         let mut snapshot = streamer
             .start_task(
-                Request::new("snapshot").params_value(json!({"image_settings": {"size": [4, 4]}})),
+                Request::new("snapshot")
+                    .params_value(json!({"image_settings": {"size": [64, 64]}})),
             )
             .unwrap();
         let answered = Arc::new(Mutex::new(0usize));

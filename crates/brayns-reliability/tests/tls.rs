@@ -61,7 +61,7 @@ async fn a_custom_ca_trusted_via_the_connector_gets_in() {
         let snapshot = client
             .start_task(
                 brayns_rpc::Request::new("snapshot")
-                    .params_value(serde_json::json!({"image_settings": {"size": [8, 8]}})),
+                    .params_value(serde_json::json!({"image_settings": {"size": [64, 64]}})),
             )
             .unwrap()
             .await

@@ -62,7 +62,12 @@ async fn main() -> anyhow::Result<()> {
         );
         SimulationFrames::new(0, args.frames - 1, args.fps)
     };
-    let frames = MovieFrames::new(args.fps).indices(&simulation)?;
+    let mut frames = MovieFrames::new(args.fps).indices(&simulation)?;
+    if parameters.end_frame <= parameters.start_frame {
+        // Without a simulation the instance has frame 0 only (it refuses any other): every
+        // image of the movie shows it.
+        frames.iter_mut().for_each(|frame| *frame = 0);
+    }
     println!("{} frames to render.", frames.len());
 
     let files = FrameFiles::new(args.out.join("frames"));

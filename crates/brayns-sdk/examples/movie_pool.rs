@@ -45,10 +45,13 @@ async fn main() -> anyhow::Result<()> {
     let uris = if args.uri.is_empty() {
         anyhow::ensure!(args.mocks > 0, "--mocks must be at least 1");
         for _ in 0..args.mocks {
-            // Ten progress steps per snapshot: a fixed per-frame delay.
+            // Ten progress steps per snapshot: a fixed per-frame delay. Each mock stands for
+            // an instance with a simulation of `--frames` frames loaded (Brayns refuses a
+            // frame outside the simulation).
             let mock = MockServer::builder()
                 .progress_steps(10)
                 .step_duration(Duration::from_millis(args.frame_ms / 10))
+                .simulation(args.frames.saturating_sub(1), 0.1)
                 .start_in_background()?;
             mocks.push(mock);
         }

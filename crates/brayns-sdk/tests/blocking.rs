@@ -54,7 +54,7 @@ fn a_script_runs_without_async() {
             image_settings: Some(ImageSettings {
                 format: "png".to_owned(),
                 quality: 100,
-                size: Some([40, 30]),
+                size: Some([64, 64]),
             }),
             ..SnapshotParams::default()
         })
@@ -231,7 +231,7 @@ fn the_scripting_layer_has_blocking_twins() {
     let path = dir.path().join("scene.png");
     let saved = brayns
         .save_capture(
-            &Capture::new().resolution(brayns_sdk::Resolution::new(40, 30)),
+            &Capture::new().resolution(brayns_sdk::Resolution::new(64, 64)),
             &path,
         )
         .unwrap();

@@ -21,7 +21,7 @@ fn png_size(bytes: &[u8]) -> (u32, u32) {
 async fn saving_writes_the_file_in_the_format_of_its_extension() {
     let (mock, brayns) = start(2, Duration::from_millis(1)).await;
     let dir = tempfile::tempdir().unwrap();
-    let capture = Capture::new().resolution(Resolution::new(64, 48));
+    let capture = Capture::new().resolution(Resolution::new(96, 64));
 
     let png = dir.path().join("frame.png");
     let mut task = capture.save(&brayns, &png).unwrap();
@@ -36,7 +36,7 @@ async fn saving_writes_the_file_in_the_format_of_its_extension() {
     assert!(steps > 0, "saving reports the rendering's progress");
     let written = tokio::time::timeout(LIMIT, task).await.unwrap().unwrap();
     assert_eq!(written, png);
-    assert_eq!(png_size(&std::fs::read(&png).unwrap()), (64, 48));
+    assert_eq!(png_size(&std::fs::read(&png).unwrap()), (96, 64));
 
     let jpeg = dir.path().join("frame.JPG");
     let written = capture.jpeg_quality(80).save(&brayns, &jpeg).unwrap().await;
@@ -53,7 +53,7 @@ async fn typed_overrides_pass_the_servers_engine_checks() {
         ..Perspective::default()
     };
     let capture = Capture::new()
-        .resolution(Resolution::new(32, 32))
+        .resolution(Resolution::new(64, 64))
         .camera(perspective.clone())
         .renderer(Renderer::Current);
     assert_eq!(
@@ -65,7 +65,7 @@ async fn typed_overrides_pass_the_servers_engine_checks() {
         .unwrap()
         .await
         .unwrap();
-    assert_eq!(png_size(&bytes), (32, 32));
+    assert_eq!(png_size(&bytes), (64, 64));
 
     // The server, not only the type, knows the params: an out-of-range field of a valid
     // type is the server's -32602, with the problem in its data.
@@ -89,11 +89,18 @@ async fn saving_on_the_server_sends_the_path_and_no_bytes_come_back() {
         .params(ImageFormat::Jpeg, Some("/remote/frame.jpg".to_owned()))
         .unwrap();
     assert_eq!(params.file_path.as_deref(), Some("/remote/frame.jpg"));
+    // The server writes the file itself (the mock too, on this machine).
+    let dir = tempfile::tempdir().unwrap();
+    let remote = dir.path().join("frame.jpg");
     let result = Capture::new()
-        .save_remotely(&brayns, "/remote/frame.jpg")
+        .save_remotely(&brayns, remote.to_str().unwrap())
         .unwrap()
         .await;
     assert!(result.is_ok(), "{result:?}");
+    assert!(
+        std::fs::read(&remote).unwrap().starts_with(&[0xFF, 0xD8]),
+        "a JPEG"
+    );
     mock.stop().await;
 }
 

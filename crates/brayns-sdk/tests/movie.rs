@@ -62,7 +62,7 @@ async fn frames_render_in_order_and_a_resumed_render_redoes_nothing_it_had() {
     assert_eq!(frames, [0, 2, 4, 6, 8]);
     let files = FrameFiles::new(dir.path().join("frames"));
     let render = FrameRender::new(
-        Capture::new().resolution(Resolution::new(32, 24)),
+        Capture::new().resolution(Resolution::new(96, 64)),
         frames.clone(),
         files.clone(),
     );
@@ -86,7 +86,7 @@ async fn frames_render_in_order_and_a_resumed_render_redoes_nothing_it_had() {
             snapshot_steps, 2,
             "each snapshot's own progress, frame {position}"
         );
-        assert_eq!(png_size(&files.path(position)), (32, 24));
+        assert_eq!(png_size(&files.path(position)), (96, 64));
     }
     assert!(events.iter().all(|event| event.count == 5));
     let names: Vec<String> = std::fs::read_dir(files.folder())
@@ -123,7 +123,7 @@ async fn cancelling_stops_the_snapshot_under_way_and_keeps_the_saved_frames() {
     let dir = tempfile::tempdir().unwrap();
     let files = FrameFiles::new(dir.path());
     let render = FrameRender::new(
-        Capture::new().resolution(Resolution::new(16, 16)),
+        Capture::new().resolution(Resolution::new(64, 64)),
         vec![0, 1, 2],
         files.clone(),
     );
@@ -235,7 +235,7 @@ async fn rendered_frames(dir: &Path) -> FrameFiles {
     let (mock, brayns) = start(1, Duration::from_millis(1)).await;
     let files = FrameFiles::new(dir.join("frames"));
     let render = FrameRender::new(
-        Capture::new().resolution(Resolution::new(64, 48)),
+        Capture::new().resolution(Resolution::new(96, 64)),
         (0..10).collect(),
         files.clone(),
     );
@@ -262,7 +262,7 @@ async fn rendered_frames_make_a_movie_of_the_right_length_and_size() {
     assert!(!logs.is_empty(), "ffmpeg's log is returned");
     let probe = ffprobe(&output);
     assert_eq!(probe.codec, "h264");
-    assert_eq!((probe.width, probe.height), (64, 48));
+    assert_eq!((probe.width, probe.height), (96, 64));
     assert_eq!(probe.frames, 10);
     assert!(
         (probe.duration - 2.0).abs() < 0.05,

@@ -15,11 +15,13 @@ use brayns_sdk::{
 };
 use common::{LIMIT, snapshot_files};
 
-/// A mock whose snapshots take `steps` x `step`.
+/// A mock whose snapshots take `steps` x `step`, with a simulation of 100 frames (the frames
+/// rendered are simulation frames, which the server checks).
 fn builder(steps: u32, step: Duration) -> MockServerBuilder {
     MockServer::builder()
         .progress_steps(steps)
         .step_duration(step)
+        .simulation(99, 0.1)
 }
 
 async fn connect(mock: &MockServer) -> Brayns {
@@ -28,7 +30,7 @@ async fn connect(mock: &MockServer) -> Brayns {
 
 fn frames(count: u64, dir: &std::path::Path) -> FrameRender {
     FrameRender::new(
-        Capture::new().resolution(Resolution::new(16, 12)),
+        Capture::new().resolution(Resolution::new(64, 64)),
         (0..count).collect(),
         FrameFiles::new(dir.join("frames")),
     )

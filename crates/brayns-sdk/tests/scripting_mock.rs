@@ -27,6 +27,22 @@ async fn start(width: u32, height: u32) -> (MockServer, Brayns) {
     (mock, brayns)
 }
 
+/// A circuit loaded with a compartment report: it has a simulation, a color ramp and the
+/// circuit color methods (the mock reads no circuit file).
+async fn add_circuit_with_report(brayns: &Brayns) -> u64 {
+    let params = serde_json::json!({
+        "path": "/circuit/BlueConfig",
+        "loader_name": "BBP loader",
+        "loader_properties": {"report_type": "compartment", "report_name": "soma"}
+    });
+    let models = brayns
+        .rpc()
+        .request("add-model", Some(params))
+        .await
+        .expect("add-model");
+    models[0]["model_id"].as_u64().expect("a model id")
+}
+
 async fn add_box(brayns: &Brayns, min: [f64; 3], max: [f64; 3]) -> u64 {
     let item = AddBoxesGeometryWithColor {
         color: Color::RED.to_array(),
@@ -151,13 +167,12 @@ async fn coloring_models_and_their_ramps() {
         let model = add_box(&brayns, [0.0; 3], [1.0; 3]).await;
         brayns.set_model_color(model, Color::GREEN).await.unwrap();
         brayns
-            .color_model_by(
-                model,
-                ColorMethod::Primitive,
-                [("0", Color::RED), ("1-3", Color::BLUE)],
-            )
+            .color_model_by(model, ColorMethod::Primitive, [("0", Color::RED)])
             .await
             .unwrap();
+        // Sections, layers and a color ramp belong to circuits with a report (a box has
+        // `solid` and `primitive` only, and no ramp).
+        let model = add_circuit_with_report(&brayns).await;
         brayns
             .color_by_sections(
                 model,

@@ -1,9 +1,7 @@
 //! Rendering entrypoints: `snapshot`, `export-gbuffers` and `render-image`, with binary replies.
 
+use super::engine::refused;
 use super::*;
-
-/// How many frames `render-image` accumulates before it stops rendering new ones.
-pub(super) const MAX_ACCUMULATION: u64 = 16;
 
 impl State {
     /// Runs the simulated render loop of snapshot / export-gbuffers: a first progress at once,
@@ -22,35 +20,37 @@ impl State {
         context.poll()
     }
 
-    /// Checks the `renderer`, then the `camera` object of a snapshot or g-buffers export, as the
+    /// Checks the `renderer` or `camera` object of a snapshot or g-buffers export, as the
     /// server's engine factories do before anything renders: an empty or absent `name` keeps the
     /// current object (its `params` unread); a known type needs `params` valid against the
     /// type's schema (that of `set-<camera|renderer>-<name>`), else -32602 `Invalid engine JSON
     /// schema` with the problems; an unknown name is -32603 `Unknown type name <name>`.
-    fn check_engine_objects(&self, params: &Value) -> Result<(), RpcError> {
-        for kind in [EngineObject::Renderer, EngineObject::Camera] {
-            let object = params.get(kind.property()).unwrap_or(&Value::Null);
-            let name = get_str(object, "name", "");
-            if name.is_empty() {
-                continue;
-            }
-            let types = self.snapshot.snapshot().engine_types(kind);
-            let Some((_, setter)) = types.iter().find(|(type_name, _)| *type_name == name) else {
-                return Err(RpcError::new(
-                    codes::INTERNAL_ERROR,
-                    format!("Unknown type name {name}"),
-                ));
-            };
-            let Some(schema) = setter.params.as_ref() else {
-                continue;
-            };
-            let problems = validate(schema, object.get("params").unwrap_or(&Value::Null));
-            if !problems.is_empty() {
-                return Err(
-                    RpcError::new(codes::INVALID_PARAMS, "Invalid engine JSON schema")
-                        .with_data(json!(problems)),
-                );
-            }
+    pub(super) fn check_engine_object(
+        &self,
+        params: &Value,
+        kind: EngineObject,
+    ) -> Result<(), RpcError> {
+        let object = params.get(kind.property()).unwrap_or(&Value::Null);
+        let name = get_str(object, "name", "");
+        if name.is_empty() {
+            return Ok(());
+        }
+        let types = self.snapshot.snapshot().engine_types(kind);
+        let Some((_, setter)) = types.iter().find(|(type_name, _)| *type_name == name) else {
+            return Err(RpcError::new(
+                codes::INTERNAL_ERROR,
+                format!("Unknown type name {name}"),
+            ));
+        };
+        let Some(schema) = setter.params.as_ref() else {
+            return Ok(());
+        };
+        let problems = validate(schema, object.get("params").unwrap_or(&Value::Null));
+        if !problems.is_empty() {
+            return Err(
+                RpcError::new(codes::INVALID_PARAMS, "Invalid engine JSON schema")
+                    .with_data(json!(problems)),
+            );
         }
         Ok(())
     }
@@ -70,14 +70,8 @@ impl State {
         context: &mut TaskContext<'_>,
         params: &Value,
     ) -> Outcome {
-        if let Err(error) = self.check_engine_objects(params) {
-            return Outcome::Error(error);
-        }
         let settings = params.get("image_settings").cloned().unwrap_or(Value::Null);
-        let (format, quality) = match image_encoding(&settings, "png", "quality") {
-            Ok(encoding) => encoding,
-            Err(error) => return error,
-        };
+        let (format_name, quality) = image_encoding(&settings, "png", "quality");
         let (width, height) = match settings.get("size").and_then(Value::as_array) {
             Some(size) if size.len() == 2 => {
                 let edge = |i: usize| size[i].as_u64().unwrap_or(0).min(u64::from(u32::MAX)) as u32;
@@ -85,6 +79,9 @@ impl State {
             }
             _ => self.viewport(),
         };
+        if let Err(error) = self.check_render_setup(params, (width, height)) {
+            return Outcome::Error(error);
+        }
         let file_path = get_str(params, "file_path", "");
         let downloading = file_path.is_empty();
         context.cancel_on_disconnect(downloading);
@@ -92,13 +89,15 @@ impl State {
             return Outcome::Stopped(stop);
         }
         let mut result = self.sample_of("snapshot");
-        if !downloading {
-            if let Some(buffer) = result.get_mut("color_buffer") {
-                set_if_present(buffer, "offset", json!(0));
-                set_if_present(buffer, "size", json!(0));
-            }
-            return self.result("snapshot", result);
-        }
+        // Saved on the server, the image takes the format of the file's extension.
+        let format = match downloading {
+            true => codec(&format_name),
+            false => saved_format(file_path),
+        };
+        let format = match format {
+            Ok(format) => format,
+            Err(error) => return Outcome::Error(error),
+        };
         let payload =
             match self.payload_or(|state| state.images.get(format, width, height, quality)) {
                 Ok(payload) => payload,
@@ -107,6 +106,16 @@ impl State {
         if let Some(buffer) = result.get_mut("color_buffer") {
             set_if_present(buffer, "offset", json!(0));
             set_if_present(buffer, "size", json!(payload.len()));
+        }
+        if !downloading {
+            if let Err(error) = write_file(file_path, &payload) {
+                return Outcome::Error(error);
+            }
+            // Saved on the server: nothing comes back.
+            if let Some(buffer) = result.get_mut("color_buffer") {
+                set_if_present(buffer, "size", json!(0));
+            }
+            return self.result("snapshot", result);
         }
         match self.fit("snapshot", result) {
             Ok(result) => Outcome::Binary {
@@ -122,9 +131,6 @@ impl State {
         context: &mut TaskContext<'_>,
         params: &Value,
     ) -> Outcome {
-        if let Err(error) = self.check_engine_objects(params) {
-            return Outcome::Error(error);
-        }
         let (width, height) = match params.get("resolution").and_then(Value::as_array) {
             Some(size) if size.len() == 2 => {
                 let edge = |i: usize| size[i].as_u64().unwrap_or(0).min(u64::from(u32::MAX)) as u32;
@@ -132,6 +138,9 @@ impl State {
             }
             _ => self.viewport(),
         };
+        if let Err(error) = self.check_render_setup(params, (width, height)) {
+            return Outcome::Error(error);
+        }
         let channels = distinct_channels(params);
         let file_path = get_str(params, "file_path", "");
         let downloading = file_path.is_empty();
@@ -139,40 +148,62 @@ impl State {
         if let Err(stop) = Self::render_loop(context, "Exporting g-buffers ...").await {
             return Outcome::Stopped(stop);
         }
+        let payload =
+            match self.payload_or(|_| image::gbuffers(width, height, channels).map(Bytes::from)) {
+                Ok(payload) => payload,
+                Err(error) => return Outcome::Error(error),
+            };
         if !downloading {
-            return Outcome::Result("null".to_owned());
+            // Saved as EXR: `.exr` is added unless the path has it.
+            let path = if file_path.ends_with(".exr") {
+                file_path.to_owned()
+            } else {
+                format!("{file_path}.exr")
+            };
+            return match write_file(&path, &payload) {
+                Ok(()) => Outcome::Result("null".to_owned()),
+                Err(error) => Outcome::Error(error),
+            };
         }
-        match self.payload_or(|_| image::gbuffers(width, height, channels).map(Bytes::from)) {
-            Ok(payload) => Outcome::Binary {
-                result: "null".to_owned(),
-                payload,
-            },
-            Err(error) => Outcome::Error(error),
+        Outcome::Binary {
+            result: "null".to_owned(),
+            payload,
         }
     }
 
+    /// `render-image` (`RenderImageEntrypoint.cpp`): renders one frame (all the remaining ones
+    /// with `accumulate`) unless the frame already has the renderer's samples per pixel; the
+    /// image is sent for a new frame, or when forced (empty before anything was rendered).
     pub(super) fn render_image(&mut self, params: &Value) -> Outcome {
         let send = get_bool(params, "send", true);
         let force = get_bool(params, "force", false);
         if !send && force {
             return params_error("Cannot force sending if send is disabled");
         }
-        let (format, quality) = match image_encoding(params, "jpg", "jpeg_quality") {
-            Ok(encoding) => encoding,
-            Err(error) => return error,
-        };
+        let (format_name, quality) = image_encoding(params, "jpg", "jpeg_quality");
+        let max = self.samples_per_pixel();
         let render = get_bool(params, "render", true);
-        let new_frame = render && self.accumulation < MAX_ACCUMULATION;
-        if new_frame {
-            self.accumulation = if get_bool(params, "accumulate", false) {
-                MAX_ACCUMULATION
-            } else {
-                self.accumulation + 1
-            };
+        let (width, height) = self.viewport();
+        if render && (width < 64 || height < 64) {
+            // `StaticFrameHandler::setFrameSize`, when the engine commits the viewport.
+            return Outcome::Error(refused(
+                "Frame size must be greather than or equal to 64x64",
+            ));
         }
+        let new_frame = if !render {
+            false
+        } else if get_bool(params, "accumulate", false) {
+            let mut frames = 0;
+            while self.frame.render(max) {
+                frames += 1;
+            }
+            frames > 0
+        } else {
+            self.frame.render(max)
+        };
         let mut result = self.sample_of("render-image");
-        set_if_present(&mut result, "accumulation", json!(self.accumulation));
-        set_if_present(&mut result, "max_accumulation", json!(MAX_ACCUMULATION));
+        set_if_present(&mut result, "accumulation", json!(self.frame.accumulation));
+        set_if_present(&mut result, "max_accumulation", json!(max));
         let result = match self.fit("render-image", result) {
             Ok(result) => text(&result),
             Err(error) => return Outcome::Error(error),
@@ -180,12 +211,38 @@ impl State {
         if !(send && (new_frame || force)) {
             return Outcome::Result(result);
         }
-        let (width, height) = self.viewport();
+        if !self.frame.committed {
+            return Outcome::Binary {
+                result,
+                payload: Bytes::new(),
+            };
+        }
+        let format = match codec(&format_name) {
+            Ok(format) => format,
+            Err(error) => return Outcome::Error(error),
+        };
+        let (width, height) = self.frame.image_size(self.viewport());
         match self.payload_or(|state| state.images.get(format, width, height, quality)) {
             Ok(payload) => Outcome::Binary { result, payload },
             Err(error) => Outcome::Error(error),
         }
     }
+}
+
+/// The format of an image saved at `path`: its extension (`ImageFormat::fromFilename`), which
+/// must name a codec (`ImageCodecRegistry::getCodec`).
+fn saved_format(path: &str) -> Result<ImageFormat, RpcError> {
+    let extension = std::path::Path::new(path)
+        .extension()
+        .map(|extension| extension.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    codec(&extension)
+}
+
+/// `FileWriter::write`: the server writes the file itself.
+fn write_file(path: &str, data: &[u8]) -> Result<(), RpcError> {
+    std::fs::write(path, data)
+        .map_err(|_| RpcError::new(codes::INTERNAL_ERROR, format!("Cannot write file '{path}'")))
 }
 
 /// How many different channels an `export-gbuffers` request names. The schema allows repeats,
@@ -201,21 +258,27 @@ fn distinct_channels(params: &Value) -> usize {
     names.len()
 }
 
-/// The image format (`format`, `default_format` when absent) and quality (under
+/// The image format name (`format`, `default_format` when absent) and quality (under
 /// `quality_key`, 100 when absent, at most 100) an image request asks for; `snapshot` and
-/// `render-image` spell them differently.
-fn image_encoding(
-    settings: &Value,
-    default_format: &str,
-    quality_key: &str,
-) -> Result<(ImageFormat, u8), Outcome> {
-    let format_name = get_str(settings, "format", default_format);
-    let format = ImageFormat::parse(format_name)
-        .ok_or_else(|| params_error(format!("Unsupported image format '{format_name}'")))?;
+/// `render-image` spell them differently. The name is checked only when encoding, after
+/// rendering, as in the server ([`codec`]).
+fn image_encoding(settings: &Value, default_format: &str, quality_key: &str) -> (String, u8) {
+    let format_name = get_str(settings, "format", default_format).to_owned();
     let quality = settings
         .get(quality_key)
         .and_then(Value::as_u64)
         .unwrap_or(100)
         .min(100) as u8;
-    Ok((format, quality))
+    (format_name, quality)
+}
+
+/// The codec of a format name, case-insensitive (`ImageCodecRegistry::getCodec`): png and jpg
+/// (EXR, which Brayns also encodes, is not produced by the mock).
+fn codec(name: &str) -> Result<ImageFormat, RpcError> {
+    ImageFormat::parse(name).ok_or_else(|| {
+        RpcError::new(
+            codes::INTERNAL_ERROR,
+            format!("Format not supported: '{name}'"),
+        )
+    })
 }

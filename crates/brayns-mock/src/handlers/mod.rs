@@ -2,7 +2,7 @@
 //! (models, materials, color ramps), camera, renderer and parameters are stateful where users
 //! notice; everything else answers a deterministic [`sample`] of its `returns` schema.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 
 use brayns_snapshot::EngineObject;
 use bytes::Bytes;
@@ -16,12 +16,20 @@ use crate::sample::sample;
 use crate::snapshot::Snapshot;
 use crate::validate::{validate, validate_reply};
 
+mod bounds;
+mod engine;
 mod loading;
 mod media;
+mod mesh_file;
+mod models;
 mod parameters;
 mod scene;
 
-use scene::{Category, Ids, Model, geometry_bounds, geometry_bounds_text};
+use engine::{Frame, changes_the_frame};
+use models::{light_bounds, no_material};
+use scene::{
+    Category, Coloring, Ids, Model, NewModel, geometry_bounds, geometry_bounds_text, no_model,
+};
 
 /// The result of running one request.
 pub(crate) enum Outcome {
@@ -46,7 +54,7 @@ pub(crate) struct State {
     globals: HashMap<String, Value>,
     camera_type: String,
     renderer_type: String,
-    accumulation: u64,
+    frame: Frame,
     images: ImageCache,
     filler: Option<Bytes>,
     max_models: usize,
@@ -56,6 +64,8 @@ pub(crate) struct State {
     window_size: [u32; 2],
     /// See [`crate::MockServerBuilder::strict_results`].
     strict_results: bool,
+    /// See [`crate::MockServerBuilder::simulation`]; `None` once cleared.
+    simulation: Option<(u64, f64)>,
 }
 
 fn text(value: &Value) -> String {
@@ -116,11 +126,12 @@ impl State {
             globals: HashMap::new(),
             camera_type: "perspective".to_owned(),
             renderer_type: "interactive".to_owned(),
-            accumulation: 0,
+            frame: Frame::default(),
             images: ImageCache::default(),
             filler,
             max_models: config.max_models,
             strict_results: config.strict_results,
+            simulation: config.simulation,
         }
     }
 
@@ -176,9 +187,10 @@ impl State {
         // Large params stay text until here; `add-*` geometry only needs its bounds, read with a
         // typed parse instead of building a value tree of the whole array.
         let geometry = match &request.params {
-            Params::Text(raw) if self.is_geometry_method(method) => {
-                Some(geometry_bounds_text(raw.get()))
-            }
+            Params::Text(raw) if self.is_geometry_method(method) => Some((
+                geometry_bounds_text(raw.get()),
+                models::count_items(raw.get()),
+            )),
             _ => None,
         };
         let parsed;
@@ -190,11 +202,6 @@ impl State {
                 &parsed
             }
         };
-        if method != "schema"
-            && let Err(error) = self.check_model_ids(params)
-        {
-            return Outcome::Error(error);
-        }
         let outcome = match method {
             "registry" => Outcome::Result(self.snapshot.registry_json().to_string()),
             "get-version" => Outcome::Result(self.snapshot.version_json().to_string()),
@@ -217,24 +224,25 @@ impl State {
             "render-image" => self.render_image(params),
             _ => self.run_sync(method, params, geometry),
         };
-        if method.starts_with("set-") || method.starts_with("add-") || method.starts_with("clear-")
-        {
-            self.accumulation = 0;
+        if !matches!(outcome, Outcome::Error(_)) && changes_the_frame(method) {
+            self.frame.changed();
         }
+        self.frame.unchanged = false;
         outcome
     }
 
-    fn run_sync(&mut self, method: &str, params: &Value, geometry: Option<Value>) -> Outcome {
+    fn run_sync(
+        &mut self,
+        method: &str,
+        params: &Value,
+        geometry: Option<(Value, usize)>,
+    ) -> Outcome {
         match method {
             "get-scene" => self.get_scene(),
-            "get-model" => {
-                let id = get_u64(params, "id").unwrap_or_default();
-                let instance = self
-                    .model(id)
-                    .map(|model| model.instance.clone())
-                    .unwrap_or(Value::Null);
-                self.result(method, instance)
-            }
+            "get-model" => match self.extract(params, "id") {
+                Ok(model) => self.result(method, model.instance.clone()),
+                Err(error) => Outcome::Error(error),
+            },
             "update-model" => self.update_model(params),
             "remove-model" => {
                 let ids: Vec<u64> = params
@@ -244,55 +252,93 @@ impl State {
                     .flatten()
                     .filter_map(Value::as_u64)
                     .collect();
-                self.remove_models(|model| ids.contains(&model.id));
-                Outcome::Result("null".to_owned())
+                match self.remove_ids(&ids) {
+                    Ok(()) => Outcome::Result("null".to_owned()),
+                    Err(error) => Outcome::Error(error),
+                }
             }
-            "clear-models" => self.clear(|_| true),
-            "clear-lights" => self.clear(|category| category == Category::Light),
+            "clear-models" => {
+                self.reset_simulation();
+                self.clear(|_| true, true)
+            }
+            "clear-lights" => self.clear(|category| category == Category::Light, false),
             "clear-clipping-geometries" | "clear-clip-planes" => {
-                self.clear(|category| category == Category::Clipping)
+                self.clear(|category| category == Category::Clipping, false)
             }
             "clear-renderables" => {
-                self.clear(|category| matches!(category, Category::Geometry | Category::Loaded))
+                self.reset_simulation();
+                self.clear(
+                    |category| matches!(category, Category::Geometry | Category::Loaded),
+                    false,
+                )
             }
             "instantiate-model" => self.instantiate(params),
             "visualize-atlas-usecase" => {
+                if let Err(error) = self.extract_atlas(params) {
+                    return Outcome::Error(error);
+                }
                 let use_case = get_str(params, "use_case", "").to_owned();
-                match self.add(
-                    Category::Loaded,
-                    "atlas",
-                    json!({"use_case": use_case}),
-                    None,
-                ) {
+                // A new model with the source's atlas data, and no load info.
+                let mut new = NewModel::new(Category::Loaded, "atlas");
+                new.coloring = Coloring::Sampled;
+                new.color_ramp = matches!(use_case.as_str(), "Density" | "Layer distance");
+                new.local_bounds = Some(([-1.0; 3], [1.0; 3]));
+                match self.add(new) {
                     Ok(instance) => self.result(method, instance),
                     Err(error) => Outcome::Error(error),
                 }
             }
             "get-camera-type" => Outcome::Result(text(&json!(self.camera_type))),
             "get-renderer-type" => Outcome::Result(text(&json!(self.renderer_type))),
-            "get-material-type" => {
-                let id = get_u64(params, "id").unwrap_or_default();
-                match self.model(id).and_then(|model| model.material.as_ref()) {
+            "get-material-type" => match self.extract(params, "id") {
+                Err(error) => Outcome::Error(error),
+                Ok(model) => match &model.material {
                     Some((kind, _)) => Outcome::Result(text(&json!(kind))),
+                    None => Outcome::Error(no_material()),
+                },
+            },
+            "get-color-ramp" => match self.extract(params, "id") {
+                Err(error) => Outcome::Error(error),
+                Ok(model) => match model.color_ramp.clone() {
+                    Some(ramp) => self.result(method, ramp),
                     None => Outcome::Error(RpcError::new(
                         codes::DOMAIN_ERROR,
-                        "The model does not have material",
+                        "The requested model does not have a color ramp",
                     )),
-                }
+                },
+            },
+            "set-color-ramp" => self.set_color_ramp(params),
+            "get-color-methods" | "get-color-values" | "color-model" => {
+                self.coloring(method, params)
             }
-            "get-color-ramp" => {
-                let id = get_u64(params, "id").unwrap_or_default();
-                let stored = self.model(id).and_then(|model| model.color_ramp.clone());
-                let ramp = stored.unwrap_or_else(|| self.default_color_ramp());
-                self.result(method, ramp)
-            }
-            "set-color-ramp" => {
-                let id = get_u64(params, "id").unwrap_or_default();
-                let ramp = params.get("color_ramp").cloned().unwrap_or(Value::Null);
-                if let Some(model) = self.model_mut(id) {
-                    model.color_ramp = Some(ramp);
+            "enable-simulation" => match self.extract(params, "model_id") {
+                Err(error) => Outcome::Error(error),
+                Ok(model) if !model.simulation => Outcome::Error(RpcError::new(
+                    codes::DOMAIN_ERROR,
+                    "The model does not have simulation",
+                )),
+                Ok(_) => Outcome::Result("null".to_owned()),
+            },
+            "get-available-atlas-usecases" => match self.extract_atlas(params) {
+                Err(error) => Outcome::Error(error),
+                Ok(()) => match self.returns(method) {
+                    Some(schema) => Outcome::Result(text(&sample(schema))),
+                    None => Outcome::Result("null".to_owned()),
+                },
+            },
+            "get-circuit-ids" | "set-circuit-thickness" => {
+                let key = if params.get("model_id").is_some() {
+                    "model_id"
+                } else {
+                    "id"
+                };
+                match self.extract(params, key) {
+                    Err(error) => Outcome::Error(error),
+                    Ok(_) => match self.returns(method) {
+                        Some(schema) => Outcome::Result(text(&sample(schema))),
+                        None => Outcome::Result("null".to_owned()),
+                    },
                 }
-                Outcome::Result("null".to_owned())
             }
             _ if method.starts_with("add-") && self.returns_model(method) => {
                 let category = if method.starts_with("add-light-") {
@@ -302,25 +348,59 @@ impl State {
                 } else {
                     Category::Geometry
                 };
-                let model_type = match category {
-                    Category::Light => "light",
-                    Category::Clipping => "clipping_geometry",
-                    _ => "geometry",
+                let mut new = match category {
+                    Category::Light => NewModel::new(category, "light"),
+                    // `add-clip-plane` names its model differently from `add-clipping-*`
+                    // (AddClipPlaneEntrypoint.cpp, ClippingModelBuilder.h).
+                    Category::Clipping if method == "add-clip-plane" => {
+                        NewModel::new(category, "clipping_geometry")
+                    }
+                    Category::Clipping => NewModel::new(category, "clip_geometry"),
+                    _ => NewModel::new(category, "geometry"),
                 };
-                let bounds = (category == Category::Geometry)
-                    .then(|| geometry.unwrap_or_else(|| geometry_bounds(params)));
-                match self.add(category, model_type, Value::Null, bounds) {
+                match category {
+                    Category::Geometry => {
+                        let (bounds, count) = match geometry {
+                            Some(parsed) => parsed,
+                            None => (
+                                geometry_bounds(params),
+                                params.as_array().map_or(0, Vec::len),
+                            ),
+                        };
+                        new.local_bounds = bounds::from_json(&bounds);
+                        new.coloring = Coloring::Primitives {
+                            name: "primitive",
+                            count,
+                        };
+                    }
+                    Category::Light => new.local_bounds = light_bounds(method, params),
+                    _ => {}
+                }
+                match self.add(new) {
                     Ok(instance) => self.result(method, instance),
                     Err(error) => Outcome::Error(error),
                 }
             }
             _ if method.starts_with("set-material-") => {
                 let kind = &method["set-material-".len()..];
-                let id = get_u64(params, "model_id").unwrap_or_default();
+                let model = match self.extract(params, "model_id") {
+                    Ok(model) => model,
+                    Err(error) => return Outcome::Error(error),
+                };
+                if model.material.is_none() {
+                    return Outcome::Error(no_material());
+                }
+                // The new material is built from its defaults and the params, not from the
+                // current one (`SetMaterialEntrypoint`).
                 let mut material = self.sample_of(&format!("get-material-{kind}"));
                 if material.is_null() {
                     material = json!({});
                 }
+                let id = model.id;
+                merge(
+                    &mut material,
+                    &self.setter_defaults(method, "/properties/material"),
+                );
                 merge(
                     &mut material,
                     params.get("material").unwrap_or(&Value::Null),
@@ -332,43 +412,21 @@ impl State {
             }
             _ if method.starts_with("get-material-") => {
                 let kind = &method["get-material-".len()..];
-                let id = get_u64(params, "id").unwrap_or_default();
-                match self.model(id).and_then(|model| model.material.clone()) {
-                    None => Outcome::Error(RpcError::new(
-                        codes::DOMAIN_ERROR,
-                        "The model does not have material",
-                    )),
-                    Some((current, _)) if current != kind => Outcome::Error(RpcError::new(
-                        codes::DOMAIN_ERROR,
-                        format!("The model material is '{current}', not '{kind}'"),
-                    )),
-                    Some((_, material)) => self.result(method, material),
-                }
-            }
-            _ if method.starts_with("set-") => {
-                let name = &method["set-".len()..];
-                if let Some(kind) = name.strip_prefix("camera-")
-                    && self.is_engine_type(EngineObject::Camera, kind)
+                match self
+                    .extract(params, "id")
+                    .map(|model| model.material.clone())
                 {
-                    self.camera_type = kind.to_owned();
+                    Err(error) => Outcome::Error(error),
+                    Ok(None) => Outcome::Error(no_material()),
+                    Ok(Some((current, _))) if current != kind => Outcome::Error(RpcError::new(
+                        codes::INVALID_REQUEST,
+                        format!("Invalid material type (should be '{current}')"),
+                    )),
+                    Ok(Some((_, material))) => self.result(method, material),
                 }
-                if let Some(kind) = name.strip_prefix("renderer-")
-                    && self.is_engine_type(EngineObject::Renderer, kind)
-                {
-                    self.renderer_type = kind.to_owned();
-                }
-                let getter = format!("get-{name}");
-                if self.is_global_getter(&getter) {
-                    let mut current = self.global(&getter);
-                    merge(&mut current, params);
-                    self.globals.insert(getter, current);
-                }
-                Outcome::Result("null".to_owned())
             }
-            _ if self.is_global_getter(method) => {
-                let value = self.global(method);
-                self.result(method, value)
-            }
+            _ if method.starts_with("set-") => self.set_parameters(method, params),
+            _ if self.is_global_getter(method) => self.get_parameters(method),
             _ => match self.returns(method) {
                 Some(schema) => Outcome::Result(text(&sample(schema))),
                 None => Outcome::Result("null".to_owned()),

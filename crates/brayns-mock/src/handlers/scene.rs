@@ -1,6 +1,7 @@
 //! The scene: models added by `add-*`, loaded or instantiated, their ids, materials and color
 //! ramps, as `get-scene`/`get-model` list them.
 
+use super::bounds::{self, Aabb};
 use super::*;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -11,35 +12,97 @@ pub(super) enum Category {
     Loaded,
 }
 
+/// The color system of a model (`brayns/engine/systems/GenericColorSystem.cpp`).
+#[derive(Clone, PartialEq, Eq)]
+pub(super) enum Coloring {
+    /// No color system: no methods, no values, `color-model` does nothing (lights, clipping
+    /// geometries).
+    Nothing,
+    /// `solid` and a per-primitive method called `name` over `count` primitives (`add-*`
+    /// geometry: "primitive"; meshes: "triangle").
+    Primitives { name: &'static str, count: usize },
+    /// Methods the mock does not model (circuits, atlases...): sampled answers.
+    Sampled,
+}
+
 pub(super) struct Model {
     pub(super) id: u64,
     pub(super) category: Category,
     pub(super) instance: Value,
     pub(super) material: Option<(String, Value)>,
+    /// The model's color ramp; `None` when it has no such component (only volumes and
+    /// simulations have one in Brayns).
     pub(super) color_ramp: Option<Value>,
+    /// Bounds before the instance transform; `None` when the model has no extent.
+    pub(super) local_bounds: Option<Aabb>,
+    pub(super) coloring: Coloring,
+    /// Whether the model has a simulation (`enable-simulation` refuses the others).
+    pub(super) simulation: bool,
 }
 
-/// Ids like Brayns' `IDFactory`: released ids are reused first.
+/// What a new model is made of, by whoever adds it.
+pub(super) struct NewModel {
+    pub(super) category: Category,
+    pub(super) model_type: String,
+    /// The `add-model` / `upload-model` params (`Value::Null`: not loaded).
+    pub(super) load: Value,
+    pub(super) local_bounds: Option<Aabb>,
+    pub(super) coloring: Coloring,
+    pub(super) color_ramp: bool,
+    pub(super) simulation: bool,
+    /// `info.metadata` (loaded models only).
+    pub(super) metadata: Value,
+}
+
+impl NewModel {
+    pub(super) fn new(category: Category, model_type: &str) -> NewModel {
+        NewModel {
+            category,
+            model_type: model_type.to_owned(),
+            load: Value::Null,
+            local_bounds: None,
+            coloring: Coloring::Nothing,
+            color_ramp: false,
+            simulation: false,
+            metadata: json!({}),
+        }
+    }
+}
+
+/// Ids like Brayns' `IDFactory` (`brayns/utils/IDFactory.h`): the last released id is reused
+/// first, else the next new one.
 #[derive(Default)]
 pub(super) struct Ids {
     pub(super) next: u64,
-    pub(super) released: VecDeque<u64>,
+    pub(super) released: Vec<u64>,
 }
 
 impl Ids {
     pub(super) fn take(&mut self) -> u64 {
-        self.released.pop_front().unwrap_or_else(|| {
+        self.released.pop().unwrap_or_else(|| {
             self.next += 1;
             self.next - 1
         })
     }
 
     pub(super) fn release(&mut self, id: u64) {
-        self.released.push_back(id);
+        self.released.push(id);
     }
 }
 
-pub(super) fn model_not_found(id: u64) -> RpcError {
+/// What entrypoints that look a model up through `ExtractModel` answer for an unknown id
+/// (`brayns/network/common/ExtractModel.cpp`).
+pub(super) fn no_model(id: u64) -> RpcError {
+    RpcError::new(
+        codes::INVALID_PARAMS,
+        format!("No model found with ID {id}"),
+    )
+}
+
+/// What the model manager itself throws for an unknown id, which `remove-model` and
+/// `instantiate-model` let through as an internal error
+/// (`brayns/engine/scene/ModelManager.cpp`).
+pub(super) fn no_instance(id: u64) -> RpcError {
     RpcError::new(
         codes::INTERNAL_ERROR,
         format!("No instance with id {id} was found"),
@@ -48,6 +111,12 @@ pub(super) fn model_not_found(id: u64) -> RpcError {
 
 pub(super) fn identity_transform() -> Value {
     json!({"rotation": [0.0, 0.0, 0.0, 1.0], "scale": [1.0, 1.0, 1.0], "translation": [0.0, 0.0, 0.0]})
+}
+
+/// The default color ramp (`brayns/engine/components/ColorRamp.cpp`): transparent black to
+/// white over [0, 255].
+pub(super) fn default_color_ramp() -> Value {
+    json!({"colors": [[0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 1.0, 1.0]], "range": [0.0, 255.0]})
 }
 
 impl State {
@@ -76,19 +145,10 @@ impl State {
         self.models.iter_mut().find(|model| model.id == id)
     }
 
-    /// Every request naming a model (`model_id`, `id`, `ids`) needs it to exist, as in the server.
-    pub(super) fn check_model_ids(&self, params: &Value) -> Result<(), RpcError> {
-        let mut ids: Vec<u64> = ["model_id", "id"]
-            .iter()
-            .filter_map(|key| get_u64(params, key))
-            .collect();
-        if let Some(list) = params.get("ids").and_then(Value::as_array) {
-            ids.extend(list.iter().filter_map(Value::as_u64));
-        }
-        match ids.into_iter().find(|id| self.model(*id).is_none()) {
-            Some(id) => Err(model_not_found(id)),
-            None => Ok(()),
-        }
+    /// The model `params[key]` names, or the `ExtractModel` error.
+    pub(super) fn extract(&self, params: &Value, key: &str) -> Result<&Model, RpcError> {
+        let id = get_u64(params, key).unwrap_or_default();
+        self.model(id).ok_or_else(|| no_model(id))
     }
 
     pub(super) fn instance_template(&self) -> Value {
@@ -120,52 +180,22 @@ impl State {
     }
 
     /// Adds a model and returns its instance JSON (an error when the scene is full).
-    pub(super) fn add(
-        &mut self,
-        category: Category,
-        model_type: &str,
-        load: Value,
-        bounds: Option<Value>,
-    ) -> Result<Value, RpcError> {
+    pub(super) fn add(&mut self, new: NewModel) -> Result<Value, RpcError> {
         self.check_room(1)?;
         let id = self.ids.take();
         let mut instance = self.instance_template();
         set_if_present(&mut instance, "model_id", json!(id));
-        set_if_present(&mut instance, "model_type", json!(model_type));
+        set_if_present(&mut instance, "model_type", json!(new.model_type));
         set_if_present(&mut instance, "is_visible", json!(true));
         set_if_present(&mut instance, "transform", identity_transform());
-        let bounds = bounds.unwrap_or_else(|| match category {
-            Category::Loaded => json!({"max": [1.0, 1.0, 1.0], "min": [-1.0, -1.0, -1.0]}),
-            _ => json!({"max": [0.0, 0.0, 0.0], "min": [0.0, 0.0, 0.0]}),
-        });
-        set_if_present(&mut instance, "bounds", bounds);
-        if let Some(info) = instance.get_mut("info") {
-            set_if_present(info, "base_transform", identity_transform());
-            set_if_present(info, "metadata", json!({}));
-            if let Some(load_info) = info.get_mut("load_info") {
-                let (source, loader, path, parameters) = match &load {
-                    Value::Object(fields) if fields.contains_key("loader_name") => (
-                        if fields.contains_key("path") {
-                            "from_file"
-                        } else {
-                            "from_blob"
-                        },
-                        fields.get("loader_name").cloned().unwrap_or(json!("")),
-                        fields.get("path").cloned().unwrap_or(json!("")),
-                        fields
-                            .get("loader_properties")
-                            .cloned()
-                            .unwrap_or(Value::Null),
-                    ),
-                    _ => ("none", json!(""), json!(""), Value::Null),
-                };
-                set_if_present(load_info, "source", json!(source));
-                set_if_present(load_info, "loader_name", loader);
-                set_if_present(load_info, "path", path);
-                set_if_present(load_info, "load_parameters", parameters);
-            }
+        set_if_present(&mut instance, "bounds", bounds::to_json(new.local_bounds));
+        if instance.get("info").is_some() {
+            let info = self.model_info(&new);
+            set_if_present(&mut instance, "info", info);
         }
-        let material = match category {
+        // `GeometryDataSystem` gives every geometry model (`add-*`, meshes, circuits) a
+        // default material; lights and clipping geometries have none.
+        let material = match new.category {
             Category::Geometry | Category::Loaded => {
                 let mut matte = self.sample_of("get-material-matte");
                 set_if_present(&mut matte, "opacity", json!(1.0));
@@ -175,34 +205,101 @@ impl State {
         };
         self.models.push(Model {
             id,
-            category,
+            category: new.category,
             instance: instance.clone(),
             material,
-            color_ramp: None,
+            color_ramp: new.color_ramp.then(default_color_ramp),
+            local_bounds: new.local_bounds,
+            coloring: new.coloring,
+            simulation: new.simulation,
         });
         Ok(instance)
     }
 
-    pub(super) fn remove_models(&mut self, remove: impl Fn(&Model) -> bool) {
-        let mut kept = Vec::with_capacity(self.models.len());
-        for model in self.models.drain(..) {
-            if remove(&model) {
-                self.ids.release(model.id);
-            } else {
-                kept.push(model);
-            }
-        }
-        self.models = kept;
+    /// `info` lists only the components a model has (`brayns/engine/model/ModelInfo.cpp`):
+    /// nothing for `add-*` geometry, lights and clipping geometries; load info and metadata
+    /// for loaded models.
+    fn model_info(&self, new: &NewModel) -> Value {
+        let Value::Object(fields) = &new.load else {
+            return json!({});
+        };
+        let mut load_info = self
+            .instance_template()
+            .pointer("/info/load_info")
+            .cloned()
+            .unwrap_or_else(|| json!({}));
+        let source = if fields.contains_key("path") {
+            "from_file"
+        } else {
+            "from_blob"
+        };
+        set_if_present(&mut load_info, "source", json!(source));
+        set_if_present(
+            &mut load_info,
+            "loader_name",
+            fields.get("loader_name").cloned().unwrap_or(json!("")),
+        );
+        set_if_present(
+            &mut load_info,
+            "path",
+            fields.get("path").cloned().unwrap_or(json!("")),
+        );
+        set_if_present(
+            &mut load_info,
+            "load_parameters",
+            fields
+                .get("loader_properties")
+                .cloned()
+                .unwrap_or(Value::Null),
+        );
+        json!({"load_info": load_info, "metadata": new.metadata})
     }
 
-    pub(super) fn clear(&mut self, remove: impl Fn(Category) -> bool) -> Outcome {
-        self.remove_models(|model| remove(model.category));
-        if self.models.is_empty() {
+    /// Sets the instance transform and the bounds that follow from it.
+    fn place(model: &mut Model, transform: Value) {
+        let world = bounds::Transform::from_json(&transform).bounds(model.local_bounds);
+        set_if_present(&mut model.instance, "transform", transform);
+        set_if_present(&mut model.instance, "bounds", bounds::to_json(world));
+    }
+
+    /// Removes the models `ids` names, releasing their ids in that order
+    /// (`ModelManager::removeModelInstancesById`: every id is checked before any removal).
+    pub(super) fn remove_ids(&mut self, ids: &[u64]) -> Result<(), RpcError> {
+        if let Some(id) = ids.iter().find(|id| self.model(**id).is_none()) {
+            return Err(no_instance(*id));
+        }
+        for id in ids {
+            // A repeated id is gone the second time: the server throws then, midway.
+            let Some(index) = self.models.iter().position(|model| model.id == *id) else {
+                return Err(no_instance(*id));
+            };
+            self.models.remove(index);
+            self.ids.release(*id);
+        }
+        Ok(())
+    }
+
+    /// `clear-models` empties the scene and restarts ids at 0; the other `clear-*` remove the
+    /// models of their kind one by one, releasing their ids.
+    pub(super) fn clear(&mut self, remove: impl Fn(Category) -> bool, all: bool) -> Outcome {
+        if all {
+            self.models.clear();
             self.ids = Ids::default();
+            return Outcome::Result("null".to_owned());
+        }
+        let ids: Vec<u64> = self
+            .models
+            .iter()
+            .filter(|model| remove(model.category))
+            .map(|model| model.id)
+            .collect();
+        if let Err(error) = self.remove_ids(&ids) {
+            return Outcome::Error(error);
         }
         Outcome::Result("null".to_owned())
     }
 
+    /// The scene: its models and the union of their bounds (empty when none has an extent).
     pub(super) fn get_scene(&self) -> Outcome {
         let mut scene = self.sample_of("get-scene");
         let instances: Vec<Value> = self
@@ -210,104 +307,93 @@ impl State {
             .iter()
             .map(|model| model.instance.clone())
             .collect();
-        let mut bounds: Option<([f64; 3], [f64; 3])> = None;
-        for model in &self.models {
-            let Some((min, max)) = read_bounds(&model.instance) else {
-                continue;
-            };
-            bounds = Some(match bounds {
-                None => (min, max),
-                Some((a, b)) => (
-                    [a[0].min(min[0]), a[1].min(min[1]), a[2].min(min[2])],
-                    [b[0].max(max[0]), b[1].max(max[1]), b[2].max(max[2])],
-                ),
-            });
-        }
-        let (min, max) = bounds.unwrap_or(([0.0; 3], [0.0; 3]));
-        set_if_present(&mut scene, "bounds", json!({"max": max, "min": min}));
+        let union = self.models.iter().fold(None, |union, model| {
+            bounds::union(
+                union,
+                model.instance.get("bounds").and_then(bounds::from_json),
+            )
+        });
+        set_if_present(&mut scene, "bounds", bounds::to_json(union));
         set_if_present(&mut scene, "models", Value::Array(instances));
         self.result("get-scene", scene)
     }
 
+    /// `update-model`: visibility and transform (each transform field given replaces the
+    /// current one), bounds recomputed (`ModelInstance::setTransform`).
     pub(super) fn update_model(&mut self, params: &Value) -> Outcome {
         let id = get_u64(params, "model_id").unwrap_or_default();
         let update = params.get("model").cloned().unwrap_or(Value::Null);
         let Some(model) = self.model_mut(id) else {
-            return Outcome::Error(model_not_found(id));
+            return Outcome::Error(no_model(id));
         };
         if let Some(visible) = update.get("is_visible").filter(|v| v.is_boolean()) {
             set_if_present(&mut model.instance, "is_visible", visible.clone());
         }
         if let Some(transform) = update.get("transform").filter(|t| t.is_object())
-            && let Some(current) = model.instance.get_mut("transform")
+            && let Some(current) = model.instance.get("transform")
         {
-            merge(current, transform);
+            let mut full = current.clone();
+            merge(&mut full, transform);
+            Self::place(model, full);
         }
         let instance = model.instance.clone();
         self.result("update-model", instance)
     }
 
+    /// `instantiate-model` (`InstantiateModelEntrypoint.cpp`): an empty list is refused first,
+    /// then the source is looked up; each copy shares the source's model (its bounds before
+    /// transform, material, color system) and takes its own transform.
     pub(super) fn instantiate(&mut self, params: &Value) -> Outcome {
-        let id = get_u64(params, "model_id").unwrap_or_default();
-        let Some(source) = self.model(id) else {
-            return Outcome::Error(model_not_found(id));
-        };
-        let (category, template, material) = (
-            source.category,
-            source.instance.clone(),
-            source.material.clone(),
-        );
         let transforms = params
             .get("transforms")
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
+        if transforms.is_empty() {
+            return Outcome::Error(RpcError::new(
+                codes::DOMAIN_ERROR,
+                "transforms list cannot be empty",
+            ));
+        }
+        let id = get_u64(params, "model_id").unwrap_or_default();
+        let Some(source) = self.model(id) else {
+            return Outcome::Error(no_instance(id));
+        };
+        let template = Model {
+            id,
+            category: source.category,
+            instance: source.instance.clone(),
+            material: source.material.clone(),
+            color_ramp: source.color_ramp.clone(),
+            local_bounds: source.local_bounds,
+            coloring: source.coloring.clone(),
+            simulation: source.simulation,
+        };
         if let Err(error) = self.check_room(transforms.len()) {
             return Outcome::Error(error);
         }
         let mut created = Vec::with_capacity(transforms.len());
         for transform in transforms {
             let new_id = self.ids.take();
-            let mut instance = template.clone();
-            set_if_present(&mut instance, "model_id", json!(new_id));
+            let mut model = Model {
+                id: new_id,
+                category: template.category,
+                instance: template.instance.clone(),
+                material: template.material.clone(),
+                color_ramp: template.color_ramp.clone(),
+                local_bounds: template.local_bounds,
+                coloring: template.coloring.clone(),
+                simulation: template.simulation,
+            };
+            set_if_present(&mut model.instance, "model_id", json!(new_id));
             let mut full = identity_transform();
             merge(&mut full, &transform);
-            set_if_present(&mut instance, "transform", full);
-            self.models.push(Model {
-                id: new_id,
-                category,
-                instance: instance.clone(),
-                material: material.clone(),
-                color_ramp: None,
-            });
-            created.push(instance);
+            Self::place(&mut model, full);
+            created.push(model.instance.clone());
+            self.models.push(model);
         }
         self.result("instantiate-model", Value::Array(created))
     }
-
-    pub(super) fn default_color_ramp(&self) -> Value {
-        let mut ramp = self.sample_of("get-color-ramp");
-        set_if_present(
-            &mut ramp,
-            "colors",
-            json!([[0.0, 0.0, 0.0, 1.0], [1.0, 1.0, 1.0, 1.0]]),
-        );
-        set_if_present(&mut ramp, "range", json!([0.0, 1.0]));
-        ramp
-    }
-}
-
-pub(super) fn read_bounds(instance: &Value) -> Option<([f64; 3], [f64; 3])> {
-    let bounds = instance.get("bounds")?;
-    let vector = |key: &str| -> Option<[f64; 3]> {
-        let items = bounds.get(key)?.as_array()?;
-        Some([
-            items.first()?.as_f64()?,
-            items.get(1)?.as_f64()?,
-            items.get(2)?.as_f64()?,
-        ])
-    };
-    Some((vector("min")?, vector("max")?))
 }
 
 /// Rough bounds of `add-*` geometry: every XYZ point found in the items' `geometry`, grown by
@@ -335,7 +421,8 @@ pub(super) fn geometry_bounds(params: &Value) -> Value {
         }
     }
     if min[0].is_infinite() {
-        return json!({"max": [0.0, 0.0, 0.0], "min": [0.0, 0.0, 0.0]});
+        // Nothing with an extent (planes): the empty box, as Brayns reports it.
+        return bounds::to_json(None);
     }
     json!({"max": max, "min": min})
 }
@@ -363,7 +450,7 @@ struct Item {
 /// [`geometry_bounds`] from JSON text, with a typed parse (large `add-*` requests).
 pub(super) fn geometry_bounds_text(json: &str) -> Value {
     let Ok(items) = serde_json::from_str::<Vec<Item>>(json) else {
-        return json!({"max": [0.0, 0.0, 0.0], "min": [0.0, 0.0, 0.0]});
+        return bounds::to_json(None);
     };
     let mut min = [f64::INFINITY; 3];
     let mut max = [f64::NEG_INFINITY; 3];
@@ -389,7 +476,8 @@ pub(super) fn geometry_bounds_text(json: &str) -> Value {
         }
     }
     if min[0].is_infinite() {
-        return json!({"max": [0.0, 0.0, 0.0], "min": [0.0, 0.0, 0.0]});
+        // Nothing with an extent (planes): the empty box, as Brayns reports it.
+        return bounds::to_json(None);
     }
     json!({"max": max, "min": min})
 }

@@ -303,3 +303,16 @@ impl Raw {
         );
     }
 }
+
+/// A one-triangle OBJ file (the mesh loader reads the file it is given), removed on drop.
+pub fn obj_file() -> tempfile::TempPath {
+    let file = tempfile::Builder::new()
+        .suffix(".obj")
+        .tempfile()
+        .expect("temp file");
+    std::fs::write(file.path(), TRIANGLE_OBJ).expect("write the mesh");
+    file.into_temp_path()
+}
+
+/// A one-triangle mesh in OBJ: bounds (0, 0, 0) to (1, 2, 0).
+pub const TRIANGLE_OBJ: &str = "v 0 0 0\nv 1 0 0\nv 0 2 0\nf 1 2 3\n";

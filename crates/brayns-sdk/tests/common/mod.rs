@@ -8,12 +8,14 @@ use std::time::Duration;
 use brayns_mock::MockServer;
 use serde_json::Value;
 
-/// A mock whose tasks take `steps` progress steps of `step` each, and the SDK connected to
-/// it.
+/// A mock whose tasks take `steps` progress steps of `step` each, with a simulation of 100
+/// frames (movies render simulation frames, which the server checks), and the SDK connected
+/// to it.
 pub async fn start(steps: u32, step: Duration) -> (MockServer, brayns_sdk::Brayns) {
     let mock = MockServer::builder()
         .progress_steps(steps)
         .step_duration(step)
+        .simulation(99, 0.1)
         .start()
         .await
         .expect("the mock starts");

@@ -24,22 +24,53 @@ const ADJUSTMENTS: &[(&str, &str)] = &[
     // A loader that exists, with properties it accepts, for the 8 bytes of `Call::data`.
     (
         "upload-model",
-        r#"{"loader_name": "raw-volume", "loader_properties":
+        r#"{"type": "raw", "loader_name": "raw-volume", "loader_properties":
             {"data_type": "unsinged_char", "dimensions": [2, 2, 2], "spacing": [1, 1, 1]}}"#,
     ),
+    // The BBP loader reads its circuit with its own library, which the mock does not model:
+    // any path goes, but not an empty one.
     (
         "add-model",
-        r#"{"loader_name": "BBP loader", "loader_properties": {}}"#,
+        r#"{"path": "/circuit/BlueConfig", "loader_name": "BBP loader", "loader_properties": {}}"#,
+    ),
+    // Values the engine accepts (sampled numbers are 0, which a camera refuses).
+    ("set-camera-perspective", r#"{"fovy": 45}"#),
+    ("set-camera-cylindric", r#"{"fovy": 45}"#),
+    ("set-camera-orthographic", r#"{"height": 1}"#),
+    (
+        "set-camera-view",
+        r#"{"position": [0, 0, -1], "target": [0, 0, 0], "up": [0, 1, 0]}"#,
+    ),
+    // Model 0 (a box) has the `solid` and `primitive` color methods.
+    (
+        "color-model",
+        r#"{"method": "solid", "values": {"color": [1, 1, 1, 1]}}"#,
+    ),
+    ("get-color-values", r#"{"method": "solid"}"#),
+    // Model 1, an atlas, has use cases.
+    ("get-available-atlas-usecases", r#"{"model_id": 1}"#),
+    ("visualize-atlas-usecase", r#"{"model_id": 1}"#),
+    // Model 1, a circuit with a report, has a simulation and a color ramp.
+    ("enable-simulation", r#"{"model_id": 1}"#),
+    ("get-color-ramp", r#"{"id": 1}"#),
+    (
+        "set-color-ramp",
+        r#"{"id": 1, "color_ramp": {"colors": [[0, 0, 0, 1]], "range": [0, 1]}}"#,
     ),
     // Images come back as bytes only when they are not saved on the server; the sampled
-    // size is 0×0.
+    // size is 0×0 (the engine needs 64×64 at least) and the sampled view has no direction.
     (
         "snapshot",
-        r#"{"file_path": "", "image_settings": {"format": "png", "size": [64, 48]}}"#,
+        r#"{"file_path": "", "image_settings": {"format": "png", "size": [64, 64]},
+            "camera_view": {"position": [0, 0, -1], "target": [0, 0, 0], "up": [0, 1, 0]}}"#,
     ),
     // An entrypoint that exists.
     ("schema", r#"{"endpoint": "get-version"}"#),
-    ("export-gbuffers", r#"{"file_path": ""}"#),
+    (
+        "export-gbuffers",
+        r#"{"file_path": "", "resolution": [64, 64],
+            "camera_view": {"position": [0, 0, -1], "target": [0, 0, 0], "up": [0, 1, 0]}}"#,
+    ),
     // A frame is always sent, so the binary reply can be checked.
     ("render-image", r#"{"send": true, "force": true}"#),
 ];
@@ -126,6 +157,70 @@ impl Call {
             )
             .await
             .expect("the material is set");
+        }
+        if matches!(
+            method,
+            "enable-simulation" | "get-color-ramp" | "set-color-ramp"
+        ) {
+            // Only a model with a simulation has those: a circuit loaded with a report.
+            let params = json!({
+                "path": "/circuit/BlueConfig",
+                "loader_name": "BBP loader",
+                "loader_properties": {"report_type": "compartment", "report_name": "soma"}
+            });
+            let models: Value = bounded(
+                "loading model 1",
+                brayns.rpc().request("add-model", Some(params)),
+            )
+            .await
+            .expect("a circuit is loaded");
+            assert_eq!(models[0]["model_id"], 1, "the second model is 1");
+        }
+        if matches!(
+            method,
+            "get-available-atlas-usecases" | "visualize-atlas-usecase"
+        ) {
+            // Only an atlas (an NRRD volume) has use cases; the mock reads the file, parses
+            // nothing.
+            let nrrd = tempfile::Builder::new()
+                .suffix(".nrrd")
+                .tempfile()
+                .expect("a temp file")
+                .into_temp_path();
+            let params = json!({
+                "path": nrrd.to_str().expect("a UTF-8 path"),
+                "loader_name": "NRRD loader",
+                "loader_properties": {"type": "scalar"}
+            });
+            let models: Value = bounded(
+                "loading model 1",
+                brayns.rpc().request("add-model", Some(params)),
+            )
+            .await
+            .expect("an atlas is loaded");
+            assert_eq!(models[0]["model_id"], 1, "the second model is 1");
+        }
+        for (prefix, types) in [
+            ("get-camera-", ["orthographic", "cylindric"].as_slice()),
+            ("get-renderer-", ["production"].as_slice()),
+        ] {
+            if let Some(kind) = method.strip_prefix(prefix)
+                && types.contains(&kind)
+            {
+                // A camera or renderer getter answers for the current type only.
+                let setter = format!("set-{}", &method["get-".len()..]);
+                let params = match kind {
+                    "orthographic" => json!({"height": 1}),
+                    _ => json!({}),
+                };
+                bounded(
+                    "switching the type",
+                    brayns.rpc().request(setter, Some(params)),
+                )
+                .await
+                .map(|_: Value| ())
+                .expect("the type is switched");
+            }
         }
         let mut running = None;
         if method == "cancel" {
