@@ -32,6 +32,41 @@ fn methods_lists_the_instance_methods_with_flags_and_filters() {
     assert_eq!(snapshot["plugin"], "Core");
     assert_eq!(snapshot["async"], true);
     assert_eq!(snapshot["deprecated"], false);
+    // 3.10.1 deprecates the clip plane methods.
+    for name in ["add-clip-plane", "clear-clip-planes"] {
+        let method = all
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|method| method["name"] == name)
+            .unwrap_or_else(|| panic!("{name} is listed"));
+        assert_eq!(method["deprecated"], true, "{name}");
+    }
+    let pretty = expect_code(
+        &run(&mock.uri(), &["methods", "clip-plane", "--output", "pretty"]),
+        0,
+    );
+    let flags = |name: &str| {
+        pretty
+            .lines()
+            .find(|line| line.starts_with(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("{name} missing:\n{pretty}"))
+            .split_whitespace()
+            .nth(2)
+            .map(str::to_owned)
+    };
+    assert_eq!(flags("add-clip-plane").as_deref(), Some("deprecated"), "{pretty}");
+    assert_eq!(flags("clear-clip-planes").as_deref(), Some("deprecated"), "{pretty}");
+    let snapshot_line = expect_code(
+        &run(&mock.uri(), &["methods", "snapshot", "--output", "pretty"]),
+        0,
+    );
+    assert!(
+        snapshot_line
+            .lines()
+            .any(|line| line.starts_with("snapshot ") && line.trim_end().ends_with(" async")),
+        "{snapshot_line}"
+    );
 
     let camera = names(&json(&run(&mock.uri(), &["methods", "CAMERA"])));
     assert!(!camera.is_empty());
@@ -199,12 +234,31 @@ fn version_check_strict_refuses_another_release_and_warn_warns() {
     assert!(stderr(&strict).contains("3.10.7"), "{}", stderr(&strict));
     let minor = run(&mock.uri(), &["--version-check", "minor", "version"]);
     expect_code(&minor, 0);
+    // Only the patch differs: `minor` accepts it without a word.
+    assert_eq!(stderr(&minor), "");
     let warned = run(&mock.uri(), &["version"]);
     expect_code(&warned, 0);
     assert!(stderr(&warned).contains("WARN"), "{}", stderr(&warned));
     let quiet = run(&mock.uri(), &["--version-check", "off", "version"]);
     expect_code(&quiet, 0);
     assert_eq!(stderr(&quiet), "");
+}
+
+#[test]
+fn version_check_minor_refuses_another_minor() {
+    let mock = mock_with(brayns_mock::MockServer::builder().snapshot(edited_snapshot(
+        |path, json| {
+            if path == "version.json" {
+                json["minor"] = 9.into();
+            }
+        },
+    )));
+    let minor = run(&mock.uri(), &["--version-check", "minor", "version"]);
+    expect_code(&minor, 6);
+    assert!(stderr(&minor).contains("3.9."), "{}", stderr(&minor));
+    let warned = run(&mock.uri(), &["--version-check", "warn", "version"]);
+    expect_code(&warned, 0);
+    assert!(stderr(&warned).contains("WARN"), "{}", stderr(&warned));
 }
 
 #[test]

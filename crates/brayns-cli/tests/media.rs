@@ -85,7 +85,31 @@ fn snapshot_takes_a_camera_and_a_renderer_checked_by_the_server() {
         "{}",
         stderr(&unknown)
     );
-    // Params the server's schema rejects come back as its error.
+    // Params the server's schema rejects come back as its error: the camera reaches the
+    // server (this instance's perspective camera refuses a fovy under 1 degree).
+    let picky = mock_with(MockServer::builder().snapshot(common::edited_snapshot(
+        |path, json| {
+            if path == "entrypoints/set-camera-perspective.json" {
+                json["params"]["properties"]["fovy"]["minimum"] = 1.into();
+            }
+        },
+    )));
+    let narrow = run(
+        &picky.uri(),
+        &[
+            "snapshot",
+            "-o",
+            png.to_str().unwrap(),
+            "--camera",
+            r#"{"name": "perspective", "params": {"fovy": 0.5}}"#,
+        ],
+    );
+    expect_code(&narrow, 4);
+    assert!(
+        stderr(&narrow).contains("server error -32602") && stderr(&narrow).contains("fovy"),
+        "{}",
+        stderr(&narrow)
+    );
     let bad = r#"{"name": "production", "params": {"samples_per_pixel": 0}}"#;
     let refused = run(
         &mock.uri(),
@@ -187,6 +211,16 @@ fn load_explains_missing_ambiguous_and_refused_loaders() {
         "{}",
         stderr(&unknown)
     );
+    // The SONATA and DTI loaders of 3.10.1 both read `.json` files.
+    let ambiguous = run(&mock.uri(), &["load", "/data/circuit.json"]);
+    expect_code(&ambiguous, 2);
+    assert!(
+        stderr(&ambiguous).contains("several loaders read '/data/circuit.json'")
+            && stderr(&ambiguous).contains("SONATA loader")
+            && stderr(&ambiguous).contains("DTI loader"),
+        "{}",
+        stderr(&ambiguous)
+    );
     let explicit = json(&run(
         &mock.uri(),
         &["load", "/data/model.bin", "--loader", "mesh"],
@@ -197,4 +231,19 @@ fn load_explains_missing_ambiguous_and_refused_loaders() {
         &["load", "/data/mesh.ply", "--properties", "[1]"],
     );
     expect_code(&not_object, 2);
+}
+
+#[test]
+fn a_load_the_server_refuses_exits_4_with_its_error() {
+    // A scene that holds one model: the second load is refused by the server.
+    let mock = mock_with(MockServer::builder().max_models(1));
+    json(&run(&mock.uri(), &["load", "/data/mesh.ply"]));
+    let refused = run(&mock.uri(), &["load", "/data/other.ply"]);
+    expect_code(&refused, 4);
+    assert!(
+        stderr(&refused).starts_with("brayns: server error -32603: "),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(refused.stdout.is_empty(), "{}", common::describe(&refused));
 }
