@@ -139,10 +139,16 @@ fn brayns_mock_serves_in_the_foreground_until_ctrl_c() {
         .expect("brayns mock starts");
     let stdout = child.stdout.take().expect("piped stdout");
     let mut guard = Guard(Some(child));
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("the listening line");
+    // Read in a thread, so a mock that never prints fails the test instead of hanging it.
+    let (sender, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = sender.send(line);
+    });
+    let line = lines
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the listening line within 10 s");
     let uri = line
         .trim()
         .strip_prefix("listening on ws://")

@@ -142,7 +142,8 @@ fn a_terminal_gets_pretty_output_by_default() {
     let output = finish(
         std::process::Command::new("script")
             .args(["-qec", &line, "/dev/null"])
-            .env_remove("BRAYNS_URI"),
+            .env_remove("BRAYNS_URI")
+            .env_remove("RUST_LOG"),
     );
     let text = expect_code(&output, 0);
     assert!(
@@ -273,6 +274,15 @@ fn verbose_logs_the_transport_on_stderr() {
         stderr(&verbose).contains("brayns_rpc"),
         "{}",
         stderr(&verbose)
+    );
+    // -vv traces every frame: fetching every schema logs more than a pipe holds (64 KiB),
+    // which the test helpers read while the command runs.
+    let traced = run(&mock.uri(), &["-vv", "methods"]);
+    expect_code(&traced, 0);
+    assert!(
+        traced.stderr.len() > 64 * 1024,
+        "{} bytes",
+        traced.stderr.len()
     );
 }
 

@@ -31,7 +31,8 @@ fn a_task_shows_a_progress_bar_on_a_terminal() {
     let output = finish(
         std::process::Command::new("script")
             .args(["-qec", &line, "/dev/null"])
-            .env_remove("BRAYNS_URI"),
+            .env_remove("BRAYNS_URI")
+            .env_remove("RUST_LOG"),
     );
     let text = expect_code(&output, 0);
     assert!(text.contains("snapshot ["), "no bar drawn: {text:?}");

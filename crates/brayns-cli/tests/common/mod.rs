@@ -3,7 +3,7 @@
 
 #![allow(dead_code)] // each test binary uses its own subset
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -69,23 +69,46 @@ pub fn finish(command: &mut Command) -> Output {
     wait(child)
 }
 
-/// Waits for `child`, killing it after [`LIMIT`].
+/// Waits for `child`, killing it after [`LIMIT`]. Its piped stdout and stderr are read
+/// meanwhile, in threads: a child writing more than a pipe holds would otherwise block.
 pub fn wait(mut child: Child) -> Output {
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
     let deadline = Instant::now() + LIMIT;
-    while child.try_wait().expect("the child can be polled").is_none() {
+    let mut timed_out = false;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("the child can be polled") {
+            break status;
+        }
         if Instant::now() > deadline {
             let _ = child.kill();
-            let output = child
-                .wait_with_output()
-                .expect("output of the killed child");
-            panic!(
-                "brayns did not finish within {LIMIT:?}: {}",
-                describe(&output)
-            );
+            timed_out = true;
+            break child.wait().expect("the killed child is reaped");
         }
         std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().expect("the child's output")
+    };
+    let output = Output {
+        status,
+        stdout: stdout.join().expect("the stdout reader"),
+        stderr: stderr.join().expect("the stderr reader"),
+    };
+    assert!(
+        !timed_out,
+        "brayns did not finish within {LIMIT:?}: {}",
+        describe(&output)
+    );
+    output
+}
+
+/// Reads a pipe to its end in a thread (nothing for an absent one).
+pub fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        bytes
+    })
 }
 
 /// The exit code, stdout and stderr, for assertion messages.
