@@ -76,16 +76,27 @@ impl Printer {
             Format::Json => json.to_string(),
             Format::Pretty => pretty(json),
         };
-        let mut stdout = std::io::stdout().lock();
-        // A closed pipe (`brayns methods | head -1`) is not an error worth reporting.
-        let _ = writeln!(stdout, "{}", text.trim_end_matches('\n'));
-        let _ = stdout.flush();
+        print_line(&text);
     }
 
     /// Prints `json`: compact in JSON mode, indented for people.
     pub fn print_json(&self, json: &Value) {
         self.print(json, indented);
     }
+}
+
+/// Writes `bytes` on stdout. A closed pipe (`brayns methods | head -1`) is not an error worth
+/// reporting, and `print!` would panic on it: write errors are ignored.
+pub fn write_stdout(bytes: &[u8]) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(bytes);
+    let _ = stdout.flush();
+}
+
+/// Writes `text` on stdout as one line (its own trailing newlines dropped), as
+/// [`write_stdout`] does.
+pub fn print_line(text: &str) {
+    write_stdout(format!("{}\n", text.trim_end_matches('\n')).as_bytes());
 }
 
 /// `value` as indented JSON.

@@ -3,20 +3,11 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use brayns_mock::{MockServer, TaskOutcome};
-use common::{command, describe, json, mock_with, run, stderr, wait};
-
-/// Sends SIGINT to `child`, as Ctrl-C in a terminal does.
-fn interrupt(child: &Child) {
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(status.success());
-}
+use common::{ChildGuard, command, describe, interrupt, json, mock_with, run, stderr, wait};
 
 /// Waits until `condition` holds, for at most ten seconds.
 fn eventually(what: &str, condition: impl Fn() -> bool) {
@@ -24,18 +15,6 @@ fn eventually(what: &str, condition: impl Fn() -> bool) {
     while !condition() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// Kills the child if the test fails before it ends.
-struct Guard(Option<Child>);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        if let Some(child) = &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
     }
 }
 
@@ -54,7 +33,7 @@ fn ctrl_c_cancels_the_task_on_the_server_and_exits_130() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("brayns starts");
-    let mut guard = Guard(Some(child));
+    let mut guard = ChildGuard(Some(child));
     let log = mock.task_log();
     eventually("the snapshot to start", || {
         log.events()
@@ -109,7 +88,7 @@ fn ctrl_c_cancels_a_snapshot_being_saved() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("brayns starts");
-    let mut guard = Guard(Some(child));
+    let mut guard = ChildGuard(Some(child));
     let log = mock.task_log();
     eventually("the snapshot to start", || {
         log.events().iter().any(|event| event.method == "snapshot")
@@ -138,7 +117,7 @@ fn brayns_mock_serves_in_the_foreground_until_ctrl_c() {
         .spawn()
         .expect("brayns mock starts");
     let stdout = child.stdout.take().expect("piped stdout");
-    let mut guard = Guard(Some(child));
+    let mut guard = ChildGuard(Some(child));
     // Read in a thread, so a mock that never prints fails the test instead of hanging it.
     let (sender, lines) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -197,7 +176,7 @@ fn ctrl_c_stops_a_command_waiting_for_a_reply_at_once() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("brayns starts");
-    let mut guard = Guard(Some(child));
+    let mut guard = ChildGuard(Some(child));
     let log = mock.task_log();
     // The version check went through: the command is connected (and listening for Ctrl-C,
     // which starts before connecting) and now waits for get-scene.

@@ -8,6 +8,7 @@ use clap::Args;
 
 use crate::commands::Context;
 use crate::error::{CliError, Result, code};
+use crate::output::print_line;
 
 /// `brayns mock` options.
 #[derive(Debug, Args)]
@@ -41,7 +42,8 @@ pub async fn run(args: &MockArgs, context: &Context<'_>) -> Result<()> {
             code: code::FAILURE,
         })?;
     // The one line on stdout, which scripts read for the port.
-    println!("listening on ws://{}", mock.uri());
+    // Written like results: a reader gone (`brayns mock | head -1`) is no reason to panic.
+    print_line(&format!("listening on ws://{}", mock.uri()));
     eprintln!(
         "brayns: serving the Brayns {} schemas; try `brayns --uri {} methods`; Ctrl-C stops",
         brayns_sdk::BRAYNS_VERSION,

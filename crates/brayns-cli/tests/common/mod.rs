@@ -176,3 +176,24 @@ pub fn unreachable_uri() -> String {
     drop(listener);
     addr.to_string()
 }
+
+/// Sends SIGINT to `child`, as Ctrl-C in a terminal does.
+pub fn interrupt(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+}
+
+/// Kills the child if the test fails before it ends.
+pub struct ChildGuard(pub Option<Child>);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
