@@ -196,3 +196,84 @@ fn ctrl_c_stops_a_command_waiting_for_a_reply_at_once() {
     // Stopped before the reply: nothing printed.
     assert!(output.stdout.is_empty(), "{}", describe(&output));
 }
+
+/// A websocket server that reads requests and never answers any (not even `cancel`); gives
+/// its address and the methods received so far.
+fn silent_server() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let uri = listener.local_addr().unwrap().to_string();
+    let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = received.clone();
+    // Ends with the client's connection (the thread is not joined: the test may fail first).
+    std::thread::spawn(move || {
+        let Ok((stream, _)) = listener.accept() else {
+            return;
+        };
+        let Ok(mut socket) = tungstenite::accept(stream) else {
+            return;
+        };
+        while let Ok(message) = socket.read() {
+            if let Ok(text) = message.to_text()
+                && let Ok(request) = serde_json::from_str::<serde_json::Value>(text)
+                && let Some(method) = request["method"].as_str()
+            {
+                log.lock().unwrap().push(method.to_owned());
+            }
+        }
+    });
+    (uri, received)
+}
+
+/// `brayns call snapshot` on the silent server, started once the request arrived.
+fn snapshot_on_silent_server() -> (ChildGuard, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    let (uri, received) = silent_server();
+    let child = command()
+        .args(["--uri", &uri, "--version-check", "off", "call", "snapshot", "{}"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("brayns starts");
+    let guard = ChildGuard(Some(child));
+    eventually("the snapshot request", || {
+        received.lock().unwrap().iter().any(|method| method == "snapshot")
+    });
+    (guard, received)
+}
+
+#[test]
+fn a_cancel_the_server_never_answers_gives_up_after_the_grace() {
+    let (mut guard, received) = snapshot_on_silent_server();
+    let pressed = Instant::now();
+    interrupt(guard.0.as_ref().unwrap());
+    let output = wait(guard.0.take().unwrap());
+    assert_eq!(output.status.code(), Some(130), "{}", describe(&output));
+    assert!(
+        stderr(&output).contains("cancel sent, but the task did not end within 10s"),
+        "{}",
+        describe(&output)
+    );
+    assert!(received.lock().unwrap().contains(&"cancel".to_owned()));
+    // The grace covers the unanswered cancel too: about 10 s, not the 30 s limit of `wait`.
+    assert!(pressed.elapsed() < Duration::from_secs(20), "{:?}", pressed.elapsed());
+}
+
+#[test]
+fn a_second_ctrl_c_exits_at_once() {
+    let (mut guard, received) = snapshot_on_silent_server();
+    interrupt(guard.0.as_ref().unwrap());
+    eventually("the cancel request", || {
+        received.lock().unwrap().iter().any(|method| method == "cancel")
+    });
+    let second = Instant::now();
+    interrupt(guard.0.as_ref().unwrap());
+    let output = wait(guard.0.take().unwrap());
+    assert_eq!(output.status.code(), Some(130), "{}", describe(&output));
+    assert!(
+        stderr(&output).contains("stopped by Ctrl-C"),
+        "{}",
+        describe(&output)
+    );
+    // At once: well before the 10 s the first Ctrl-C waits for the task's end.
+    assert!(second.elapsed() < Duration::from_secs(5), "{:?}", second.elapsed());
+}
