@@ -197,8 +197,9 @@ fn ctrl_c_stops_a_command_waiting_for_a_reply_at_once() {
     assert!(output.stdout.is_empty(), "{}", describe(&output));
 }
 
-/// A websocket server that reads requests and never answers any (not even `cancel`); gives
-/// its address and the methods received so far.
+/// A websocket server that reads requests and never answers any (not even `cancel`) but
+/// `schema`, which says the method is async; gives its address and the methods received so
+/// far.
 fn silent_server() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let uri = listener.local_addr().unwrap().to_string();
@@ -218,6 +219,14 @@ fn silent_server() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
                 && let Some(method) = request["method"].as_str()
             {
                 log.lock().unwrap().push(method.to_owned());
+                if method == "schema" {
+                    let reply = serde_json::json!({
+                        "jsonrpc": "2.0",
+                        "id": request["id"],
+                        "result": {"async": true, "deprecated": false, "plugin": "Test"},
+                    });
+                    let _ = socket.send(tungstenite::Message::text(reply.to_string()));
+                }
             }
         }
     });
@@ -276,4 +285,35 @@ fn a_second_ctrl_c_exits_at_once() {
     );
     // At once: well before the 10 s the first Ctrl-C waits for the task's end.
     assert!(second.elapsed() < Duration::from_secs(5), "{:?}", second.elapsed());
+}
+
+#[test]
+fn ctrl_c_cancels_an_async_method_the_tool_does_not_know() {
+    // `render-movie` is not in the built-in schemas; the silent server's `schema` says it
+    // is async, and never answers the request itself.
+    let (uri, received) = silent_server();
+    let child = command()
+        .args(["--uri", &uri, "--version-check", "off"])
+        .args(["call", "render-movie", "{}", "--no-validate"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("brayns starts");
+    let mut guard = ChildGuard(Some(child));
+    eventually("the render-movie request", || {
+        received.lock().unwrap().iter().any(|method| method == "render-movie")
+    });
+    interrupt(guard.0.as_ref().unwrap());
+    // Followed as a task: the first Ctrl-C sends `cancel` for it.
+    eventually("the cancel request", || {
+        received.lock().unwrap().iter().any(|method| method == "cancel")
+    });
+    interrupt(guard.0.as_ref().unwrap());
+    let output = wait(guard.0.take().unwrap());
+    assert_eq!(output.status.code(), Some(130), "{}", describe(&output));
+    assert_eq!(
+        *received.lock().unwrap(),
+        ["schema", "render-movie", "cancel"]
+    );
 }

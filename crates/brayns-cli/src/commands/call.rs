@@ -4,9 +4,9 @@
 use std::path::PathBuf;
 
 use brayns_sdk::rpc::{Request, Response};
-use brayns_sdk::{Task, compiled_snapshot};
+use brayns_sdk::{Brayns, Task, compiled_snapshot};
 use clap::Args;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::commands::Context;
 use crate::error::{CliError, Result, code};
@@ -53,9 +53,7 @@ pub async fn run(args: &CallArgs, context: &Context<'_>) -> Result<()> {
         request = request.binary(bytes);
     }
     let brayns = context.connection.connect().await?;
-    let is_async = compiled_snapshot()
-        .entrypoint(&args.method)
-        .is_some_and(|entrypoint| entrypoint.is_async);
+    let is_async = is_async(&brayns, &args.method).await?;
     let response = if is_async {
         let task = brayns.rpc().start_task(request)?;
         let task: Task<Response> = Task::new(task, Ok);
@@ -71,6 +69,23 @@ pub async fn run(args: &CallArgs, context: &Context<'_>) -> Result<()> {
     save_binary(args, &response)?;
     context.printer.print_json(&result);
     Ok(())
+}
+
+/// Whether `method` runs as a task (progress, and a `cancel` on Ctrl-C): from the built-in
+/// schemas, or for a method they lack (sent with `--no-validate`) from the instance's own
+/// `schema`.
+async fn is_async(brayns: &Brayns, method: &str) -> Result<bool> {
+    if let Some(entrypoint) = compiled_snapshot().entrypoint(method) {
+        return Ok(entrypoint.is_async);
+    }
+    let request = Request::new("schema").params_value(json!({"endpoint": method}));
+    match brayns.rpc().call(request).await {
+        Ok(response) => Ok(response.decode::<Value>()?["async"] == true),
+        // The instance does not know it either: it is sent as it is, and refused with the
+        // server's own error.
+        Err(error) if error.server_error().is_some() => Ok(false),
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// Writes the reply's binary payload where `--binary-out` says; without it, says on stderr
