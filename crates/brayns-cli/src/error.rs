@@ -53,13 +53,9 @@ pub enum CliError {
         /// What the operating system said.
         source: std::io::Error,
     },
-    /// Anything else that stops the command, with its exit code.
-    Other {
-        /// What happened.
-        message: String,
-        /// The exit code.
-        code: u8,
-    },
+    /// Anything else that stops the command (exit code 1): an answer that makes no sense,
+    /// a mock that cannot start.
+    Failure(String),
     /// Ctrl-C: what was done about it.
     Interrupted(String),
 }
@@ -73,6 +69,11 @@ impl CliError {
         }
     }
 
+    /// Any other failure (exit code 1).
+    pub fn failure(message: impl Into<String>) -> Self {
+        Self::Failure(message.into())
+    }
+
     /// The exit code for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
@@ -80,7 +81,7 @@ impl CliError {
             Self::Invalid { .. } => code::INVALID_PARAMS,
             Self::Sdk(error) => sdk_code(error),
             Self::Io { .. } => code::FAILURE,
-            Self::Other { code, .. } => *code,
+            Self::Failure(_) => code::FAILURE,
             Self::Interrupted(_) => code::INTERRUPTED,
         }
     }
@@ -151,7 +152,7 @@ impl fmt::Display for CliError {
                 None => write!(f, "{error}"),
             },
             Self::Io { path, source } => write!(f, "{path}: {source}"),
-            Self::Other { message, .. } => f.write_str(message),
+            Self::Failure(message) => f.write_str(message),
             Self::Interrupted(message) => write!(f, "interrupted: {message}"),
         }
     }

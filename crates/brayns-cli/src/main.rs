@@ -20,7 +20,7 @@ use clap::Parser;
 
 use crate::cli::{Cli, Command};
 use crate::commands::Context;
-use crate::error::{CliError, code};
+use crate::error::CliError;
 use crate::interrupt::Interrupt;
 use crate::output::Printer;
 
@@ -38,11 +38,7 @@ fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(error) => {
-            return CliError::Other {
-                message: format!("cannot start the async runtime: {error}"),
-                code: code::FAILURE,
-            }
-            .report();
+            return CliError::failure(format!("cannot start the async runtime: {error}")).report();
         }
     };
     match runtime.block_on(run(cli)) {

@@ -237,7 +237,15 @@ fn silent_server() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
 fn snapshot_on_silent_server() -> (ChildGuard, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
     let (uri, received) = silent_server();
     let child = command()
-        .args(["--uri", &uri, "--version-check", "off", "call", "snapshot", "{}"])
+        .args([
+            "--uri",
+            &uri,
+            "--version-check",
+            "off",
+            "call",
+            "snapshot",
+            "{}",
+        ])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -245,7 +253,11 @@ fn snapshot_on_silent_server() -> (ChildGuard, std::sync::Arc<std::sync::Mutex<V
         .expect("brayns starts");
     let guard = ChildGuard(Some(child));
     eventually("the snapshot request", || {
-        received.lock().unwrap().iter().any(|method| method == "snapshot")
+        received
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|method| method == "snapshot")
     });
     (guard, received)
 }
@@ -264,7 +276,11 @@ fn a_cancel_the_server_never_answers_gives_up_after_the_grace() {
     );
     assert!(received.lock().unwrap().contains(&"cancel".to_owned()));
     // The grace covers the unanswered cancel too: about 10 s, not the 30 s limit of `wait`.
-    assert!(pressed.elapsed() < Duration::from_secs(20), "{:?}", pressed.elapsed());
+    assert!(
+        pressed.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        pressed.elapsed()
+    );
 }
 
 #[test]
@@ -272,7 +288,11 @@ fn a_second_ctrl_c_exits_at_once() {
     let (mut guard, received) = snapshot_on_silent_server();
     interrupt(guard.0.as_ref().unwrap());
     eventually("the cancel request", || {
-        received.lock().unwrap().iter().any(|method| method == "cancel")
+        received
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|method| method == "cancel")
     });
     let second = Instant::now();
     interrupt(guard.0.as_ref().unwrap());
@@ -284,7 +304,11 @@ fn a_second_ctrl_c_exits_at_once() {
         describe(&output)
     );
     // At once: well before the 10 s the first Ctrl-C waits for the task's end.
-    assert!(second.elapsed() < Duration::from_secs(5), "{:?}", second.elapsed());
+    assert!(
+        second.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        second.elapsed()
+    );
 }
 
 #[test]
@@ -302,12 +326,20 @@ fn ctrl_c_cancels_an_async_method_the_tool_does_not_know() {
         .expect("brayns starts");
     let mut guard = ChildGuard(Some(child));
     eventually("the render-movie request", || {
-        received.lock().unwrap().iter().any(|method| method == "render-movie")
+        received
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|method| method == "render-movie")
     });
     interrupt(guard.0.as_ref().unwrap());
     // Followed as a task: the first Ctrl-C sends `cancel` for it.
     eventually("the cancel request", || {
-        received.lock().unwrap().iter().any(|method| method == "cancel")
+        received
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|method| method == "cancel")
     });
     interrupt(guard.0.as_ref().unwrap());
     let output = wait(guard.0.take().unwrap());

@@ -43,7 +43,10 @@ fn methods_lists_the_instance_methods_with_flags_and_filters() {
         assert_eq!(method["deprecated"], true, "{name}");
     }
     let pretty = expect_code(
-        &run(&mock.uri(), &["methods", "clip-plane", "--output", "pretty"]),
+        &run(
+            &mock.uri(),
+            &["methods", "clip-plane", "--output", "pretty"],
+        ),
         0,
     );
     let flags = |name: &str| {
@@ -55,8 +58,16 @@ fn methods_lists_the_instance_methods_with_flags_and_filters() {
             .nth(2)
             .map(str::to_owned)
     };
-    assert_eq!(flags("add-clip-plane").as_deref(), Some("deprecated"), "{pretty}");
-    assert_eq!(flags("clear-clip-planes").as_deref(), Some("deprecated"), "{pretty}");
+    assert_eq!(
+        flags("add-clip-plane").as_deref(),
+        Some("deprecated"),
+        "{pretty}"
+    );
+    assert_eq!(
+        flags("clear-clip-planes").as_deref(),
+        Some("deprecated"),
+        "{pretty}"
+    );
     let snapshot_line = expect_code(
         &run(&mock.uri(), &["methods", "snapshot", "--output", "pretty"]),
         0,

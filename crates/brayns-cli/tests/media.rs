@@ -87,13 +87,13 @@ fn snapshot_takes_a_camera_and_a_renderer_checked_by_the_server() {
     );
     // Params the server's schema rejects come back as its error: the camera reaches the
     // server (this instance's perspective camera refuses a fovy under 1 degree).
-    let picky = mock_with(MockServer::builder().snapshot(common::edited_snapshot(
-        |path, json| {
+    let picky = mock_with(
+        MockServer::builder().snapshot(common::edited_snapshot(|path, json| {
             if path == "entrypoints/set-camera-perspective.json" {
                 json["params"]["properties"]["fovy"]["minimum"] = 1.into();
             }
-        },
-    )));
+        })),
+    );
     let narrow = run(
         &picky.uri(),
         &[

@@ -9,7 +9,7 @@ use clap::Args;
 use serde_json::{Value, json};
 
 use crate::commands::Context;
-use crate::error::{CliError, Result, code};
+use crate::error::{CliError, Result};
 use crate::params;
 use crate::progress::follow;
 
@@ -61,11 +61,9 @@ pub async fn run(args: &CallArgs, context: &Context<'_>) -> Result<()> {
     } else {
         brayns.rpc().call(request).await?
     };
-    let result: Value =
-        serde_json::from_str(response.result_json()).map_err(|error| CliError::Other {
-            message: format!("{}: the result is not JSON: {error}", args.method),
-            code: code::FAILURE,
-        })?;
+    let result: Value = serde_json::from_str(response.result_json()).map_err(|error| {
+        CliError::failure(format!("{}: the result is not JSON: {error}", args.method))
+    })?;
     save_binary(args, &response)?;
     context.printer.print_json(&result);
     Ok(())
@@ -93,14 +91,11 @@ async fn is_async(brayns: &Brayns, method: &str) -> Result<bool> {
 fn save_binary(args: &CallArgs, response: &Response) -> Result<()> {
     let binary = response.binary();
     match &args.binary_out {
-        Some(path) if binary.is_empty() => Err(CliError::Other {
-            message: format!(
-                "{}: the reply carried no binary payload; {} not written",
-                args.method,
-                path.display()
-            ),
-            code: code::FAILURE,
-        }),
+        Some(path) if binary.is_empty() => Err(CliError::failure(format!(
+            "{}: the reply carried no binary payload; {} not written",
+            args.method,
+            path.display()
+        ))),
         Some(path) => {
             std::fs::write(path, binary).map_err(|error| CliError::io(path.display(), error))
         }
