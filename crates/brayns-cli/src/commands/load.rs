@@ -57,7 +57,8 @@ pub async fn run(args: &LoadArgs, context: &Context<'_>) -> Result<()> {
         |response| Ok(response.decode::<Vec<ModelInstance>>()?),
     );
     let models = follow(task, "add-model", &context.interrupt).await?;
-    let json = serde_json::to_value(&models).unwrap_or(Value::Null);
+    let json = serde_json::to_value(&models)
+        .map_err(|error| CliError::failure(format!("add-model: the models as JSON: {error}")))?;
     context.printer.print(&json, |_| {
         let rows: Vec<Vec<String>> = models
             .iter()
@@ -97,13 +98,13 @@ async fn choose_loader(brayns: &Brayns, args: &LoadArgs) -> Result<Loader> {
         }
         None => brayns.loaders_for_file(&args.path).await?,
     };
-    match candidates.len() {
-        1 => Ok(candidates.into_iter().next().expect("one candidate")),
-        0 => Err(CliError::Usage(format!(
+    match <[Loader; 1]>::try_from(candidates) {
+        Ok([only]) => Ok(only),
+        Err(candidates) if candidates.is_empty() => Err(CliError::Usage(format!(
             "no loader of the instance reads '{}'; choose one with --loader (`brayns loaders` lists them)",
             args.path
         ))),
-        _ => {
+        Err(candidates) => {
             let names: Vec<String> = candidates.into_iter().map(|loader| loader.name).collect();
             Err(CliError::Usage(format!(
                 "several loaders read '{}' ({}); choose one with --loader",

@@ -1,16 +1,15 @@
 //! `brayns scene`: the scene's bounds and models.
 
-use serde_json::Value;
-
 use crate::commands::Context;
-use crate::error::Result;
+use crate::error::{CliError, Result};
 use crate::output::table;
 
 /// Prints the scene.
 pub async fn run(context: &Context<'_>) -> Result<()> {
     let brayns = context.connection.connect().await?;
     let scene = brayns.get_scene().await?;
-    let json = serde_json::to_value(&scene).unwrap_or(Value::Null);
+    let json = serde_json::to_value(&scene)
+        .map_err(|error| CliError::failure(format!("get-scene: the scene as JSON: {error}")))?;
     context.printer.print(&json, |_| {
         let rows: Vec<Vec<String>> = scene
             .models
