@@ -13,12 +13,14 @@ use serde_json::Value;
 pub mod code {
     /// Success.
     pub const OK: u8 = 0;
-    /// A failure not listed below: a local file unreadable or unwritable, an answer that
-    /// makes no sense.
+    /// A failure not listed below: a params or image file unreadable or unwritable, an
+    /// answer that makes no sense.
     pub const FAILURE: u8 = 1;
-    /// A bad command line (clap's own code): unknown option, bad value, unparsable JSON.
+    /// A bad command line (clap's own code): unknown option, bad value, malformed `--uri`,
+    /// unparsable JSON, unknown image extension or `--loader`, no single loader for a file.
     pub const USAGE: u8 = 2;
     /// The instance could not be reached or was lost: refused, TLS, timeout, disconnected.
+    /// An unreadable `--ca-file` counts: it is part of setting up the connection.
     pub const CONNECTION: u8 = 3;
     /// The server answered with an error (its code is printed).
     pub const SERVER: u8 = 4;

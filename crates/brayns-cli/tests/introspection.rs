@@ -392,6 +392,42 @@ fn help_documents_exit_codes_and_examples() {
 }
 
 #[test]
+fn help_and_readme_list_the_same_exit_codes() {
+    let help = expect_code(&finish(command().arg("--help")), 0);
+    let readme = include_str!("../README.md");
+    let section = readme
+        .split("## Exit codes")
+        .nth(1)
+        .expect("the README has an exit code section");
+    let rows: Vec<(&str, &str)> = section
+        .lines()
+        .skip_while(|line| !line.starts_with("| code"))
+        .skip(2)
+        .take_while(|line| line.starts_with('|'))
+        .map(|line| {
+            let cells: Vec<&str> = line.trim_matches('|').split(" | ").map(str::trim).collect();
+            (cells[0], cells[1])
+        })
+        .collect();
+    let codes: Vec<&str> = rows.iter().map(|(code, _)| *code).collect();
+    assert_eq!(codes, ["0", "1", "2", "3", "4", "5", "6", "7", "130"]);
+    for (code, meaning) in &rows {
+        let line = format!("  {code:<5}{meaning}");
+        assert!(
+            help.lines().any(|help_line| help_line == line),
+            "README row {code} ({meaning}) is not in --help:\n{help}"
+        );
+    }
+    let help_rows = help
+        .lines()
+        .skip_while(|line| *line != "Exit codes:")
+        .skip(1)
+        .take_while(|line| !line.is_empty())
+        .count();
+    assert_eq!(help_rows, rows.len(), "{help}");
+}
+
+#[test]
 fn completions_are_generated_for_each_shell() {
     for (shell, marker) in [
         ("bash", "_brayns()"),
