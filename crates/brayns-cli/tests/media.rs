@@ -247,3 +247,82 @@ fn a_load_the_server_refuses_exits_4_with_its_error() {
     );
     assert!(refused.stdout.is_empty(), "{}", common::describe(&refused));
 }
+
+#[test]
+fn snapshot_frame_reaches_the_server() {
+    // This instance's snapshot accepts frames up to 5: a frame over it is the server's error.
+    let mock = mock_with(
+        MockServer::builder().snapshot(common::edited_snapshot(|path, json| {
+            if path == "entrypoints/snapshot.json" {
+                json["params"]["properties"]["simulation_frame"]["maximum"] = 5.into();
+            }
+        })),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("image.png");
+    let file = png.to_str().unwrap();
+    json(&run(
+        &mock.uri(),
+        &["snapshot", "-o", file, "--size", "8x8", "--frame", "5"],
+    ));
+    let over = run(
+        &mock.uri(),
+        &["snapshot", "-o", file, "--size", "8x8", "--frame", "6"],
+    );
+    expect_code(&over, 4);
+    assert!(
+        stderr(&over).contains("server error -32602") && stderr(&over).contains("simulation_frame"),
+        "{}",
+        stderr(&over)
+    );
+}
+
+#[test]
+fn quality_sets_the_jpeg_compression_of_snapshot_and_render() {
+    let mock = mock_with(MockServer::builder().window_size(200, 150));
+    let dir = tempfile::tempdir().unwrap();
+    let size_of = |args: &[&str], name: &str, quality: &str| {
+        let file = dir.path().join(name);
+        let mut args: Vec<&str> = args.to_vec();
+        args.extend(["-o", file.to_str().unwrap(), "--quality", quality]);
+        let result = json(&run(&mock.uri(), &args));
+        let bytes = std::fs::read(&file).unwrap();
+        assert_eq!(&bytes[..2], b"\xff\xd8", "{name} is a JPEG");
+        assert_eq!(result["bytes"], bytes.len());
+        bytes.len()
+    };
+    let snapshot = ["snapshot", "--size", "200x150"];
+    let (low, high) = (
+        size_of(&snapshot, "low.jpg", "5"),
+        size_of(&snapshot, "high.jpg", "100"),
+    );
+    assert!(
+        low < high,
+        "snapshot: quality 5 gave {low} bytes, 100 gave {high}"
+    );
+    let (low, high) = (
+        size_of(&["render"], "low-frame.jpg", "5"),
+        size_of(&["render"], "high-frame.jpg", "100"),
+    );
+    assert!(
+        low < high,
+        "render: quality 5 gave {low} bytes, 100 gave {high}"
+    );
+}
+
+#[test]
+fn render_accumulate_renders_up_to_the_maximum_accumulation() {
+    let mock = mock();
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("frame.png");
+    let result = json(&run(
+        &mock.uri(),
+        &["render", "-o", png.to_str().unwrap(), "--accumulate"],
+    ));
+    assert!(result["max_accumulation"].as_u64().unwrap() > 1, "{result}");
+    assert_eq!(
+        result["accumulation"], result["max_accumulation"],
+        "{result}"
+    );
+    assert!(png.exists());
+}
