@@ -108,6 +108,49 @@ fn ctrl_c_cancels_a_snapshot_being_saved() {
 }
 
 #[test]
+fn ctrl_c_cancels_a_load_and_leaves_no_model() {
+    let mock = mock_with(
+        MockServer::builder()
+            .progress_steps(1000)
+            .step_duration(Duration::from_millis(20)),
+    );
+    let child = command()
+        .args(["--uri", &mock.uri(), "load", "/data/mesh.ply"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("brayns starts");
+    let mut guard = ChildGuard(Some(child));
+    let log = mock.task_log();
+    eventually("the load to start", || {
+        log.events()
+            .iter()
+            .any(|event| event.method == "add-model" && event.outcome == TaskOutcome::Started)
+    });
+    interrupt(guard.0.as_ref().unwrap());
+    let output = wait(guard.0.take().unwrap());
+    assert_eq!(output.status.code(), Some(130), "{}", describe(&output));
+    assert!(
+        stderr(&output).contains("add-model cancelled on the server"),
+        "{}",
+        describe(&output)
+    );
+    assert!(output.stdout.is_empty(), "{}", describe(&output));
+    let outcomes: Vec<TaskOutcome> = log
+        .events()
+        .into_iter()
+        .filter(|event| event.method == "add-model")
+        .map(|event| event.outcome)
+        .collect();
+    assert_eq!(outcomes, [TaskOutcome::Started, TaskOutcome::Cancelled]);
+    assert_eq!(
+        json(&run(&mock.uri(), &["scene"]))["models"],
+        serde_json::json!([])
+    );
+}
+
+#[test]
 fn brayns_mock_serves_in_the_foreground_until_ctrl_c() {
     let mut child = command()
         .args(["mock", "--port", "0", "--progress-steps", "2"])
