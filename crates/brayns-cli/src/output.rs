@@ -2,8 +2,12 @@
 
 use std::io::{IsTerminal, Write};
 
+use brayns_sdk::types::Bounds;
 use clap::{ArgAction, Args, ValueEnum};
+use serde::Serialize;
 use serde_json::Value;
+
+use crate::error::{CliError, Result};
 
 /// How results and logs are printed.
 #[derive(Debug, Args)]
@@ -97,6 +101,17 @@ pub fn write_stdout(bytes: &[u8]) {
 /// [`write_stdout`] does.
 pub fn print_line(text: &str) {
     write_stdout(format!("{}\n", text.trim_end_matches('\n')).as_bytes());
+}
+
+/// `bounds` for people: `[min x, y, z] .. [max x, y, z]`.
+pub fn bounds(bounds: &Bounds) -> String {
+    format!("{:?} .. {:?}", bounds.min, bounds.max)
+}
+
+/// A typed result as JSON, for printing; `what` names it in the error.
+pub fn to_json(value: &impl Serialize, what: &str) -> Result<Value> {
+    serde_json::to_value(value)
+        .map_err(|error| CliError::failure(format!("{what} as JSON: {error}")))
 }
 
 /// `value` as indented JSON.
