@@ -230,6 +230,11 @@ fn version_reports_the_instance_the_sdk_and_the_tool() {
     assert_eq!(version["instance"]["patch"], 7);
     assert_eq!(version["sdk"], brayns_sdk::BRAYNS_VERSION.to_string());
     assert_eq!(version["cli"], env!("CARGO_PKG_VERSION"));
+    let pretty = expect_code(&run(&mock.uri(), &["version", "--output", "pretty"]), 0);
+    assert!(
+        pretty.starts_with("instance:  Brayns 3.10.7 (revision "),
+        "{pretty}"
+    );
 }
 
 #[test]
