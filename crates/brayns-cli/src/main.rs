@@ -18,7 +18,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command};
+use crate::cli::Cli;
 use crate::commands::Context;
 use crate::error::CliError;
 use crate::interrupt::Interrupt;
@@ -27,10 +27,6 @@ use crate::output::Printer;
 fn main() -> ExitCode {
     // clap prints usage errors itself and exits with 2, `--help` and `--version` with 0.
     let cli = Cli::parse();
-    if let Command::Completions(args) = &cli.command {
-        commands::completions::run(args);
-        return ExitCode::SUCCESS;
-    }
     cli.output.init_logging();
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -14,7 +14,7 @@ use crate::interrupt::Interrupt;
 /// How long to wait for a cancelled task's end before giving up on it.
 const CANCEL_GRACE: Duration = Duration::from_secs(10);
 
-/// What the follower needs of a task: the SDK's `Task`, `SaveTask`, and the transport's.
+/// What the follower needs of a task; the SDK's `Task` and `SaveTask` provide it.
 pub trait FollowedTask: Send {
     /// What the task gives when it completes.
     type Output;
