@@ -38,6 +38,7 @@ a terminal; choose with --output.
 
 Examples:
   brayns mock &                                # a stand-in instance on localhost:5000
+                                               # (commands retry for ~3 s while it starts)
   brayns methods camera                        # methods whose name contains `camera`
   brayns schema get-camera-view                # params and result of a method
   brayns call get-camera-view                  # call it; JSON when piped

@@ -35,8 +35,8 @@ pub struct ConnectionArgs {
     #[arg(long, global = true, value_name = "PEM_FILE")]
     pub ca_file: Option<PathBuf>,
 
-    /// Seconds allowed to connect, and for each reply (a task's whole run included).
-    /// Default: 10 s to connect, replies wait as long as they take.
+    /// Seconds allowed for each connection attempt, and for each reply (a task's whole run
+    /// included). Default: 10 s per attempt, replies wait as long as they take.
     #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_seconds)]
     pub timeout: Option<Duration>,
 
