@@ -12,11 +12,11 @@ use crate::output::OutputArgs;
 const EXIT_CODES: &str = "\
 Exit codes:
   0    success
-  1    other failure (a local file unreadable or unwritable, an answer that makes no sense)
-  2    usage error: bad command line, unparsable JSON argument, unknown image extension
-  3    connection error: refused, TLS, timeout, connection lost
-  4    the server answered an error (its code and message are printed, then its data)
-  5    method unknown or params invalid, found before sending (Brayns' own messages)
+  1    other failure: a params or image file unreadable or unwritable, an answer that makes no sense
+  2    usage error: bad arguments or --uri, unparsable JSON, unknown image extension or --loader, no single loader for the file
+  3    connection error: refused, TLS (an unreadable --ca-file included), timeout, connection lost
+  4    the server answered an error: its code and message are printed, then its data
+  5    unknown method or invalid params, found before sending (with Brayns' own messages)
   6    the instance's release is refused by --version-check
   7    `brayns diff` found differences
   130  interrupted by Ctrl-C (a running task is cancelled on the server first)
@@ -38,6 +38,7 @@ a terminal; choose with --output.
 
 Examples:
   brayns mock &                                # a stand-in instance on localhost:5000
+                                               # (commands retry for ~3 s while it starts)
   brayns methods camera                        # methods whose name contains `camera`
   brayns schema get-camera-view                # params and result of a method
   brayns call get-camera-view                  # call it; JSON when piped

@@ -10,6 +10,9 @@ use clap::{Args, ValueEnum};
 
 use crate::error::{CliError, Result};
 
+/// The pause between two connection attempts.
+const ATTEMPT_PERIOD: Duration = Duration::from_millis(100);
+
 /// The connection options, valid before or after the subcommand.
 #[derive(Debug, Args)]
 pub struct ConnectionArgs {
@@ -32,10 +35,22 @@ pub struct ConnectionArgs {
     #[arg(long, global = true, value_name = "PEM_FILE")]
     pub ca_file: Option<PathBuf>,
 
-    /// Seconds allowed to connect, and for each reply (a task's whole run included).
-    /// Default: 10 s to connect, replies wait as long as they take.
+    /// Seconds allowed for each connection attempt, and for each reply (a task's whole run
+    /// included). Default: 10 s per attempt, replies wait as long as they take.
     #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_seconds)]
     pub timeout: Option<Duration>,
+
+    /// Connection attempts while nothing listens yet (refused, reset before answering),
+    /// 100 ms apart. The default, 30, gives an instance just started in the background
+    /// (`brayns mock &`) about 3 s to listen; 1 fails at the first refusal.
+    #[arg(
+        long,
+        global = true,
+        value_name = "N",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub connect_attempts: u32,
 
     /// What to do when the instance runs another Brayns release than the SDK's.
     #[arg(long, global = true, value_enum, default_value_t = VersionCheck::Warn)]
@@ -77,7 +92,9 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
 impl ConnectionArgs {
     /// The SDK connector these options describe.
     pub fn connector(&self) -> Connector {
-        let mut connector = Connector::new(self.uri.clone());
+        let mut connector = Connector::new(self.uri.clone())
+            .max_attempts(Some(self.connect_attempts))
+            .attempt_period(ATTEMPT_PERIOD);
         if let Some(ca) = &self.ca_file {
             connector = connector.tls(Tls::CustomCaFile(ca.clone()));
         } else if self.secure {

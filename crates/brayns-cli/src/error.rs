@@ -13,12 +13,14 @@ use serde_json::Value;
 pub mod code {
     /// Success.
     pub const OK: u8 = 0;
-    /// A failure not listed below: a local file unreadable or unwritable, an answer that
-    /// makes no sense.
+    /// A failure not listed below: a params or image file unreadable or unwritable, an
+    /// answer that makes no sense.
     pub const FAILURE: u8 = 1;
-    /// A bad command line (clap's own code): unknown option, bad value, unparsable JSON.
+    /// A bad command line (clap's own code): unknown option, bad value, malformed `--uri`,
+    /// unparsable JSON, unknown image extension or `--loader`, no single loader for a file.
     pub const USAGE: u8 = 2;
     /// The instance could not be reached or was lost: refused, TLS, timeout, disconnected.
+    /// An unreadable `--ca-file` counts: it is part of setting up the connection.
     pub const CONNECTION: u8 = 3;
     /// The server answered with an error (its code is printed).
     pub const SERVER: u8 = 4;
@@ -53,13 +55,9 @@ pub enum CliError {
         /// What the operating system said.
         source: std::io::Error,
     },
-    /// Anything else that stops the command, with its exit code.
-    Other {
-        /// What happened.
-        message: String,
-        /// The exit code.
-        code: u8,
-    },
+    /// Anything else that stops the command (exit code 1): an answer that makes no sense,
+    /// a mock that cannot start.
+    Failure(String),
     /// Ctrl-C: what was done about it.
     Interrupted(String),
 }
@@ -73,6 +71,11 @@ impl CliError {
         }
     }
 
+    /// Any other failure (exit code 1).
+    pub fn failure(message: impl Into<String>) -> Self {
+        Self::Failure(message.into())
+    }
+
     /// The exit code for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
@@ -80,7 +83,7 @@ impl CliError {
             Self::Invalid { .. } => code::INVALID_PARAMS,
             Self::Sdk(error) => sdk_code(error),
             Self::Io { .. } => code::FAILURE,
-            Self::Other { code, .. } => *code,
+            Self::Failure(_) => code::FAILURE,
             Self::Interrupted(_) => code::INTERRUPTED,
         }
     }
@@ -151,7 +154,7 @@ impl fmt::Display for CliError {
                 None => write!(f, "{error}"),
             },
             Self::Io { path, source } => write!(f, "{path}: {source}"),
-            Self::Other { message, .. } => f.write_str(message),
+            Self::Failure(message) => f.write_str(message),
             Self::Interrupted(message) => write!(f, "interrupted: {message}"),
         }
     }

@@ -18,12 +18,7 @@ impl Interrupt {
     /// kills the process: [`Interrupt::stop_requested`] says when to stop.
     pub fn listen() -> Self {
         let (sender, presses) = watch::channel(0u32);
-        tokio::spawn(async move {
-            // If the handler cannot be installed, Ctrl-C keeps its default effect.
-            while tokio::signal::ctrl_c().await.is_ok() {
-                sender.send_modify(|presses| *presses += 1);
-            }
-        });
+        count_presses(sender);
         Self {
             presses,
             task_handles_it: Arc::new(AtomicBool::new(false)),
@@ -52,6 +47,33 @@ impl Interrupt {
     pub async fn pressed(&self) {
         let mut presses = self.presses.clone();
         let _ = presses.wait_for(|&count| count >= 1).await;
+    }
+}
+
+/// Counts every Ctrl-C from now on in `presses`. One signal stream, installed here (not
+/// when a task first runs), serves the whole program: no press falls between two listeners.
+/// If it cannot be installed, Ctrl-C keeps its default effect (the process ends).
+#[cfg(unix)]
+fn count_presses(presses: watch::Sender<u32>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    if let Ok(mut signals) = signal(SignalKind::interrupt()) {
+        tokio::spawn(async move {
+            while signals.recv().await.is_some() {
+                presses.send_modify(|count| *count += 1);
+            }
+        });
+    }
+}
+
+/// Counts every Ctrl-C from now on in `presses` (the console's Ctrl-C event stream).
+#[cfg(windows)]
+fn count_presses(presses: watch::Sender<u32>) {
+    if let Ok(mut signals) = tokio::signal::windows::ctrl_c() {
+        tokio::spawn(async move {
+            while signals.recv().await.is_some() {
+                presses.send_modify(|count| *count += 1);
+            }
+        });
     }
 }
 

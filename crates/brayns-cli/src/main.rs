@@ -18,19 +18,15 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command};
+use crate::cli::Cli;
 use crate::commands::Context;
-use crate::error::{CliError, code};
+use crate::error::CliError;
 use crate::interrupt::Interrupt;
 use crate::output::Printer;
 
 fn main() -> ExitCode {
     // clap prints usage errors itself and exits with 2, `--help` and `--version` with 0.
     let cli = Cli::parse();
-    if let Command::Completions(args) = &cli.command {
-        commands::completions::run(args);
-        return ExitCode::SUCCESS;
-    }
     cli.output.init_logging();
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -38,11 +34,7 @@ fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(error) => {
-            return CliError::Other {
-                message: format!("cannot start the async runtime: {error}"),
-                code: code::FAILURE,
-            }
-            .report();
+            return CliError::failure(format!("cannot start the async runtime: {error}")).report();
         }
     };
     match runtime.block_on(run(cli)) {

@@ -2,8 +2,12 @@
 
 use std::io::{IsTerminal, Write};
 
+use brayns_sdk::types::Bounds;
 use clap::{ArgAction, Args, ValueEnum};
+use serde::Serialize;
 use serde_json::Value;
+
+use crate::error::{CliError, Result};
 
 /// How results and logs are printed.
 #[derive(Debug, Args)]
@@ -76,16 +80,38 @@ impl Printer {
             Format::Json => json.to_string(),
             Format::Pretty => pretty(json),
         };
-        let mut stdout = std::io::stdout().lock();
-        // A closed pipe (`brayns methods | head -1`) is not an error worth reporting.
-        let _ = writeln!(stdout, "{}", text.trim_end_matches('\n'));
-        let _ = stdout.flush();
+        print_line(&text);
     }
 
     /// Prints `json`: compact in JSON mode, indented for people.
     pub fn print_json(&self, json: &Value) {
         self.print(json, indented);
     }
+}
+
+/// Writes `bytes` on stdout. A closed pipe (`brayns methods | head -1`) is not an error worth
+/// reporting, and `print!` would panic on it: write errors are ignored.
+pub fn write_stdout(bytes: &[u8]) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(bytes);
+    let _ = stdout.flush();
+}
+
+/// Writes `text` on stdout as one line (its own trailing newlines dropped), as
+/// [`write_stdout`] does.
+pub fn print_line(text: &str) {
+    write_stdout(format!("{}\n", text.trim_end_matches('\n')).as_bytes());
+}
+
+/// `bounds` for people: `[min x, y, z] .. [max x, y, z]`.
+pub fn bounds(bounds: &Bounds) -> String {
+    format!("{:?} .. {:?}", bounds.min, bounds.max)
+}
+
+/// A typed result as JSON, for printing; `what` names it in the error.
+pub fn to_json(value: &impl Serialize, what: &str) -> Result<Value> {
+    serde_json::to_value(value)
+        .map_err(|error| CliError::failure(format!("{what} as JSON: {error}")))
 }
 
 /// `value` as indented JSON.

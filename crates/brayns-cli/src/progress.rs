@@ -14,7 +14,7 @@ use crate::interrupt::Interrupt;
 /// How long to wait for a cancelled task's end before giving up on it.
 const CANCEL_GRACE: Duration = Duration::from_secs(10);
 
-/// What the follower needs of a task: the SDK's `Task`, `SaveTask`, and the transport's.
+/// What the follower needs of a task; the SDK's `Task` and `SaveTask` provide it.
 pub trait FollowedTask: Send {
     /// What the task gives when it completes.
     type Output;
@@ -82,19 +82,24 @@ pub async fn follow<T: FollowedTask>(
     Ok(task.wait().await?)
 }
 
-/// Cancels `task` on the server and says how it ended.
+/// Cancels `task` on the server and says how it ended. The `cancel` request and the task's
+/// end share [`CANCEL_GRACE`]: a server that answers neither does not hold the command.
 async fn cancel<T: FollowedTask>(task: T, method: &str) -> CliError {
-    if let Err(error) = task.cancel().await {
-        return CliError::Interrupted(format!(
-            "{method}: the server refused the cancel ({error}); the task may still run"
-        ));
-    }
-    let message = match tokio::time::timeout(CANCEL_GRACE, task.wait()).await {
-        Ok(Err(brayns_sdk::Error::Cancelled(_))) => format!("{method} cancelled on the server"),
-        Ok(Ok(_)) => format!("{method} completed before the cancel reached it"),
-        Ok(Err(error)) => format!("{method} ended after the cancel with: {error}"),
+    let cancelled = async {
+        task.cancel().await.map_err(|error| {
+            format!("{method}: the server refused the cancel ({error}); the task may still run")
+        })?;
+        Ok(task.wait().await)
+    };
+    let message = match tokio::time::timeout(CANCEL_GRACE, cancelled).await {
+        Ok(Err(refused)) => refused,
+        Ok(Ok(Err(brayns_sdk::Error::Cancelled(_)))) => {
+            format!("{method} cancelled on the server")
+        }
+        Ok(Ok(Ok(_))) => format!("{method} completed before the cancel reached it"),
+        Ok(Ok(Err(error))) => format!("{method} ended after the cancel with: {error}"),
         Err(_) => format!(
-            "{method}: cancel sent, but the task did not end within {}s",
+            "{method}: cancel sent, but the task did not end within {}s; it may still run",
             CANCEL_GRACE.as_secs()
         ),
     };

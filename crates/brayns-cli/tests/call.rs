@@ -145,6 +145,22 @@ fn server_errors_exit_4_with_code_message_and_data() {
         Some("brayns: server error -32603: No instance with id 42 was found"),
         "{text}"
     );
+    // The server's data (its schema problems) follows, one per line.
+    let invalid = run(
+        &mock.uri(),
+        &["call", "remove-model", r#"{"ids": ["x"]}"#, "--no-validate"],
+    );
+    expect_code(&invalid, 4);
+    let text = stderr(&invalid);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "brayns: server error -32602: Invalid params schema",
+            "  - ids[0]: invalid type, expected integer got string",
+        ],
+        "{text}"
+    );
 }
 
 #[test]

@@ -32,6 +32,52 @@ fn methods_lists_the_instance_methods_with_flags_and_filters() {
     assert_eq!(snapshot["plugin"], "Core");
     assert_eq!(snapshot["async"], true);
     assert_eq!(snapshot["deprecated"], false);
+    // 3.10.1 deprecates the clip plane methods.
+    for name in ["add-clip-plane", "clear-clip-planes"] {
+        let method = all
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|method| method["name"] == name)
+            .unwrap_or_else(|| panic!("{name} is listed"));
+        assert_eq!(method["deprecated"], true, "{name}");
+    }
+    let pretty = expect_code(
+        &run(
+            &mock.uri(),
+            &["methods", "clip-plane", "--output", "pretty"],
+        ),
+        0,
+    );
+    let flags = |name: &str| {
+        pretty
+            .lines()
+            .find(|line| line.starts_with(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("{name} missing:\n{pretty}"))
+            .split_whitespace()
+            .nth(2)
+            .map(str::to_owned)
+    };
+    assert_eq!(
+        flags("add-clip-plane").as_deref(),
+        Some("deprecated"),
+        "{pretty}"
+    );
+    assert_eq!(
+        flags("clear-clip-planes").as_deref(),
+        Some("deprecated"),
+        "{pretty}"
+    );
+    let snapshot_line = expect_code(
+        &run(&mock.uri(), &["methods", "snapshot", "--output", "pretty"]),
+        0,
+    );
+    assert!(
+        snapshot_line
+            .lines()
+            .any(|line| line.starts_with("snapshot ") && line.trim_end().ends_with(" async")),
+        "{snapshot_line}"
+    );
 
     let camera = names(&json(&run(&mock.uri(), &["methods", "CAMERA"])));
     assert!(!camera.is_empty());
@@ -107,7 +153,8 @@ fn a_terminal_gets_pretty_output_by_default() {
     let output = finish(
         std::process::Command::new("script")
             .args(["-qec", &line, "/dev/null"])
-            .env_remove("BRAYNS_URI"),
+            .env_remove("BRAYNS_URI")
+            .env_remove("RUST_LOG"),
     );
     let text = expect_code(&output, 0);
     assert!(
@@ -183,6 +230,11 @@ fn version_reports_the_instance_the_sdk_and_the_tool() {
     assert_eq!(version["instance"]["patch"], 7);
     assert_eq!(version["sdk"], brayns_sdk::BRAYNS_VERSION.to_string());
     assert_eq!(version["cli"], env!("CARGO_PKG_VERSION"));
+    let pretty = expect_code(&run(&mock.uri(), &["version", "--output", "pretty"]), 0);
+    assert!(
+        pretty.starts_with("instance:  Brayns 3.10.7 (revision "),
+        "{pretty}"
+    );
 }
 
 #[test]
@@ -199,12 +251,31 @@ fn version_check_strict_refuses_another_release_and_warn_warns() {
     assert!(stderr(&strict).contains("3.10.7"), "{}", stderr(&strict));
     let minor = run(&mock.uri(), &["--version-check", "minor", "version"]);
     expect_code(&minor, 0);
+    // Only the patch differs: `minor` accepts it without a word.
+    assert_eq!(stderr(&minor), "");
     let warned = run(&mock.uri(), &["version"]);
     expect_code(&warned, 0);
     assert!(stderr(&warned).contains("WARN"), "{}", stderr(&warned));
     let quiet = run(&mock.uri(), &["--version-check", "off", "version"]);
     expect_code(&quiet, 0);
     assert_eq!(stderr(&quiet), "");
+}
+
+#[test]
+fn version_check_minor_refuses_another_minor() {
+    let mock = mock_with(brayns_mock::MockServer::builder().snapshot(edited_snapshot(
+        |path, json| {
+            if path == "version.json" {
+                json["minor"] = 9.into();
+            }
+        },
+    )));
+    let minor = run(&mock.uri(), &["--version-check", "minor", "version"]);
+    expect_code(&minor, 6);
+    assert!(stderr(&minor).contains("3.9."), "{}", stderr(&minor));
+    let warned = run(&mock.uri(), &["--version-check", "warn", "version"]);
+    expect_code(&warned, 0);
+    assert!(stderr(&warned).contains("WARN"), "{}", stderr(&warned));
 }
 
 #[test]
@@ -219,6 +290,15 @@ fn verbose_logs_the_transport_on_stderr() {
         stderr(&verbose).contains("brayns_rpc"),
         "{}",
         stderr(&verbose)
+    );
+    // -vv traces every frame: fetching every schema logs more than a pipe holds (64 KiB),
+    // which the test helpers read while the command runs.
+    let traced = run(&mock.uri(), &["-vv", "methods"]);
+    expect_code(&traced, 0);
+    assert!(
+        traced.stderr.len() > 64 * 1024,
+        "{} bytes",
+        traced.stderr.len()
     );
 }
 
@@ -314,6 +394,42 @@ fn help_documents_exit_codes_and_examples() {
             "`{subcommand} --help` has no example:\n{text}"
         );
     }
+}
+
+#[test]
+fn help_and_readme_list_the_same_exit_codes() {
+    let help = expect_code(&finish(command().arg("--help")), 0);
+    let readme = include_str!("../README.md");
+    let section = readme
+        .split("## Exit codes")
+        .nth(1)
+        .expect("the README has an exit code section");
+    let rows: Vec<(&str, &str)> = section
+        .lines()
+        .skip_while(|line| !line.starts_with("| code"))
+        .skip(2)
+        .take_while(|line| line.starts_with('|'))
+        .map(|line| {
+            let cells: Vec<&str> = line.trim_matches('|').split(" | ").map(str::trim).collect();
+            (cells[0], cells[1])
+        })
+        .collect();
+    let codes: Vec<&str> = rows.iter().map(|(code, _)| *code).collect();
+    assert_eq!(codes, ["0", "1", "2", "3", "4", "5", "6", "7", "130"]);
+    for (code, meaning) in &rows {
+        let line = format!("  {code:<5}{meaning}");
+        assert!(
+            help.lines().any(|help_line| help_line == line),
+            "README row {code} ({meaning}) is not in --help:\n{help}"
+        );
+    }
+    let help_rows = help
+        .lines()
+        .skip_while(|line| *line != "Exit codes:")
+        .skip(1)
+        .take_while(|line| !line.is_empty())
+        .count();
+    assert_eq!(help_rows, rows.len(), "{help}");
 }
 
 #[test]

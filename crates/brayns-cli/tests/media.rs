@@ -85,7 +85,31 @@ fn snapshot_takes_a_camera_and_a_renderer_checked_by_the_server() {
         "{}",
         stderr(&unknown)
     );
-    // Params the server's schema rejects come back as its error.
+    // Params the server's schema rejects come back as its error: the camera reaches the
+    // server (this instance's perspective camera refuses a fovy under 1 degree).
+    let picky = mock_with(
+        MockServer::builder().snapshot(common::edited_snapshot(|path, json| {
+            if path == "entrypoints/set-camera-perspective.json" {
+                json["params"]["properties"]["fovy"]["minimum"] = 1.into();
+            }
+        })),
+    );
+    let narrow = run(
+        &picky.uri(),
+        &[
+            "snapshot",
+            "-o",
+            png.to_str().unwrap(),
+            "--camera",
+            r#"{"name": "perspective", "params": {"fovy": 0.5}}"#,
+        ],
+    );
+    expect_code(&narrow, 4);
+    assert!(
+        stderr(&narrow).contains("server error -32602") && stderr(&narrow).contains("fovy"),
+        "{}",
+        stderr(&narrow)
+    );
     let bad = r#"{"name": "production", "params": {"samples_per_pixel": 0}}"#;
     let refused = run(
         &mock.uri(),
@@ -187,6 +211,16 @@ fn load_explains_missing_ambiguous_and_refused_loaders() {
         "{}",
         stderr(&unknown)
     );
+    // The SONATA and DTI loaders of 3.10.1 both read `.json` files.
+    let ambiguous = run(&mock.uri(), &["load", "/data/circuit.json"]);
+    expect_code(&ambiguous, 2);
+    assert!(
+        stderr(&ambiguous).contains("several loaders read '/data/circuit.json'")
+            && stderr(&ambiguous).contains("SONATA loader")
+            && stderr(&ambiguous).contains("DTI loader"),
+        "{}",
+        stderr(&ambiguous)
+    );
     let explicit = json(&run(
         &mock.uri(),
         &["load", "/data/model.bin", "--loader", "mesh"],
@@ -197,4 +231,98 @@ fn load_explains_missing_ambiguous_and_refused_loaders() {
         &["load", "/data/mesh.ply", "--properties", "[1]"],
     );
     expect_code(&not_object, 2);
+}
+
+#[test]
+fn a_load_the_server_refuses_exits_4_with_its_error() {
+    // A scene that holds one model: the second load is refused by the server.
+    let mock = mock_with(MockServer::builder().max_models(1));
+    json(&run(&mock.uri(), &["load", "/data/mesh.ply"]));
+    let refused = run(&mock.uri(), &["load", "/data/other.ply"]);
+    expect_code(&refused, 4);
+    assert!(
+        stderr(&refused).starts_with("brayns: server error -32603: "),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(refused.stdout.is_empty(), "{}", common::describe(&refused));
+}
+
+#[test]
+fn snapshot_frame_reaches_the_server() {
+    // This instance's snapshot accepts frames up to 5: a frame over it is the server's error.
+    let mock = mock_with(
+        MockServer::builder().snapshot(common::edited_snapshot(|path, json| {
+            if path == "entrypoints/snapshot.json" {
+                json["params"]["properties"]["simulation_frame"]["maximum"] = 5.into();
+            }
+        })),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("image.png");
+    let file = png.to_str().unwrap();
+    json(&run(
+        &mock.uri(),
+        &["snapshot", "-o", file, "--size", "8x8", "--frame", "5"],
+    ));
+    let over = run(
+        &mock.uri(),
+        &["snapshot", "-o", file, "--size", "8x8", "--frame", "6"],
+    );
+    expect_code(&over, 4);
+    assert!(
+        stderr(&over).contains("server error -32602") && stderr(&over).contains("simulation_frame"),
+        "{}",
+        stderr(&over)
+    );
+}
+
+#[test]
+fn quality_sets_the_jpeg_compression_of_snapshot_and_render() {
+    let mock = mock_with(MockServer::builder().window_size(200, 150));
+    let dir = tempfile::tempdir().unwrap();
+    let size_of = |args: &[&str], name: &str, quality: &str| {
+        let file = dir.path().join(name);
+        let mut args: Vec<&str> = args.to_vec();
+        args.extend(["-o", file.to_str().unwrap(), "--quality", quality]);
+        let result = json(&run(&mock.uri(), &args));
+        let bytes = std::fs::read(&file).unwrap();
+        assert_eq!(&bytes[..2], b"\xff\xd8", "{name} is a JPEG");
+        assert_eq!(result["bytes"], bytes.len());
+        bytes.len()
+    };
+    let snapshot = ["snapshot", "--size", "200x150"];
+    let (low, high) = (
+        size_of(&snapshot, "low.jpg", "5"),
+        size_of(&snapshot, "high.jpg", "100"),
+    );
+    assert!(
+        low < high,
+        "snapshot: quality 5 gave {low} bytes, 100 gave {high}"
+    );
+    let (low, high) = (
+        size_of(&["render"], "low-frame.jpg", "5"),
+        size_of(&["render"], "high-frame.jpg", "100"),
+    );
+    assert!(
+        low < high,
+        "render: quality 5 gave {low} bytes, 100 gave {high}"
+    );
+}
+
+#[test]
+fn render_accumulate_renders_up_to_the_maximum_accumulation() {
+    let mock = mock();
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("frame.png");
+    let result = json(&run(
+        &mock.uri(),
+        &["render", "-o", png.to_str().unwrap(), "--accumulate"],
+    ));
+    assert!(result["max_accumulation"].as_u64().unwrap() > 1, "{result}");
+    assert_eq!(
+        result["accumulation"], result["max_accumulation"],
+        "{result}"
+    );
+    assert!(png.exists());
 }

@@ -31,13 +31,43 @@ fn a_task_shows_a_progress_bar_on_a_terminal() {
     let output = finish(
         std::process::Command::new("script")
             .args(["-qec", &line, "/dev/null"])
-            .env_remove("BRAYNS_URI"),
+            .env_remove("BRAYNS_URI")
+            .env_remove("RUST_LOG"),
     );
     let text = expect_code(&output, 0);
     assert!(text.contains("snapshot ["), "no bar drawn: {text:?}");
     assert!(text.contains('%'), "no percentage: {text:?}");
     assert!(text.contains("wrote "), "{text:?}");
     assert!(file.exists());
+}
+
+/// Runs `brayns --uri URI ARGS...` on a pseudo-terminal (`script`); gives what it printed.
+fn on_a_terminal(uri: &str, args: &str) -> String {
+    let line = format!("{} --uri {uri} {args}", env!("CARGO_BIN_EXE_brayns"));
+    let output = finish(
+        std::process::Command::new("script")
+            .args(["-qec", &line, "/dev/null"])
+            .env_remove("BRAYNS_URI")
+            .env_remove("RUST_LOG"),
+    );
+    expect_code(&output, 0)
+}
+
+#[test]
+fn load_and_async_calls_show_a_progress_bar_on_a_terminal() {
+    let mock = slow_mock();
+    let load = on_a_terminal(&mock.uri(), "load /data/mesh.ply");
+    assert!(load.contains("add-model ["), "no bar drawn: {load:?}");
+    assert!(load.contains('%'), "no percentage: {load:?}");
+    assert!(load.contains("loaded /data/mesh.ply with mesh"), "{load:?}");
+
+    let call = on_a_terminal(&mock.uri(), "call snapshot {}");
+    assert!(call.contains("snapshot ["), "no bar drawn: {call:?}");
+    assert!(call.contains('%'), "no percentage: {call:?}");
+    // A sync method has no bar.
+    let sync = on_a_terminal(&mock.uri(), "call get-version");
+    assert!(!sync.contains('%'), "{sync:?}");
+    assert!(sync.contains("\"major\""), "{sync:?}");
 }
 
 #[test]

@@ -4,12 +4,12 @@
 use std::path::PathBuf;
 
 use brayns_sdk::rpc::{Request, Response};
-use brayns_sdk::{Task, compiled_snapshot};
+use brayns_sdk::{Brayns, Task, compiled_snapshot};
 use clap::Args;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::commands::Context;
-use crate::error::{CliError, Result, code};
+use crate::error::{CliError, Result};
 use crate::params;
 use crate::progress::follow;
 
@@ -53,9 +53,7 @@ pub async fn run(args: &CallArgs, context: &Context<'_>) -> Result<()> {
         request = request.binary(bytes);
     }
     let brayns = context.connection.connect().await?;
-    let is_async = compiled_snapshot()
-        .entrypoint(&args.method)
-        .is_some_and(|entrypoint| entrypoint.is_async);
+    let is_async = is_async(&brayns, &args.method).await?;
     let response = if is_async {
         let task = brayns.rpc().start_task(request)?;
         let task: Task<Response> = Task::new(task, Ok);
@@ -63,14 +61,29 @@ pub async fn run(args: &CallArgs, context: &Context<'_>) -> Result<()> {
     } else {
         brayns.rpc().call(request).await?
     };
-    let result: Value =
-        serde_json::from_str(response.result_json()).map_err(|error| CliError::Other {
-            message: format!("{}: the result is not JSON: {error}", args.method),
-            code: code::FAILURE,
-        })?;
+    let result: Value = serde_json::from_str(response.result_json()).map_err(|error| {
+        CliError::failure(format!("{}: the result is not JSON: {error}", args.method))
+    })?;
     save_binary(args, &response)?;
     context.printer.print_json(&result);
     Ok(())
+}
+
+/// Whether `method` runs as a task (progress, and a `cancel` on Ctrl-C): from the built-in
+/// schemas, or for a method they lack (sent with `--no-validate`) from the instance's own
+/// `schema`.
+async fn is_async(brayns: &Brayns, method: &str) -> Result<bool> {
+    if let Some(entrypoint) = compiled_snapshot().entrypoint(method) {
+        return Ok(entrypoint.is_async);
+    }
+    let request = Request::new("schema").params_value(json!({"endpoint": method}));
+    match brayns.rpc().call(request).await {
+        Ok(response) => Ok(response.decode::<Value>()?["async"] == true),
+        // The instance does not know it either: it is sent as it is, and refused with the
+        // server's own error.
+        Err(error) if error.server_error().is_some() => Ok(false),
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// Writes the reply's binary payload where `--binary-out` says; without it, says on stderr
@@ -78,14 +91,11 @@ pub async fn run(args: &CallArgs, context: &Context<'_>) -> Result<()> {
 fn save_binary(args: &CallArgs, response: &Response) -> Result<()> {
     let binary = response.binary();
     match &args.binary_out {
-        Some(path) if binary.is_empty() => Err(CliError::Other {
-            message: format!(
-                "{}: the reply carried no binary payload; {} not written",
-                args.method,
-                path.display()
-            ),
-            code: code::FAILURE,
-        }),
+        Some(path) if binary.is_empty() => Err(CliError::failure(format!(
+            "{}: the reply carried no binary payload; {} not written",
+            args.method,
+            path.display()
+        ))),
         Some(path) => {
             std::fs::write(path, binary).map_err(|error| CliError::io(path.display(), error))
         }

@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 
 use crate::commands::Context;
 use crate::error::{CliError, Result};
-use crate::output::table;
+use crate::output::{bounds, table, to_json};
 use crate::params::{check, read_json};
 use crate::progress::follow;
 
@@ -57,7 +57,7 @@ pub async fn run(args: &LoadArgs, context: &Context<'_>) -> Result<()> {
         |response| Ok(response.decode::<Vec<ModelInstance>>()?),
     );
     let models = follow(task, "add-model", &context.interrupt).await?;
-    let json = serde_json::to_value(&models).unwrap_or(Value::Null);
+    let json = to_json(&models, "add-model: the models")?;
     context.printer.print(&json, |_| {
         let rows: Vec<Vec<String>> = models
             .iter()
@@ -65,7 +65,7 @@ pub async fn run(args: &LoadArgs, context: &Context<'_>) -> Result<()> {
                 vec![
                     model.model_id.to_string(),
                     model.model_type.clone(),
-                    format!("{:?} .. {:?}", model.bounds.min, model.bounds.max),
+                    bounds(&model.bounds),
                 ]
             })
             .collect();
@@ -81,33 +81,39 @@ pub async fn run(args: &LoadArgs, context: &Context<'_>) -> Result<()> {
 
 /// The loader asked for, or the only one of the instance reading the file.
 async fn choose_loader(brayns: &Brayns, args: &LoadArgs) -> Result<Loader> {
-    let candidates = match &args.loader {
-        Some(name) => {
-            let loaders = brayns.get_loaders().await?;
-            let names: Vec<String> = loaders.iter().map(|loader| loader.name.clone()).collect();
-            return loaders
-                .into_iter()
-                .find(|loader| &loader.name == name)
-                .ok_or_else(|| {
-                    CliError::Usage(format!(
-                        "the instance has no loader '{name}'; it has: {}",
-                        names.join(", ")
-                    ))
-                });
-        }
-        None => brayns.loaders_for_file(&args.path).await?,
-    };
-    match candidates.len() {
-        1 => Ok(candidates.into_iter().next().expect("one candidate")),
-        0 => Err(CliError::Usage(format!(
-            "no loader of the instance reads '{}'; choose one with --loader (`brayns loaders` lists them)",
-            args.path
+    match &args.loader {
+        Some(name) => named_loader(brayns, name).await,
+        None => loader_for_file(brayns, &args.path).await,
+    }
+}
+
+/// The instance's loader called `name`.
+async fn named_loader(brayns: &Brayns, name: &str) -> Result<Loader> {
+    let loaders = brayns.get_loaders().await?;
+    let names: Vec<&str> = loaders.iter().map(|loader| loader.name.as_str()).collect();
+    let known = names.join(", ");
+    loaders
+        .into_iter()
+        .find(|loader| loader.name == name)
+        .ok_or_else(|| {
+            CliError::Usage(format!(
+                "the instance has no loader '{name}'; it has: {known}"
+            ))
+        })
+}
+
+/// The one loader of the instance that reads `path` (by its extension).
+async fn loader_for_file(brayns: &Brayns, path: &str) -> Result<Loader> {
+    let candidates = brayns.loaders_for_file(path).await?;
+    match <[Loader; 1]>::try_from(candidates) {
+        Ok([only]) => Ok(only),
+        Err(candidates) if candidates.is_empty() => Err(CliError::Usage(format!(
+            "no loader of the instance reads '{path}'; choose one with --loader (`brayns loaders` lists them)"
         ))),
-        _ => {
+        Err(candidates) => {
             let names: Vec<String> = candidates.into_iter().map(|loader| loader.name).collect();
             Err(CliError::Usage(format!(
-                "several loaders read '{}' ({}); choose one with --loader",
-                args.path,
+                "several loaders read '{path}' ({}); choose one with --loader",
                 names.join(", ")
             )))
         }

@@ -7,7 +7,8 @@ use brayns_mock::MockServer;
 use clap::Args;
 
 use crate::commands::Context;
-use crate::error::{CliError, Result, code};
+use crate::error::{CliError, Result};
+use crate::output::print_line;
 
 /// `brayns mock` options.
 #[derive(Debug, Args)]
@@ -36,12 +37,10 @@ pub async fn run(args: &MockArgs, context: &Context<'_>) -> Result<()> {
         .step_duration(Duration::from_millis(args.step_ms))
         .start()
         .await
-        .map_err(|error| CliError::Other {
-            message: format!("the mock cannot start: {error}"),
-            code: code::FAILURE,
-        })?;
+        .map_err(|error| CliError::failure(format!("the mock cannot start: {error}")))?;
     // The one line on stdout, which scripts read for the port.
-    println!("listening on ws://{}", mock.uri());
+    // Written like results: a reader gone (`brayns mock | head -1`) is no reason to panic.
+    print_line(&format!("listening on ws://{}", mock.uri()));
     eprintln!(
         "brayns: serving the Brayns {} schemas; try `brayns --uri {} methods`; Ctrl-C stops",
         brayns_sdk::BRAYNS_VERSION,

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::cli::ImageOutput;
 use crate::commands::Context;
-use crate::error::{CliError, Result, code};
+use crate::error::{CliError, Result};
 
 /// `brayns render` options.
 #[derive(Debug, Args)]
@@ -35,10 +35,9 @@ pub async fn run(args: &RenderArgs, context: &Context<'_>) -> Result<()> {
     let brayns = context.connection.connect().await?;
     let image = brayns.render_image(&params).await?;
     if image.binary.is_empty() {
-        return Err(CliError::Other {
-            message: "render-image answered without image data".to_owned(),
-            code: code::FAILURE,
-        });
+        return Err(CliError::failure(
+            "render-image answered without image data",
+        ));
     }
     let path = &args.image.output_file;
     std::fs::write(path, &image.binary).map_err(|error| CliError::io(path.display(), error))?;

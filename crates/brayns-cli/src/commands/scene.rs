@@ -1,16 +1,14 @@
 //! `brayns scene`: the scene's bounds and models.
 
-use serde_json::Value;
-
 use crate::commands::Context;
 use crate::error::Result;
-use crate::output::table;
+use crate::output::{bounds, table, to_json};
 
 /// Prints the scene.
 pub async fn run(context: &Context<'_>) -> Result<()> {
     let brayns = context.connection.connect().await?;
     let scene = brayns.get_scene().await?;
-    let json = serde_json::to_value(&scene).unwrap_or(Value::Null);
+    let json = to_json(&scene, "get-scene: the scene")?;
     context.printer.print(&json, |_| {
         let rows: Vec<Vec<String>> = scene
             .models
@@ -24,16 +22,16 @@ pub async fn run(context: &Context<'_>) -> Result<()> {
                         _ => "yes",
                     }
                     .to_owned(),
-                    format!("{:?} .. {:?}", model.bounds.min, model.bounds.max),
+                    bounds(&model.bounds),
                 ]
             })
             .collect();
-        let bounds = format!("bounds: {:?} .. {:?}", scene.bounds.min, scene.bounds.max);
+        let scene_bounds = format!("bounds: {}", bounds(&scene.bounds));
         if rows.is_empty() {
-            format!("{bounds}\nno models")
+            format!("{scene_bounds}\nno models")
         } else {
             format!(
-                "{bounds}\n{} model(s)\n{}",
+                "{scene_bounds}\n{} model(s)\n{}",
                 rows.len(),
                 table(&["ID", "TYPE", "VISIBLE", "BOUNDS"], &rows)
             )

@@ -26,12 +26,11 @@ pub async fn run(args: &SchemaArgs, context: &Context<'_>) -> Result<()> {
         let raw = compiled_snapshot()
             .entrypoint_json(&args.method)
             .ok_or_else(|| unknown_method(&args.method))?;
-        serde_json::from_str(raw.get()).map_err(|error| CliError::Other {
-            message: format!(
+        serde_json::from_str(raw.get()).map_err(|error| {
+            CliError::failure(format!(
                 "the built-in schema of {} is not JSON: {error}",
                 args.method
-            ),
-            code: crate::error::code::FAILURE,
+            ))
         })?
     } else {
         let brayns = context.connection.connect().await?;

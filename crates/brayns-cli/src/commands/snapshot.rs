@@ -75,7 +75,9 @@ pub async fn run(args: &SnapshotArgs, context: &Context<'_>) -> Result<()> {
     let brayns = context.connection.connect().await?;
     let task = capture.save(&brayns, &args.image.output_file)?;
     let path = follow(task, "snapshot", &context.interrupt).await?;
-    let bytes = std::fs::metadata(&path).map(|meta| meta.len()).unwrap_or(0);
+    let bytes = std::fs::metadata(&path)
+        .map_err(|error| CliError::io(path.display(), error))?
+        .len();
     let json = json!({"file": path.display().to_string(), "bytes": bytes});
     context.printer.print(&json, |_| {
         format!("wrote {} ({bytes} bytes)", path.display())

@@ -1,33 +1,29 @@
 //! `brayns version`: the instance's release, the SDK's and this tool's.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::commands::Context;
 use crate::error::Result;
+use crate::output::to_json;
 
 /// Prints the versions.
 pub async fn run(context: &Context<'_>) -> Result<()> {
     let brayns = context.connection.connect().await?;
-    let instance: Value = brayns
-        .rpc()
-        .call(brayns_sdk::rpc::Request::new("get-version"))
-        .await?
-        .decode()?;
+    let instance = brayns.get_version().await?;
     let json = json!({
-        "instance": instance,
+        "instance": to_json(&instance, "get-version: the version")?,
         "sdk": brayns_sdk::BRAYNS_VERSION.to_string(),
         "cli": env!("CARGO_PKG_VERSION"),
     });
-    context.printer.print(&json, |json| {
-        let instance = &json["instance"];
+    context.printer.print(&json, |_| {
         format!(
             "instance:  Brayns {}.{}.{} (revision {})\nsdk:       Brayns {}\nbrayns:    {}",
-            instance["major"],
-            instance["minor"],
-            instance["patch"],
-            instance["revision"].as_str().unwrap_or("?"),
-            json["sdk"].as_str().unwrap_or("?"),
-            json["cli"].as_str().unwrap_or("?"),
+            instance.major,
+            instance.minor,
+            instance.patch,
+            instance.revision,
+            brayns_sdk::BRAYNS_VERSION,
+            env!("CARGO_PKG_VERSION"),
         )
     });
     Ok(())

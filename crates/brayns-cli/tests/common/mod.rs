@@ -3,7 +3,7 @@
 
 #![allow(dead_code)] // each test binary uses its own subset
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -69,23 +69,46 @@ pub fn finish(command: &mut Command) -> Output {
     wait(child)
 }
 
-/// Waits for `child`, killing it after [`LIMIT`].
+/// Waits for `child`, killing it after [`LIMIT`]. Its piped stdout and stderr are read
+/// meanwhile, in threads: a child writing more than a pipe holds would otherwise block.
 pub fn wait(mut child: Child) -> Output {
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
     let deadline = Instant::now() + LIMIT;
-    while child.try_wait().expect("the child can be polled").is_none() {
+    let mut timed_out = false;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("the child can be polled") {
+            break status;
+        }
         if Instant::now() > deadline {
             let _ = child.kill();
-            let output = child
-                .wait_with_output()
-                .expect("output of the killed child");
-            panic!(
-                "brayns did not finish within {LIMIT:?}: {}",
-                describe(&output)
-            );
+            timed_out = true;
+            break child.wait().expect("the killed child is reaped");
         }
         std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().expect("the child's output")
+    };
+    let output = Output {
+        status,
+        stdout: stdout.join().expect("the stdout reader"),
+        stderr: stderr.join().expect("the stderr reader"),
+    };
+    assert!(
+        !timed_out,
+        "brayns did not finish within {LIMIT:?}: {}",
+        describe(&output)
+    );
+    output
+}
+
+/// Reads a pipe to its end in a thread (nothing for an absent one).
+pub fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        bytes
+    })
 }
 
 /// The exit code, stdout and stderr, for assertion messages.
@@ -152,4 +175,25 @@ pub fn unreachable_uri() -> String {
     let addr = listener.local_addr().expect("its address");
     drop(listener);
     addr.to_string()
+}
+
+/// Sends SIGINT to `child`, as Ctrl-C in a terminal does.
+pub fn interrupt(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+}
+
+/// Kills the child if the test fails before it ends.
+pub struct ChildGuard(pub Option<Child>);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
 }
