@@ -116,6 +116,7 @@ fn the_publishable_crates_are_the_ones_users_depend_on() {
     assert_eq!(
         text(&output.stdout).lines().collect::<Vec<_>>(),
         [
+            "brayns-cli",
             "brayns-codegen",
             "brayns-mock",
             "brayns-rpc",

@@ -190,7 +190,7 @@ fn binary_replies_go_to_binary_out() {
     let mock = mock();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("image.png");
-    let params = r#"{"image_settings": {"format": "png", "size": [64, 48]}}"#;
+    let params = r#"{"image_settings": {"format": "png", "size": [80, 64]}}"#;
     let result = json(&run(
         &mock.uri(),
         &[
@@ -204,8 +204,8 @@ fn binary_replies_go_to_binary_out() {
     let bytes = std::fs::read(&file).unwrap();
     assert_eq!(result["color_buffer"]["size"], bytes.len());
     assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
-    assert_eq!(u32::from_be_bytes(bytes[16..20].try_into().unwrap()), 64);
-    assert_eq!(u32::from_be_bytes(bytes[20..24].try_into().unwrap()), 48);
+    assert_eq!(u32::from_be_bytes(bytes[16..20].try_into().unwrap()), 80);
+    assert_eq!(u32::from_be_bytes(bytes[20..24].try_into().unwrap()), 64);
 
     // Without --binary-out the payload is announced, not dumped on stdout.
     let announced = run(&mock.uri(), &["call", "snapshot", params]);
@@ -240,7 +240,7 @@ fn binary_in_sends_a_files_bytes() {
     let mock = mock();
     let dir = tempfile::tempdir().unwrap();
     let mesh = dir.path().join("mesh.ply");
-    std::fs::write(&mesh, b"ply\nformat ascii 1.0\nend_header\n").unwrap();
+    std::fs::write(&mesh, common::PLY_MESH).unwrap();
     let params = r#"{"type": "ply", "loader_name": "mesh", "loader_properties": {}}"#;
     let models = json(&run(
         &mock.uri(),

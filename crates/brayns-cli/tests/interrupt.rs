@@ -109,13 +109,14 @@ fn ctrl_c_cancels_a_snapshot_being_saved() {
 
 #[test]
 fn ctrl_c_cancels_a_load_and_leaves_no_model() {
+    let data = common::DataFiles::new();
     let mock = mock_with(
         MockServer::builder()
             .progress_steps(1000)
             .step_duration(Duration::from_millis(20)),
     );
     let child = command()
-        .args(["--uri", &mock.uri(), "load", "/data/mesh.ply"])
+        .args(["--uri", &mock.uri(), "load", &data.path("mesh.ply")])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

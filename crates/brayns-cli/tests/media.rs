@@ -22,10 +22,10 @@ fn snapshot_saves_an_image_of_the_size_asked_in_the_format_of_the_extension() {
     let png = dir.path().join("image.png");
     let result = json(&run(
         &mock.uri(),
-        &["snapshot", "-o", png.to_str().unwrap(), "--size", "96x40"],
+        &["snapshot", "-o", png.to_str().unwrap(), "--size", "96x64"],
     ));
     let bytes = std::fs::read(&png).unwrap();
-    assert_eq!(png_size(&bytes), (96, 40));
+    assert_eq!(png_size(&bytes), (96, 64));
     assert_eq!(
         result,
         json!({"file": png.to_str().unwrap(), "bytes": bytes.len()})
@@ -59,14 +59,14 @@ fn snapshot_takes_a_camera_and_a_renderer_checked_by_the_server() {
             "-o",
             png.to_str().unwrap(),
             "--size",
-            "8x8",
+            "64x64",
             "--camera",
             camera,
             "--renderer",
             renderer,
         ],
     ));
-    assert_eq!(png_size(&std::fs::read(&png).unwrap()), (8, 8));
+    assert_eq!(png_size(&std::fs::read(&png).unwrap()), (64, 64));
 
     // A camera type the SDK does not know is refused before connecting.
     let unknown = run(
@@ -139,18 +139,20 @@ fn snapshot_refuses_bad_sizes_and_extensions_before_connecting() {
 
 #[test]
 fn render_saves_the_current_frame() {
-    let mock = mock_with(MockServer::builder().window_size(40, 30));
+    let mock = mock_with(MockServer::builder().window_size(80, 64));
     let dir = tempfile::tempdir().unwrap();
     let png = dir.path().join("frame.png");
     let result = json(&run(&mock.uri(), &["render", "-o", png.to_str().unwrap()]));
     let bytes = std::fs::read(&png).unwrap();
-    assert_eq!(png_size(&bytes), (40, 30));
+    assert_eq!(png_size(&bytes), (80, 64));
     assert_eq!(result["bytes"], bytes.len());
     assert_eq!(result["accumulation"], 1);
-    // Forced: a second render of an unchanged scene still gives an image.
+    // Forced: a second render of an unchanged scene still gives an image, although the
+    // interactive renderer's one sample per pixel is already accumulated.
     let jpg = dir.path().join("frame.jpeg");
     let again = json(&run(&mock.uri(), &["render", "-o", jpg.to_str().unwrap()]));
-    assert_eq!(again["accumulation"], 2);
+    assert_eq!(again["accumulation"], 1);
+    assert_eq!(again["max_accumulation"], 1);
     assert_eq!(&std::fs::read(&jpg).unwrap()[..2], b"\xff\xd8");
     expect_code(&run(&mock.uri(), &["render", "-o", "frame.bmp"]), 2);
 }
@@ -158,20 +160,22 @@ fn render_saves_the_current_frame() {
 #[test]
 fn load_picks_the_loader_by_extension_and_scene_lists_the_models() {
     let mock = mock();
+    let data = common::DataFiles::new();
+    let mesh = data.path("mesh.ply");
     let empty = json(&run(&mock.uri(), &["scene"]));
     assert_eq!(empty["models"], json!([]));
 
-    let models = json(&run(&mock.uri(), &["load", "/data/mesh.ply"]));
+    let models = json(&run(&mock.uri(), &["load", &mesh]));
     assert_eq!(models[0]["model_id"], 0);
     assert_eq!(models[0]["info"]["load_info"]["loader_name"], "mesh");
-    assert_eq!(models[0]["info"]["load_info"]["path"], "/data/mesh.ply");
+    assert_eq!(models[0]["info"]["load_info"]["path"], mesh.as_str());
 
     // Properties start from the loader's defaults; --properties sets some over them.
     let morphology = json(&run(
         &mock.uri(),
         &[
             "load",
-            "/data/cell.swc",
+            &data.path("cell.swc"),
             "--properties",
             r#"{"load_soma": true}"#,
         ],
@@ -201,10 +205,14 @@ fn load_picks_the_loader_by_extension_and_scene_lists_the_models() {
 #[test]
 fn load_explains_missing_ambiguous_and_refused_loaders() {
     let mock = mock();
+    let data = common::DataFiles::new();
     let none = run(&mock.uri(), &["load", "/data/file.unknown"]);
     expect_code(&none, 2);
     assert!(stderr(&none).contains("--loader"), "{}", stderr(&none));
-    let unknown = run(&mock.uri(), &["load", "/data/mesh.ply", "--loader", "nope"]);
+    let unknown = run(
+        &mock.uri(),
+        &["load", &data.path("mesh.ply"), "--loader", "nope"],
+    );
     expect_code(&unknown, 2);
     assert!(
         stderr(&unknown).contains("no loader 'nope'"),
@@ -223,12 +231,12 @@ fn load_explains_missing_ambiguous_and_refused_loaders() {
     );
     let explicit = json(&run(
         &mock.uri(),
-        &["load", "/data/model.bin", "--loader", "mesh"],
+        &["load", &data.path("model.bin"), "--loader", "mesh"],
     ));
     assert_eq!(explicit[0]["info"]["load_info"]["loader_name"], "mesh");
     let not_object = run(
         &mock.uri(),
-        &["load", "/data/mesh.ply", "--properties", "[1]"],
+        &["load", &data.path("mesh.ply"), "--properties", "[1]"],
     );
     expect_code(&not_object, 2);
 }
@@ -237,8 +245,9 @@ fn load_explains_missing_ambiguous_and_refused_loaders() {
 fn a_load_the_server_refuses_exits_4_with_its_error() {
     // A scene that holds one model: the second load is refused by the server.
     let mock = mock_with(MockServer::builder().max_models(1));
-    json(&run(&mock.uri(), &["load", "/data/mesh.ply"]));
-    let refused = run(&mock.uri(), &["load", "/data/other.ply"]);
+    let data = common::DataFiles::new();
+    json(&run(&mock.uri(), &["load", &data.path("mesh.ply")]));
+    let refused = run(&mock.uri(), &["load", &data.path("other.ply")]);
     expect_code(&refused, 4);
     assert!(
         stderr(&refused).starts_with("brayns: server error -32603: "),
@@ -250,24 +259,25 @@ fn a_load_the_server_refuses_exits_4_with_its_error() {
 
 #[test]
 fn snapshot_frame_reaches_the_server() {
-    // This instance's snapshot accepts frames up to 5: a frame over it is the server's error.
-    let mock = mock_with(
-        MockServer::builder().snapshot(common::edited_snapshot(|path, json| {
+    // This instance's snapshot schema accepts frames up to 5 of a 10-frame simulation: a
+    // frame over 5 is the server's schema error, so the frame reached the server.
+    let mock = mock_with(MockServer::builder().simulation(10, 0.1).snapshot(
+        common::edited_snapshot(|path, json| {
             if path == "entrypoints/snapshot.json" {
                 json["params"]["properties"]["simulation_frame"]["maximum"] = 5.into();
             }
-        })),
-    );
+        }),
+    ));
     let dir = tempfile::tempdir().unwrap();
     let png = dir.path().join("image.png");
     let file = png.to_str().unwrap();
     json(&run(
         &mock.uri(),
-        &["snapshot", "-o", file, "--size", "8x8", "--frame", "5"],
+        &["snapshot", "-o", file, "--size", "64x64", "--frame", "5"],
     ));
     let over = run(
         &mock.uri(),
-        &["snapshot", "-o", file, "--size", "8x8", "--frame", "6"],
+        &["snapshot", "-o", file, "--size", "64x64", "--frame", "6"],
     );
     expect_code(&over, 4);
     assert!(
@@ -313,13 +323,19 @@ fn quality_sets_the_jpeg_compression_of_snapshot_and_render() {
 #[test]
 fn render_accumulate_renders_up_to_the_maximum_accumulation() {
     let mock = mock();
+    // The production renderer accumulates its samples per pixel, one frame each.
+    let renderer = r#"{"samples_per_pixel": 4}"#;
+    json(&run(
+        &mock.uri(),
+        &["call", "set-renderer-production", renderer],
+    ));
     let dir = tempfile::tempdir().unwrap();
     let png = dir.path().join("frame.png");
     let result = json(&run(
         &mock.uri(),
         &["render", "-o", png.to_str().unwrap(), "--accumulate"],
     ));
-    assert!(result["max_accumulation"].as_u64().unwrap() > 1, "{result}");
+    assert_eq!(result["max_accumulation"], 4, "{result}");
     assert_eq!(
         result["accumulation"], result["max_accumulation"],
         "{result}"

@@ -22,7 +22,7 @@ fn a_task_shows_a_progress_bar_on_a_terminal() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("image.png");
     let line = format!(
-        "{} --uri {} snapshot -o {} --size 8x8",
+        "{} --uri {} snapshot -o {} --size 64x64",
         env!("CARGO_BIN_EXE_brayns"),
         mock.uri(),
         file.display()
@@ -56,10 +56,15 @@ fn on_a_terminal(uri: &str, args: &str) -> String {
 #[test]
 fn load_and_async_calls_show_a_progress_bar_on_a_terminal() {
     let mock = slow_mock();
-    let load = on_a_terminal(&mock.uri(), "load /data/mesh.ply");
+    let data = common::DataFiles::new();
+    let mesh = data.path("mesh.ply");
+    let load = on_a_terminal(&mock.uri(), &format!("load {mesh}"));
     assert!(load.contains("add-model ["), "no bar drawn: {load:?}");
     assert!(load.contains('%'), "no percentage: {load:?}");
-    assert!(load.contains("loaded /data/mesh.ply with mesh"), "{load:?}");
+    assert!(
+        load.contains(&format!("loaded {mesh} with mesh")),
+        "{load:?}"
+    );
 
     let call = on_a_terminal(&mock.uri(), "call snapshot {}");
     assert!(call.contains("snapshot ["), "no bar drawn: {call:?}");
@@ -77,7 +82,7 @@ fn piped_stderr_gets_no_progress_bar() {
     let file = dir.path().join("image.png");
     let output = run(
         &mock.uri(),
-        &["snapshot", "-o", file.to_str().unwrap(), "--size", "8x8"],
+        &["snapshot", "-o", file.to_str().unwrap(), "--size", "64x64"],
     );
     expect_code(&output, 0);
     assert_eq!(stderr(&output), "");

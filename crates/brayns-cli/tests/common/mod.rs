@@ -197,3 +197,31 @@ impl Drop for ChildGuard {
         }
     }
 }
+
+/// A small ASCII PLY mesh: three vertices spanning (-1, 0, 0) to (1, 2, 1), one triangle.
+pub const PLY_MESH: &[u8] = b"ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\nproperty float y\nproperty float z\nelement face 1\nproperty list uchar int vertex_indices\nend_header\n0 0 0\n1 1 1\n-1 2 0\n3 0 1 2\n";
+
+/// Files the mock reads when asked to load them: like Brayns, it opens the files of its
+/// mesh and volume loaders, so a load needs a real file on the mock's side (here, the same
+/// machine). Removed when dropped.
+pub struct DataFiles {
+    dir: tempfile::TempDir,
+}
+
+impl DataFiles {
+    /// `mesh.ply` and `other.ply` (a real mesh each), `model.bin` (the same bytes under a name
+    /// no loader claims) and `cell.swc` (a name only: the morphology loader's file is not read).
+    pub fn new() -> DataFiles {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        for name in ["mesh.ply", "other.ply", "model.bin"] {
+            std::fs::write(dir.path().join(name), PLY_MESH).expect("a mesh file");
+        }
+        std::fs::write(dir.path().join("cell.swc"), b"1 1 0 0 0 1 -1\n").expect("an swc file");
+        DataFiles { dir }
+    }
+
+    /// The path of `name` in this directory, as text for the command line.
+    pub fn path(&self, name: &str) -> String {
+        self.dir.path().join(name).to_string_lossy().into_owned()
+    }
+}
