@@ -106,6 +106,7 @@ mod executor;
 mod handlers;
 mod image;
 mod jsonrpc;
+mod picture;
 mod plugins;
 mod sample;
 mod server;

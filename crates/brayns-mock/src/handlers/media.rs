@@ -1,6 +1,7 @@
 //! Rendering entrypoints: `snapshot`, `export-gbuffers` and `render-image`, with binary replies.
 
 use super::*;
+use crate::picture::Channel;
 
 /// How many frames `render-image` accumulates before it stops rendering new ones.
 pub(super) const MAX_ACCUMULATION: u64 = 16;
@@ -100,7 +101,7 @@ impl State {
             return self.result("snapshot", result);
         }
         let payload =
-            match self.payload_or(|state| state.images.get(format, width, height, quality)) {
+            match self.payload_or(|state| state.image(params, format, width, height, quality)) {
                 Ok(payload) => payload,
                 Err(error) => return Outcome::Error(error),
             };
@@ -132,7 +133,7 @@ impl State {
             }
             _ => self.viewport(),
         };
-        let channels = distinct_channels(params);
+        let channels = channels(params);
         let file_path = get_str(params, "file_path", "");
         let downloading = file_path.is_empty();
         context.cancel_on_disconnect(downloading);
@@ -142,7 +143,12 @@ impl State {
         if !downloading {
             return Outcome::Result("null".to_owned());
         }
-        match self.payload_or(|_| image::gbuffers(width, height, channels).map(Bytes::from)) {
+        match self.payload_or(|state| {
+            let floats = channels.iter().map(|channel| channel.components()).sum();
+            image::check_gbuffers(width, height, floats)?;
+            let picture = state.picture(params);
+            Ok(Bytes::from(picture.gbuffers(width, height, &channels)))
+        }) {
             Ok(payload) => Outcome::Binary {
                 result: "null".to_owned(),
                 payload,
@@ -181,24 +187,51 @@ impl State {
             return Outcome::Result(result);
         }
         let (width, height) = self.viewport();
-        match self.payload_or(|state| state.images.get(format, width, height, quality)) {
+        match self.payload_or(|state| state.image(&Value::Null, format, width, height, quality)) {
             Ok(payload) => Outcome::Binary { result, payload },
             Err(error) => Outcome::Error(error),
         }
     }
 }
 
-/// How many different channels an `export-gbuffers` request names. The schema allows repeats,
-/// and a channel named twice is still one buffer, so a long list cannot multiply the payload.
-fn distinct_channels(params: &Value) -> usize {
-    let names: std::collections::HashSet<&str> = params
-        .get("channels")
-        .and_then(Value::as_array)
+/// The channels an `export-gbuffers` request names, each once, in its order (color when it
+/// names none). The schema allows repeats; a channel named twice is still one buffer, so a
+/// long list cannot multiply the payload.
+fn channels(params: &Value) -> Vec<Channel> {
+    let mut channels = Vec::new();
+    let names = params.get("channels").and_then(Value::as_array);
+    for channel in names
         .into_iter()
         .flatten()
-        .filter_map(Value::as_str)
-        .collect();
-    names.len()
+        .filter_map(|name| Channel::parse(name.as_str()?))
+    {
+        if !channels.contains(&channel) {
+            channels.push(channel);
+        }
+    }
+    if channels.is_empty() {
+        channels.push(Channel::Color);
+    }
+    channels
+}
+
+impl State {
+    /// The encoded picture a request asks for (`params` holds its overrides of the camera and
+    /// renderer), from the cache when the same picture was encoded already.
+    fn image(
+        &mut self,
+        params: &Value,
+        format: ImageFormat,
+        width: u32,
+        height: u32,
+        quality: u8,
+    ) -> Result<Bytes, String> {
+        let picture = self.picture(params);
+        let key = picture.key();
+        self.images.get(format, width, height, quality, key, || {
+            picture.rgba(width, height)
+        })
+    }
 }
 
 /// The image format (`format`, `default_format` when absent) and quality (under

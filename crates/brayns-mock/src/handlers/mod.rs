@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::executor::{Stop, TaskContext};
 use crate::image::{self, ImageCache, ImageFormat};
 use crate::jsonrpc::{Params, Request, RpcError, codes};
+use crate::picture::Shapes;
 use crate::sample::sample;
 use crate::snapshot::Snapshot;
 use crate::validate::{validate, validate_reply};
@@ -19,6 +20,7 @@ use crate::validate::{validate, validate_reply};
 mod loading;
 mod media;
 mod parameters;
+mod pictures;
 mod scene;
 
 use scene::{Category, Ids, Model, geometry_bounds, geometry_bounds_text};
@@ -190,6 +192,11 @@ impl State {
                 &parsed
             }
         };
+        // The primitives `add-*` and `add-clip*` carry, kept for pictures.
+        let shapes = match &request.params {
+            Params::Text(raw) => Shapes::from_text(method, raw.get()),
+            Params::Value(value) => Shapes::from_params(method, value),
+        };
         if method != "schema"
             && let Err(error) = self.check_model_ids(params)
         {
@@ -215,7 +222,7 @@ impl State {
             "snapshot" => self.snapshot_image(context, params).await,
             "export-gbuffers" => self.export_gbuffers(context, params).await,
             "render-image" => self.render_image(params),
-            _ => self.run_sync(method, params, geometry),
+            _ => self.run_sync(method, params, geometry, shapes),
         };
         if method.starts_with("set-") || method.starts_with("add-") || method.starts_with("clear-")
         {
@@ -224,7 +231,13 @@ impl State {
         outcome
     }
 
-    fn run_sync(&mut self, method: &str, params: &Value, geometry: Option<Value>) -> Outcome {
+    fn run_sync(
+        &mut self,
+        method: &str,
+        params: &Value,
+        geometry: Option<Value>,
+        shapes: Option<Shapes>,
+    ) -> Outcome {
         match method {
             "get-scene" => self.get_scene(),
             "get-model" => {
@@ -310,7 +323,12 @@ impl State {
                 let bounds = (category == Category::Geometry)
                     .then(|| geometry.unwrap_or_else(|| geometry_bounds(params)));
                 match self.add(category, model_type, Value::Null, bounds) {
-                    Ok(instance) => self.result(method, instance),
+                    Ok(instance) => {
+                        if let Some(model) = self.models.last_mut() {
+                            model.picture = shapes.map(std::sync::Arc::new);
+                        }
+                        self.result(method, instance)
+                    }
                     Err(error) => Outcome::Error(error),
                 }
             }

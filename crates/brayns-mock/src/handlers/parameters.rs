@@ -60,7 +60,9 @@ impl State {
             "get-camera-orthographic" => json!({"height": 1.0}),
             "get-camera-cylindric" => json!({"fovy": 45.0}),
             "get-camera-near-clip" => json!({"distance": 0.0}),
-            "get-camera-region" => json!({"image_end": [1.0, 1.0], "image_start": [0.0, 0.0]}),
+            // `Camera.h`: lower (0, 1), upper (1, 0), which flips y so that the framebuffer's
+            // first row is the top of the view.
+            "get-camera-region" => json!({"image_end": [1.0, 0.0], "image_start": [0.0, 1.0]}),
             "get-renderer-interactive" => json!({
                 "ao_samples": 0, "background_color": [0.004, 0.016, 0.102, 0.0],
                 "enable_shadows": true, "max_ray_bounces": 3, "samples_per_pixel": 1

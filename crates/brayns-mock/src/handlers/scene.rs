@@ -17,6 +17,8 @@ pub(super) struct Model {
     pub(super) instance: Value,
     pub(super) material: Option<(String, Value)>,
     pub(super) color_ramp: Option<Value>,
+    /// The primitives of `add-*` geometry and `add-clip*` models, for pictures.
+    pub(super) picture: Option<std::sync::Arc<Shapes>>,
 }
 
 /// Ids like Brayns' `IDFactory`: released ids are reused first.
@@ -179,6 +181,7 @@ impl State {
             instance: instance.clone(),
             material,
             color_ramp: None,
+            picture: None,
         });
         Ok(instance)
     }
@@ -252,10 +255,11 @@ impl State {
         let Some(source) = self.model(id) else {
             return Outcome::Error(model_not_found(id));
         };
-        let (category, template, material) = (
+        let (category, template, material, picture) = (
             source.category,
             source.instance.clone(),
             source.material.clone(),
+            source.picture.clone(),
         );
         let transforms = params
             .get("transforms")
@@ -279,6 +283,7 @@ impl State {
                 instance: instance.clone(),
                 material: material.clone(),
                 color_ramp: None,
+                picture: picture.clone(),
             });
             created.push(instance);
         }
