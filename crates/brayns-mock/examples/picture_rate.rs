@@ -72,9 +72,7 @@ async fn main() {
         .await
         .expect("mock starts");
     let uri = mock.uri();
-    let stream = tokio::net::TcpStream::connect(&uri)
-        .await
-        .expect("connect");
+    let stream = tokio::net::TcpStream::connect(&uri).await.expect("connect");
     stream.set_nodelay(true).expect("nodelay");
     let (mut ws, _) = tokio_tungstenite::client_async(format!("ws://{uri}/"), stream)
         .await

@@ -28,8 +28,9 @@
 //! - `set-X` changes what `get-X` returns; `set-camera-*` / `set-renderer-*` change
 //!   `get-camera-type` / `get-renderer-type`; materials and color ramps are kept per model.
 //! - `snapshot` (no `file_path`) and `render-image` (`send` and a new frame or `force`) reply with a
-//!   binary frame holding a real PNG/JPEG gradient of the requested size (default: the viewport,
-//!   800x600), or a filler payload of [`MockServerBuilder::binary_payload_size`] bytes.
+//!   binary frame holding a real PNG/JPEG picture of the scene (see "Pictures" below) of the
+//!   requested size (default: the viewport, 800x600), or a filler payload of
+//!   [`MockServerBuilder::binary_payload_size`] bytes (nothing is drawn then).
 //!   `render-image` renders a new frame per call until 16 are accumulated; any `set-*`, `add-*` or
 //!   `clear-*` starts over.
 //! - The `renderer` and `camera` objects of `snapshot` and `export-gbuffers` are checked as the
@@ -56,16 +57,47 @@
 //! - `Invalid JSON: '<text>'` carries serde_json's parser message, not Poco's.
 //! - `No requests found with ID <N>.` prints a made-up connection handle (the server prints an
 //!   address).
-//! - Nothing is rendered or loaded: images are a gradient, loaders only check the loader name.
+//! - Nothing is loaded: loaders only check the loader name. Pictures are a stand-in of the
+//!   renderer (below).
 //! - Framebuffers are not modelled: `set-framebuffer-static` / `set-framebuffer-progressive`
 //!   only restart `render-image`'s accumulation count (every frame is full size, and 16 frames
-//!   accumulate whatever the framebuffer type). The renderer and camera objects of a snapshot
-//!   are checked but not used: the image is the same gradient.
+//!   accumulate whatever the framebuffer type). Of the renderer object of a snapshot only the
+//!   background color is used; every frame is the same picture.
 //! - Sizes a request asks for are bounded, so no request can exhaust the memory of the process
 //!   (often a user's whole test binary): an image over 8192 x 8192 RGB pixels (or 65 535 pixels
 //!   per edge), g-buffers over the same byte count (4 bytes per pixel and distinct channel), and
 //!   a scene over [`MockServerBuilder::max_models`] models answer -32603 with a message naming
 //!   the mock's limit; the server would try, and could run out of memory.
+//!
+//! Pictures (`snapshot`, `render-image`, `export-gbuffers`) show the scene as the camera sees
+//! it, so a test can check framing and colors by pixels:
+//! - Cameras as Brayns 3.10.1 sets up OSPRay's: perspective (`fovy` vertical, in degrees),
+//!   orthographic (`height` of the view in world units), the cylindric plugin's 180-degree
+//!   panorama; the view (looking from `position` to `target`, `up` made orthogonal), near clip
+//!   (rays start that far), image region (normalized, Brayns' default start (0, 1) and end
+//!   (1, 0)), aspect from the resolution; pixel (0, 0) is the top left of the image. A request's
+//!   `camera`, `camera_view`, `camera_near_clip`, `image_start`, `image_end` and `renderer`
+//!   override the current ones for that picture.
+//! - `add-*` primitives (spheres, boxes, capsules, planes, bounded planes) in their own colors,
+//!   placed by their model's transform (`update-model`, `instantiate-model`), under a light at
+//!   the camera: `color × (0.25 + 0.75 cos θ)`, θ between the ray and the surface normal, and
+//!   opaque. Loaded models (and atlas use cases), which the mock cannot draw, are the box of
+//!   their bounds, in light grey. Hidden models (`is_visible` false) are not drawn.
+//! - Clipping models (`add-clip-plane`, `add-clipping-*`) remove what is inside a sphere, box
+//!   or capsule, or behind a plane (the side its normal points away from); `invert_normals`
+//!   switches the side.
+//! - Where nothing is hit: the renderer's `background_color`, alpha included in PNG (Brayns
+//!   encodes its RGBA framebuffer); JPEG has no alpha.
+//! - `export-gbuffers`: an uncompressed float OpenEXR as Brayns writes it (one part per channel,
+//!   named after it, when several are asked): color (RGBA), depth (distance along the ray,
+//!   infinite on the background), normal (world space) and albedo (the primitive's color).
+//!
+//! Not modelled in pictures: lights (the light at the camera replaces them), materials,
+//! shadows, ambient occlusion, samples and accumulation (every frame is final), depth of field
+//! (`aperture_radius`), tone mapping and sRGB encoding (colors are written as given × 255),
+//! color alpha (hits are opaque), meshes, volumes and circuits (their bounds box instead), and
+//! the exact shape of capsules with different radii (a cone between the end points and the
+//! two end spheres; OSPRay's round curve is tangent to the spheres).
 //!
 //! Deliberate differences of the `brayns-mock` binary from `braynsService`'s command line
 //! (Brayns 3.10.1, `brayns/parameters/`; the binary's tests in `tests/cli.rs` check the rest):

@@ -297,7 +297,11 @@ async fn oversized_buffers_are_errors_and_the_mock_keeps_serving() {
         };
         payload
     };
-    assert_eq!(export(&repeated).await, export(&["color"]).await, "one channel");
+    assert_eq!(
+        export(&repeated).await,
+        export(&["color"]).await,
+        "one channel"
+    );
     // Sizes taken from a huge viewport: snapshot, render-image and export-gbuffers.
     client
         .call(

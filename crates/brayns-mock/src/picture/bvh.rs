@@ -2,7 +2,7 @@
 //! axis of the centres, small leaves. Used twice: over the primitives of one model, and over
 //! the models of the scene.
 
-use glam::DVec3;
+use glam::{DVec3, Vec3A};
 
 /// An axis-aligned box.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -34,35 +34,85 @@ impl Aabb {
     pub(crate) fn is_empty(&self) -> bool {
         self.min.x > self.max.x || self.min.y > self.max.y || self.min.z > self.max.z
     }
+}
+
+/// A box in single precision for fast tests, rounded outwards so it still holds everything
+/// the double-precision box holds.
+#[derive(Debug, Clone, Copy)]
+struct Bounds32 {
+    min: Vec3A,
+    max: Vec3A,
+}
+
+impl Bounds32 {
+    fn new(bounds: &Aabb) -> Bounds32 {
+        let margin = |value: DVec3| value.abs().as_vec3a() * 1e-6 + Vec3A::splat(1e-6);
+        Bounds32 {
+            min: bounds.min.as_vec3a() - margin(bounds.min),
+            max: bounds.max.as_vec3a() + margin(bounds.max),
+        }
+    }
 
     /// The ray parameter where the ray enters the box, if it does within `[t_min, t_max]`.
-    pub(crate) fn entry(&self, ray: &RayBox, t_min: f64, t_max: f64) -> Option<f64> {
+    #[inline]
+    fn entry(&self, ray: &RayBox, t_min: f32, t_max: f32) -> Option<f32> {
         let a = (self.min - ray.origin) * ray.inverse;
         let b = (self.max - ray.origin) * ray.inverse;
-        let near = a.min(b).max_element().max(t_min);
-        let far = a.max(b).min_element().min(t_max);
+        // Plain comparisons (no NaN can occur): `f32::max`'s NaN handling costs more than the
+        // rest here.
+        let (low, high) = (a.min(b), a.max(b));
+        let larger = |x: f32, y: f32| if x > y { x } else { y };
+        let smaller = |x: f32, y: f32| if x < y { x } else { y };
+        let near = larger(larger(low.x, low.y), larger(low.z, t_min));
+        let far = smaller(smaller(high.x, high.y), smaller(high.z, t_max));
         (near <= far).then_some(near)
     }
 }
 
-/// A ray prepared for box tests: its origin and the inverse of its direction.
+/// A ray prepared for box tests: its origin and the inverse of its direction, in single
+/// precision.
 pub(crate) struct RayBox {
-    pub(crate) origin: DVec3,
-    pub(crate) inverse: DVec3,
+    origin: Vec3A,
+    inverse: Vec3A,
 }
 
 impl RayBox {
     pub(crate) fn new(origin: DVec3, direction: DVec3) -> RayBox {
+        // A zero component becomes tiny, so its inverse is huge but finite: no 0 × ∞ NaN can
+        // reach the comparisons of `entry`.
+        let direction = direction.as_vec3a();
+        let tiny = Vec3A::splat(1e-30);
+        let direction = Vec3A::select(direction.abs().cmplt(tiny), tiny, direction);
         RayBox {
-            origin,
+            origin: origin.as_vec3a(),
             inverse: direction.recip(),
         }
     }
 }
 
+/// An upper ray parameter bound in single precision, never below the double-precision one.
+fn upper(t: f64) -> f32 {
+    let narrow = t as f32;
+    if f64::from(narrow) < t {
+        narrow.next_up()
+    } else {
+        narrow
+    }
+}
+
+/// A lower ray parameter bound in single precision, never above the double-precision one.
+fn lower(t: f64) -> f32 {
+    let narrow = t as f32;
+    if f64::from(narrow) > t {
+        narrow.next_down()
+    } else {
+        narrow
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Node {
-    bounds: Aabb,
+    bounds: Bounds32,
     /// Leaf: index of its first item in `items`; interior: index of its second child (the
     /// first child follows the node).
     offset: u32,
@@ -88,7 +138,7 @@ impl Bvh {
         let mut nodes = Vec::with_capacity(items.len() / 2 + 1);
         if !items.is_empty() {
             let count = items.len();
-            split(bounds, &mut items, 0, count, &mut nodes);
+            split(bounds, &mut items, 0, count, 0, &mut nodes);
         }
         Bvh { nodes, items }
     }
@@ -102,7 +152,13 @@ impl Bvh {
         t_max: &mut f64,
         mut visit: impl FnMut(usize, &mut f64),
     ) {
-        if self.nodes.is_empty() || self.nodes[0].bounds.entry(ray, t_min, *t_max).is_none() {
+        let low = lower(t_min);
+        if self.nodes.is_empty()
+            || self.nodes[0]
+                .bounds
+                .entry(ray, low, upper(*t_max))
+                .is_none()
+        {
             return;
         }
         let mut stack = [0u32; 64];
@@ -119,8 +175,9 @@ impl Bvh {
             }
             let left = stack[depth] + 1;
             let right = node.offset;
-            let hit_left = self.nodes[left as usize].bounds.entry(ray, t_min, *t_max);
-            let hit_right = self.nodes[right as usize].bounds.entry(ray, t_min, *t_max);
+            let high = upper(*t_max);
+            let hit_left = self.nodes[left as usize].bounds.entry(ray, low, high);
+            let hit_right = self.nodes[right as usize].bounds.entry(ray, low, high);
             // The nearer child goes on top so it is searched first.
             match (hit_left, hit_right) {
                 (Some(l), Some(r)) => {
@@ -143,9 +200,15 @@ impl Bvh {
     }
 }
 
-/// Builds the subtree of `items[start..end]` and returns its node index. Median splits keep the
-/// depth at log2(n / LEAF_SIZE) + 1, far below the traversal stack's 64.
-fn split(bounds: &[Aabb], items: &mut [u32], start: usize, end: usize, nodes: &mut Vec<Node>) {
+/// Builds the subtree of `items[start..end]` at the end of `nodes`.
+fn split(
+    bounds: &[Aabb],
+    items: &mut [u32],
+    start: usize,
+    end: usize,
+    depth: usize,
+    nodes: &mut Vec<Node>,
+) {
     let mut node_bounds = Aabb::EMPTY;
     let mut centres = Aabb::EMPTY;
     for &item in &items[start..end] {
@@ -155,13 +218,92 @@ fn split(bounds: &[Aabb], items: &mut [u32], start: usize, end: usize, nodes: &m
     }
     let index = nodes.len();
     nodes.push(Node {
-        bounds: node_bounds,
+        bounds: Bounds32::new(&node_bounds),
         offset: start as u32,
         count: (end - start) as u32,
     });
     if end - start <= LEAF_SIZE {
         return;
     }
+    // Past SAH_DEPTH only median splits, which add at most log2(n) levels: the depth stays
+    // within the traversal stack whatever the input.
+    let sah = (depth < SAH_DEPTH)
+        .then(|| sah_split(bounds, &mut items[start..end], &centres))
+        .flatten();
+    let middle = sah.unwrap_or_else(|| median_split(bounds, &mut items[start..end], &centres));
+    split(bounds, items, start, start + middle, depth + 1, nodes);
+    let right = nodes.len() as u32;
+    split(bounds, items, start + middle, end, depth + 1, nodes);
+    nodes[index].offset = right;
+    nodes[index].count = 0;
+}
+
+const BINS: usize = 16;
+const SAH_DEPTH: usize = 28;
+
+/// Splits `items` where the surface area heuristic (binned along each axis) says rays will
+/// test the fewest boxes; returns the size of the first part, or `None` when every item falls
+/// in one bin.
+fn sah_split(bounds: &[Aabb], items: &mut [u32], centres: &Aabb) -> Option<usize> {
+    let extent = centres.max - centres.min;
+    let area = |b: &Aabb| {
+        let d = b.max - b.min;
+        d.x * d.y + d.y * d.z + d.z * d.x
+    };
+    let bin = |item: u32, axis: usize| {
+        let position = (bounds[item as usize].centre()[axis] - centres.min[axis]) / extent[axis];
+        ((position * BINS as f64) as usize).min(BINS - 1)
+    };
+    let mut best: Option<(f64, usize, usize)> = None;
+    for axis in 0..3 {
+        if extent[axis].is_nan() || extent[axis] <= 0.0 {
+            continue;
+        }
+        let mut boxes = [Aabb::EMPTY; BINS];
+        let mut counts = [0usize; BINS];
+        for &item in items.iter() {
+            let index = bin(item, axis);
+            boxes[index].grow(&bounds[item as usize]);
+            counts[index] += 1;
+        }
+        // Costs of the left parts, then sweep from the right.
+        let mut left_cost = [0.0; BINS];
+        let (mut running, mut count) = (Aabb::EMPTY, 0);
+        for split in 1..BINS {
+            running.grow(&boxes[split - 1]);
+            count += counts[split - 1];
+            left_cost[split] = if count == 0 {
+                0.0
+            } else {
+                area(&running) * count as f64
+            };
+        }
+        let (mut running, mut count) = (Aabb::EMPTY, 0);
+        for split in (1..BINS).rev() {
+            running.grow(&boxes[split]);
+            count += counts[split];
+            if count == 0 || count == items.len() {
+                continue;
+            }
+            let cost = left_cost[split] + area(&running) * count as f64;
+            if best.is_none_or(|(lowest, _, _)| cost < lowest) {
+                best = Some((cost, axis, split));
+            }
+        }
+    }
+    let (_, axis, split) = best?;
+    let mut first = 0;
+    for index in 0..items.len() {
+        if bin(items[index], axis) < split {
+            items.swap(first, index);
+            first += 1;
+        }
+    }
+    (first > 0 && first < items.len()).then_some(first)
+}
+
+/// Splits `items` in halves along the longest axis of their centres.
+fn median_split(bounds: &[Aabb], items: &mut [u32], centres: &Aabb) -> usize {
     let extent = centres.max - centres.min;
     let axis = if extent.x >= extent.y && extent.x >= extent.z {
         0
@@ -170,17 +312,13 @@ fn split(bounds: &[Aabb], items: &mut [u32], start: usize, end: usize, nodes: &m
     } else {
         2
     };
-    let middle = (end - start) / 2;
-    items[start..end].select_nth_unstable_by(middle, |a, b| {
+    let middle = items.len() / 2;
+    items.select_nth_unstable_by(middle, |a, b| {
         let a = bounds[*a as usize].centre()[axis];
         let b = bounds[*b as usize].centre()[axis];
         a.total_cmp(&b)
     });
-    split(bounds, items, start, start + middle, nodes);
-    let right = nodes.len() as u32;
-    split(bounds, items, start + middle, end, nodes);
-    nodes[index].offset = right;
-    nodes[index].count = 0;
+    middle
 }
 
 #[cfg(test)]

@@ -56,6 +56,8 @@ pub(crate) struct Rays {
     end: [f64; 2],
     width: f64,
     height: f64,
+    /// `2 tan(fovy / 2)`: the image plane's height at unit distance (perspective, cylindric).
+    plane_height: f64,
 }
 
 /// A primary ray: unit direction, starting at `t_min`.
@@ -73,7 +75,12 @@ impl Camera {
         let forward = (self.target - self.position).try_normalize()?;
         let right = forward.cross(self.up).try_normalize()?;
         let up = right.cross(forward);
+        let fovy = match self.projection {
+            Projection::Perspective { fovy } | Projection::Cylindric { fovy } => fovy,
+            Projection::Orthographic { .. } => 0.0,
+        };
         Some(Rays {
+            plane_height: 2.0 * (fovy.to_radians() * 0.5).tan(),
             projection: self.projection,
             origin: self.position,
             forward,
@@ -102,8 +109,8 @@ impl Rays {
             self.start[1] + screen[1] * (self.end[1] - self.start[1]),
         ];
         let (origin, direction) = match self.projection {
-            Projection::Perspective { fovy } => {
-                let plane_height = 2.0 * (fovy.to_radians() * 0.5).tan();
+            Projection::Perspective { .. } => {
+                let plane_height = self.plane_height;
                 let plane_width = plane_height * self.aspect;
                 let direction = self.forward
                     + self.right * (plane_width * (s[0] - 0.5))
@@ -116,8 +123,8 @@ impl Rays {
                     + self.up * (height * (s[1] - 0.5));
                 (origin, self.forward)
             }
-            Projection::Cylindric { fovy } => {
-                let plane_height = 2.0 * (fovy.to_radians() * 0.5).tan();
+            Projection::Cylindric { .. } => {
+                let plane_height = self.plane_height;
                 let angle = -std::f64::consts::PI * s[0];
                 let local = DVec3::new(-angle.cos(), plane_height * (s[1] - 0.5), angle.sin());
                 let direction = self.right * local.x + self.up * local.y - self.forward * local.z;

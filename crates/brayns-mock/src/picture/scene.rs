@@ -144,14 +144,18 @@ impl Tracer {
     pub(crate) fn trace(&self, ray: &Ray) -> Option<Hit> {
         let mut t_max = f64::INFINITY;
         let mut best: Option<(usize, usize, DVec3, f64)> = None;
-        let accept =
-            |t: f64| self.clippers.is_empty() || !self.clipped(ray.origin, ray.direction, t);
+        let clipping = |t: f64| !self.clipped(ray.origin, ray.direction, t);
+        let accept: Option<&dyn Fn(f64) -> bool> = if self.clippers.is_empty() {
+            None
+        } else {
+            Some(&clipping)
+        };
         let mut test = |index: usize, t_max: &mut f64| {
             let placed = &self.drawn[index];
             let (origin, direction) = placed.local(ray.origin, ray.direction);
             if let Some((shape, crossing)) = placed
                 .shapes
-                .nearest(origin, direction, ray.t_min, t_max, &accept)
+                .nearest(origin, direction, ray.t_min, t_max, accept)
             {
                 best = Some((index, shape, crossing.normal, crossing.t));
             }

@@ -137,6 +137,47 @@ impl Shape {
         }
     }
 
+    /// The nearest crossing in `[t_min, t_max)`, for scenes without clipping: spheres and
+    /// boxes without building the list of all crossings.
+    fn first_crossing(
+        &self,
+        origin: DVec3,
+        direction: DVec3,
+        t_min: f64,
+        t_max: f64,
+    ) -> Option<Crossing> {
+        let within = |t: f64| t >= t_min && t < t_max;
+        match *self {
+            Shape::Sphere { center, radius } => {
+                let oc = origin - center;
+                let a = direction.length_squared();
+                let b = oc.dot(direction);
+                let c = oc.length_squared() - radius * radius;
+                let discriminant = b * b - a * c;
+                if discriminant < 0.0 || a == 0.0 {
+                    return None;
+                }
+                let root = discriminant.sqrt();
+                let near = (-b - root) / a;
+                let t = if within(near) { near } else { (-b + root) / a };
+                within(t).then(|| Crossing {
+                    t,
+                    normal: ((oc + direction * t) / radius).normalize_or_zero(),
+                })
+            }
+            _ => {
+                let mut crossings = Crossings::new();
+                self.crossings(origin, direction, &mut crossings);
+                crossings
+                    .as_slice()
+                    .iter()
+                    .filter(|crossing| within(crossing.t))
+                    .min_by(|a, b| a.t.total_cmp(&b.t))
+                    .copied()
+            }
+        }
+    }
+
     /// Whether this primitive, used to clip, removes the point at `t` on the ray: what lies
     /// inside a sphere, box or capsule; behind a plane (the side its normal points away from);
     /// behind a bounded plane along rays that cross it, as OSPRay's ray-interval clipping does.
@@ -191,7 +232,7 @@ fn aabb(min: DVec3, max: DVec3, origin: DVec3, direction: DVec3, out: &mut Cross
     let far = a.max(b);
     let t_near = near.max_element();
     let t_far = far.min_element();
-    if !(t_near <= t_far) || !t_near.is_finite() || !t_far.is_finite() {
+    if t_near > t_far || !t_near.is_finite() || !t_far.is_finite() {
         return;
     }
     // The entry face is on the axis whose slab is entered last, facing against the ray; the
@@ -365,18 +406,27 @@ impl Shapes {
         self.shapes.is_empty()
     }
 
-    /// The nearest crossing in `[t_min, *t_max)` that `accept` keeps, lowering `*t_max` to
-    /// it; returns the shape's index and the crossing.
+    /// The nearest crossing in `[t_min, *t_max)` that `accept` keeps (all of them without
+    /// `accept`), lowering `*t_max` to it; returns the shape's index and the crossing.
     pub(crate) fn nearest(
         &self,
         origin: DVec3,
         direction: DVec3,
         t_min: f64,
         t_max: &mut f64,
-        accept: &impl Fn(f64) -> bool,
+        accept: Option<&dyn Fn(f64) -> bool>,
     ) -> Option<(usize, Crossing)> {
         let mut best = None;
         let mut test = |index: usize, t_max: &mut f64| {
+            let Some(accept) = accept else {
+                if let Some(crossing) =
+                    self.shapes[index].first_crossing(origin, direction, t_min, *t_max)
+                {
+                    *t_max = crossing.t;
+                    best = Some((index, crossing));
+                }
+                return;
+            };
             let mut crossings = Crossings::new();
             self.shapes[index].crossings(origin, direction, &mut crossings);
             crossings.sort();
@@ -441,7 +491,7 @@ enum Request {
     Geometry(&'static str, Vec<Item>),
     Clipping(&'static str, Clipping),
     /// `add-clip-plane`: one plane, the deprecated way.
-    ClipPlane(Geometry),
+    ClipPlane(Box<Geometry>),
 }
 
 impl Request {
@@ -470,7 +520,7 @@ impl Request {
         Some(match which {
             0 => Request::Geometry(kind, Vec::<Item>::deserialize(params).ok()?),
             1 => Request::Clipping(kind, Clipping::deserialize(params).ok()?),
-            _ => Request::ClipPlane(Geometry::deserialize(params).ok()?),
+            _ => Request::ClipPlane(Box::new(Geometry::deserialize(params).ok()?)),
         })
     }
 
@@ -479,7 +529,7 @@ impl Request {
         Some(match which {
             0 => Request::Geometry(kind, serde_json::from_str(json).ok()?),
             1 => Request::Clipping(kind, serde_json::from_str(json).ok()?),
-            _ => Request::ClipPlane(serde_json::from_str(json).ok()?),
+            _ => Request::ClipPlane(Box::new(serde_json::from_str(json).ok()?)),
         })
     }
 
