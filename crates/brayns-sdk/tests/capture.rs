@@ -190,7 +190,11 @@ async fn a_framed_box_is_at_the_centre_of_the_picture() {
         [pixels[i], pixels[i + 1], pixels[i + 2]]
     };
     let [r, g, b] = at(40, 30);
-    assert!(b > g && g > r && b > 100, "the box's blue at the centre: {:?}", [r, g, b]);
+    assert!(
+        b > g && g > r && b > 100,
+        "the box's blue at the centre: {:?}",
+        [r, g, b]
+    );
     assert_ne!(at(0, 0), [r, g, b], "the background in the corner");
     mock.stop().await;
 }

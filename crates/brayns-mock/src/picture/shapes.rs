@@ -365,23 +365,27 @@ pub(crate) struct Shapes {
     /// Shapes without bounds (planes), tested by every ray.
     pub(crate) unbounded: Vec<usize>,
     pub(crate) bounds: Aabb,
-    pub(crate) bvh: Bvh,
+    /// Built by the first picture that needs it, so adding geometry stays cheap.
+    bvh: std::sync::OnceLock<Bvh>,
     /// Unique per set of shapes made by this process: what picture caches key on.
     pub(crate) serial: u64,
 }
 
 impl Shapes {
     pub(crate) fn new(shapes: Vec<Shape>, colors: Vec<[f64; 4]>, inverted: bool) -> Shapes {
-        let boxes: Vec<Aabb> = shapes.iter().map(Shape::bounds).collect();
-        let unbounded = (0..shapes.len()).filter(|&i| boxes[i].is_empty()).collect();
+        let mut unbounded = Vec::new();
         let mut bounds = Aabb::EMPTY;
-        for item in &boxes {
-            bounds.grow(item);
+        for (index, shape) in shapes.iter().enumerate() {
+            let shape_bounds = shape.bounds();
+            if shape_bounds.is_empty() {
+                unbounded.push(index);
+            }
+            bounds.grow(&shape_bounds);
         }
         static SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         Shapes {
             serial: SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-            bvh: Bvh::build(&boxes),
+            bvh: std::sync::OnceLock::new(),
             shapes,
             colors,
             inverted,
@@ -399,6 +403,13 @@ impl Shapes {
     /// [`Shapes::from_params`] from the params' JSON text (large `add-*` requests stay text).
     pub(crate) fn from_text(method: &str, json: &str) -> Option<Shapes> {
         Request::parse(method, Request::deserialize_text(method, json)?)
+    }
+
+    fn bvh(&self) -> &Bvh {
+        self.bvh.get_or_init(|| {
+            let boxes: Vec<Aabb> = self.shapes.iter().map(Shape::bounds).collect();
+            Bvh::build(&boxes)
+        })
     }
 
     /// Whether the model has something to draw or clip with.
@@ -445,7 +456,7 @@ impl Shapes {
             test(index, t_max);
         }
         let ray = RayBox::new(origin, direction);
-        self.bvh.traverse(&ray, t_min, t_max, test);
+        self.bvh().traverse(&ray, t_min, t_max, test);
         best
     }
 }
