@@ -43,58 +43,53 @@ impl Channel {
     }
 }
 
-/// One channel's values: `components()` floats per pixel, rows from the top.
-pub(crate) struct Layer {
-    pub(crate) channel: Channel,
-    pub(crate) values: Vec<f32>,
-}
-
 const NAMES: [&str; 4] = ["R", "G", "B", "A"];
 const FLOAT: i32 = 2;
 
-/// Encodes the layers (at least one) of a `width`×`height` frame.
-pub(crate) fn encode(width: u32, height: u32, layers: &[Layer]) -> Vec<u8> {
-    let multipart = layers.len() > 1;
+/// Encodes the `channels` (at least one) of a `width`×`height` frame from `samples`: per
+/// pixel, rows from the top, each channel's components one after the other.
+pub(crate) fn encode(width: u32, height: u32, channels: &[Channel], samples: &[f32]) -> Vec<u8> {
+    let multipart = channels.len() > 1;
+    let (width, height) = (width as usize, height as usize);
+    let per_pixel: usize = channels.iter().map(|channel| channel.components()).sum();
     let mut out = Vec::new();
     out.extend_from_slice(&[0x76, 0x2f, 0x31, 0x01]);
     // Version 2; bit 12 of the version field marks a multi-part file.
     out.extend_from_slice(&[2, if multipart { 0x10 } else { 0 }, 0, 0]);
-    for layer in layers {
-        header(&mut out, width, height, layer.channel, multipart);
+    for channel in channels {
+        header(&mut out, width, height, *channel, multipart);
     }
     if multipart {
         out.push(0);
     }
     // Offset tables: one scanline per chunk (no compression), all tables before any chunk.
-    let components = |layer: &Layer| layer.channel.components();
-    let chunk_sizes: Vec<usize> = layers
-        .iter()
-        .map(|layer| (if multipart { 4 } else { 0 }) + 8 + components(layer) * width as usize * 4)
-        .collect();
-    let tables = layers.len() * height as usize * 8;
-    let mut offset = out.len() + tables;
-    for size in &chunk_sizes {
+    let part_number = if multipart { 4 } else { 0 };
+    let mut offset = out.len() + channels.len() * height * 8;
+    for channel in channels {
         for _ in 0..height {
             out.extend_from_slice(&(offset as u64).to_le_bytes());
-            offset += size;
+            offset += part_number + 8 + channel.components() * width * 4;
         }
     }
-    for (part, layer) in layers.iter().enumerate() {
-        let count = components(layer);
-        for y in 0..height as usize {
+    out.reserve(offset - out.len());
+    let mut first = 0;
+    for (part, channel) in channels.iter().enumerate() {
+        let count = channel.components();
+        for y in 0..height {
             if multipart {
                 out.extend_from_slice(&(part as i32).to_le_bytes());
             }
             out.extend_from_slice(&(y as i32).to_le_bytes());
-            out.extend_from_slice(&((count * width as usize * 4) as i32).to_le_bytes());
-            // Channels in the header's order: component count-1 down to 0.
+            out.extend_from_slice(&((count * width * 4) as i32).to_le_bytes());
+            // Channels in the header's order: the last component first.
             for component in (0..count).rev() {
-                for x in 0..width as usize {
-                    let value = layer.values[(y * width as usize + x) * count + component];
+                for x in 0..width {
+                    let value = samples[(y * width + x) * per_pixel + first + component];
                     out.extend_from_slice(&value.to_le_bytes());
                 }
             }
         }
+        first += count;
     }
     out
 }
@@ -108,7 +103,7 @@ fn attribute(out: &mut Vec<u8>, name: &str, kind: &str, value: &[u8]) {
     out.extend_from_slice(value);
 }
 
-fn header(out: &mut Vec<u8>, width: u32, height: u32, channel: Channel, multipart: bool) {
+fn header(out: &mut Vec<u8>, width: usize, height: usize, channel: Channel, multipart: bool) {
     let mut channels = Vec::new();
     for name in NAMES[..channel.components()].iter().rev() {
         channels.extend_from_slice(name.as_bytes());

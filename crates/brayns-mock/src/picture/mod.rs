@@ -116,52 +116,42 @@ impl Picture {
     pub(crate) fn gbuffers(&self, width: u32, height: u32, channels: &[Channel]) -> Vec<u8> {
         let rays = self.camera.rays(width, height);
         let tracer = Tracer::new(&self.models);
-        // Per pixel: color RGBA, depth, normal XYZ, albedo RGB.
-        const FLOATS: usize = 11;
-        let mut samples = vec![0f32; width as usize * height as usize * FLOATS];
-        let background = self.background;
-        rows(&mut samples, width, height, FLOATS, |y, row| {
-            for (x, sample) in row.chunks_exact_mut(FLOATS).enumerate() {
+        // Per pixel, the requested channels' values one after the other: no more memory than
+        // the export itself holds.
+        let per_pixel: usize = channels.iter().map(|channel| channel.components()).sum();
+        let mut samples = vec![0f32; width as usize * height as usize * per_pixel];
+        let [br, bg, bb, ba] = self.background;
+        rows(&mut samples, width, height, per_pixel, |y, row| {
+            for (x, sample) in row.chunks_exact_mut(per_pixel).enumerate() {
                 let ray = rays.as_ref().map(|rays: &Rays| rays.ray(x as u32, y));
                 let hit = ray
                     .as_ref()
-                    .and_then(|ray| tracer.trace(ray).map(|hit| (hit, ray)));
-                let values: [f64; FLOATS] = match hit {
-                    Some((hit, ray)) => {
-                        let [r, g, b] = shade(&hit, ray.direction);
-                        let [ar, ag, ab, _] = hit.color;
-                        let n = hit.normal;
-                        [r, g, b, 1.0, hit.t, n.x, n.y, n.z, ar, ag, ab]
-                    }
-                    None => {
-                        let [r, g, b, a] = background;
-                        [r, g, b, a, f64::INFINITY, 0.0, 0.0, 0.0, r, g, b]
+                    .and_then(|ray| tracer.trace(ray).map(|hit| (hit, ray.direction)));
+                let mut slots = sample.iter_mut();
+                let mut put = |values: &[f64]| {
+                    // Values first: `zip` stops on them without taking a slot too many.
+                    for (value, slot) in values.iter().zip(slots.by_ref()) {
+                        *slot = *value as f32;
                     }
                 };
-                for (slot, value) in sample.iter_mut().zip(values) {
-                    *slot = value as f32;
+                for channel in channels {
+                    match (channel, &hit) {
+                        (Channel::Color, Some((hit, direction))) => {
+                            let [r, g, b] = shade(hit, *direction);
+                            put(&[r, g, b, 1.0]);
+                        }
+                        (Channel::Color, None) => put(&[br, bg, bb, ba]),
+                        (Channel::Depth, Some((hit, _))) => put(&[hit.t]),
+                        (Channel::Depth, None) => put(&[f64::INFINITY]),
+                        (Channel::Normal, Some((hit, _))) => put(&hit.normal.to_array()),
+                        (Channel::Normal, None) => put(&[0.0; 3]),
+                        (Channel::Albedo, Some((hit, _))) => put(&hit.color[..3]),
+                        (Channel::Albedo, None) => put(&[br, bg, bb]),
+                    }
                 }
             }
         });
-        let layers: Vec<exr::Layer> = channels
-            .iter()
-            .map(|channel| {
-                let (first, count) = match channel {
-                    Channel::Color => (0, 4),
-                    Channel::Depth => (4, 1),
-                    Channel::Normal => (5, 3),
-                    Channel::Albedo => (8, 3),
-                };
-                exr::Layer {
-                    channel: *channel,
-                    values: samples
-                        .chunks_exact(FLOATS)
-                        .flat_map(|sample| sample[first..first + count].iter().copied())
-                        .collect(),
-                }
-            })
-            .collect();
-        exr::encode(width, height, &layers)
+        exr::encode(width, height, channels, &samples)
     }
 }
 

@@ -7,7 +7,7 @@ use glam::{DAffine3, DMat3, DVec3};
 
 use super::bvh::{Aabb, Bvh, RayBox};
 use super::camera::Ray;
-use super::shapes::{Shape, Shapes};
+use super::shapes::{Primitives, Shape, Shapes};
 
 /// What one model of the scene contributes.
 #[derive(Debug, Clone)]
@@ -88,21 +88,21 @@ impl Tracer {
         let mut clippers = Vec::new();
         for model in models {
             match &model.part {
-                Part::Geometry(shapes) if !shapes.is_empty() => {
+                Part::Geometry(shapes) if !shapes.primitives().is_empty() => {
                     drawn.extend(Placed::new(shapes.clone(), model.transform));
                 }
-                Part::Clipping(shapes) if !shapes.is_empty() => {
+                Part::Clipping(shapes) if !shapes.primitives().is_empty() => {
                     clippers.extend(Placed::new(shapes.clone(), model.transform));
                 }
                 Part::BoundsBox { min, max, color } => {
-                    let shapes = Shapes::new(
+                    let shapes = Shapes::from_primitives(Primitives::new(
                         vec![Shape::Box {
                             min: *min,
                             max: *max,
                         }],
                         vec![*color],
                         false,
-                    );
+                    ));
                     drawn.extend(Placed::new(Arc::new(shapes), DAffine3::IDENTITY));
                 }
                 _ => {}
@@ -113,11 +113,14 @@ impl Tracer {
             .iter()
             .enumerate()
             .map(|(index, placed)| {
-                if !placed.shapes.unbounded.is_empty() {
+                if !placed.shapes.primitives().unbounded.is_empty() {
                     unbounded.push(index);
                     return Aabb::EMPTY;
                 }
-                world_bounds(&placed.shapes.bounds, &placed.inverse.inverse())
+                world_bounds(
+                    &placed.shapes.primitives().bounds,
+                    &placed.inverse.inverse(),
+                )
             })
             .collect();
         Tracer {
@@ -132,11 +135,11 @@ impl Tracer {
     fn clipped(&self, origin: DVec3, direction: DVec3, t: f64) -> bool {
         self.clippers.iter().any(|clipper| {
             let (origin, direction) = clipper.local(origin, direction);
-            clipper
-                .shapes
+            let primitives = clipper.shapes.primitives();
+            primitives
                 .shapes
                 .iter()
-                .any(|shape| shape.clips(origin, direction, t) != clipper.shapes.inverted)
+                .any(|shape| shape.clips(origin, direction, t) != primitives.inverted)
         })
     }
 
@@ -155,6 +158,7 @@ impl Tracer {
             let (origin, direction) = placed.local(ray.origin, ray.direction);
             if let Some((shape, crossing)) = placed
                 .shapes
+                .primitives()
                 .nearest(origin, direction, ray.t_min, t_max, accept)
             {
                 best = Some((index, shape, crossing.normal, crossing.t));
@@ -170,7 +174,13 @@ impl Tracer {
         Some(Hit {
             t,
             normal: (placed.normals * normal).normalize_or_zero(),
-            color: placed.shapes.colors.get(shape).copied().unwrap_or([1.0; 4]),
+            color: placed
+                .shapes
+                .primitives()
+                .colors
+                .get(shape)
+                .copied()
+                .unwrap_or([1.0; 4]),
         })
     }
 }

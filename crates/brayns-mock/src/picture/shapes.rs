@@ -5,6 +5,9 @@
 //! and, for clipping, tell which side of it a point is on.
 
 use glam::DVec3;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -356,7 +359,7 @@ fn inside_capsule(p0: DVec3, r0: f64, p1: DVec3, r1: f64, point: DVec3) -> bool 
 /// The primitives of one model, their colors (geometry) or clipping side (clipping models),
 /// and a hierarchy over those with bounds.
 #[derive(Debug)]
-pub(crate) struct Shapes {
+pub(crate) struct Primitives {
     pub(crate) shapes: Vec<Shape>,
     /// One RGBA color per shape; empty for a clipping model.
     pub(crate) colors: Vec<[f64; 4]>,
@@ -365,14 +368,69 @@ pub(crate) struct Shapes {
     /// Shapes without bounds (planes), tested by every ray.
     pub(crate) unbounded: Vec<usize>,
     pub(crate) bounds: Aabb,
-    /// Built by the first picture that needs it, so adding geometry stays cheap.
-    bvh: std::sync::OnceLock<Bvh>,
+    /// Built by the first picture that needs it.
+    bvh: OnceLock<Bvh>,
+}
+
+/// The primitives of one model as its `add-*` request carried them. Large requests (kept as
+/// text by the server) are parsed when a picture first needs them, so adding geometry costs
+/// a copy of its text, not a second parse.
+#[derive(Debug)]
+pub(crate) struct Shapes {
+    method: String,
+    text: Option<Box<str>>,
+    primitives: OnceLock<Primitives>,
     /// Unique per set of shapes made by this process: what picture caches key on.
     pub(crate) serial: u64,
 }
 
 impl Shapes {
-    pub(crate) fn new(shapes: Vec<Shape>, colors: Vec<[f64; 4]>, inverted: bool) -> Shapes {
+    fn with(method: &str, text: Option<Box<str>>, primitives: Option<Primitives>) -> Shapes {
+        static SERIAL: AtomicU64 = AtomicU64::new(0);
+        let cell = OnceLock::new();
+        if let Some(primitives) = primitives {
+            let _ = cell.set(primitives);
+        }
+        Shapes {
+            method: method.to_owned(),
+            text,
+            primitives: cell,
+            serial: SERIAL.fetch_add(1, Ordering::Relaxed),
+        }
+    }
+
+    /// Shapes made by the mock itself (the box of a loaded model's bounds).
+    pub(crate) fn from_primitives(primitives: Primitives) -> Shapes {
+        Shapes::with("", None, Some(primitives))
+    }
+
+    /// The primitives an `add-*` or `add-clip*` request carries, from its params; `None` for
+    /// other methods and params that do not parse (the schema check came first).
+    pub(crate) fn from_params(method: &str, params: &Value) -> Option<Shapes> {
+        let primitives = Request::parse(Request::deserialize_value(method, params)?)?;
+        Some(Shapes::with(method, None, Some(primitives)))
+    }
+
+    /// [`Shapes::from_params`] from the params' JSON text, kept to be parsed later; `None` for
+    /// other methods.
+    pub(crate) fn from_text(method: &str, json: &str) -> Option<Shapes> {
+        Request::kind(method)?;
+        Some(Shapes::with(method, Some(json.into()), None))
+    }
+
+    /// The primitives, parsed now if they were kept as text (none if it does not parse).
+    pub(crate) fn primitives(&self) -> &Primitives {
+        self.primitives.get_or_init(|| {
+            self.text
+                .as_deref()
+                .and_then(|json| Request::parse(Request::deserialize_text(&self.method, json)?))
+                .unwrap_or_else(|| Primitives::new(Vec::new(), Vec::new(), false))
+        })
+    }
+}
+
+impl Primitives {
+    pub(crate) fn new(shapes: Vec<Shape>, colors: Vec<[f64; 4]>, inverted: bool) -> Primitives {
         let mut unbounded = Vec::new();
         let mut bounds = Aabb::EMPTY;
         for (index, shape) in shapes.iter().enumerate() {
@@ -382,27 +440,14 @@ impl Shapes {
             }
             bounds.grow(&shape_bounds);
         }
-        static SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        Shapes {
-            serial: SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-            bvh: std::sync::OnceLock::new(),
+        Primitives {
+            bvh: OnceLock::new(),
             shapes,
             colors,
             inverted,
             unbounded,
             bounds,
         }
-    }
-
-    /// The primitives an `add-*` or `add-clip*` request carries, from its params; `None` for
-    /// other methods and params that do not parse (the schema check came first).
-    pub(crate) fn from_params(method: &str, params: &Value) -> Option<Shapes> {
-        Request::parse(method, Request::deserialize_value(method, params)?)
-    }
-
-    /// [`Shapes::from_params`] from the params' JSON text (large `add-*` requests stay text).
-    pub(crate) fn from_text(method: &str, json: &str) -> Option<Shapes> {
-        Request::parse(method, Request::deserialize_text(method, json)?)
     }
 
     fn bvh(&self) -> &Bvh {
@@ -544,7 +589,7 @@ impl Request {
         })
     }
 
-    fn parse(_method: &str, request: Request) -> Option<Shapes> {
+    fn parse(request: Request) -> Option<Primitives> {
         match request {
             Request::Geometry(kind, items) => {
                 let mut shapes = Vec::with_capacity(items.len());
@@ -553,7 +598,7 @@ impl Request {
                     shapes.push(shape(kind, &item.geometry)?);
                     colors.push(item.color);
                 }
-                Some(Shapes::new(shapes, colors, false))
+                Some(Primitives::new(shapes, colors, false))
             }
             Request::Clipping(kind, clipping) => {
                 let shapes = clipping
@@ -561,9 +606,9 @@ impl Request {
                     .iter()
                     .map(|geometry| shape(kind, geometry))
                     .collect::<Option<Vec<_>>>()?;
-                Some(Shapes::new(shapes, Vec::new(), clipping.invert_normals))
+                Some(Primitives::new(shapes, Vec::new(), clipping.invert_normals))
             }
-            Request::ClipPlane(geometry) => Some(Shapes::new(
+            Request::ClipPlane(geometry) => Some(Primitives::new(
                 vec![shape("planes", &geometry)?],
                 Vec::new(),
                 false,
