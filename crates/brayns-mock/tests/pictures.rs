@@ -730,3 +730,31 @@ async fn export_gbuffers_holds_depth_and_normals_of_the_scene() {
     assert_eq!(names, ["A", "B", "G", "R"]);
     assert!(channels[3].values[centre] > 0.9 && channels[2].values[centre] < 0.01);
 }
+
+/// Large `add-*` params (from 256 KiB) stay text in the mock and are parsed by the first
+/// picture: they are drawn all the same, here a red sphere after 4000 others behind the
+/// camera.
+#[tokio::test]
+async fn the_primitives_of_a_large_request_are_drawn_too() {
+    let (_mock, mut client) = start().await;
+    let mut spheres: Vec<Value> = (0..4000)
+        .map(|i| {
+            json!({"geometry": {"center": [f64::from(i % 50), f64::from(i / 50), 100.0],
+                                "radius": 0.25}, "color": [0.0, 1.0, 0.0, 1.0]})
+        })
+        .collect();
+    spheres.push(json!({"geometry": {"center": [0.0, 0.0, 0.0], "radius": 0.5}, "color": RED}));
+    let params = Value::Array(spheres);
+    assert!(
+        params.to_string().len() >= 256 * 1024,
+        "large enough to stay text"
+    );
+    client.call("add-spheres", Some(params)).await;
+    let picture = snapshot(
+        &mut client,
+        json!({"camera_view": view([0.0, 0.0, 5.0], [0.0, 0.0, 0.0])}),
+    )
+    .await;
+    assert!(picture.is_red(WIDTH / 2, HEIGHT / 2));
+    assert!(picture.is_background(2, 2));
+}

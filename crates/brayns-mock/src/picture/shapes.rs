@@ -168,6 +168,22 @@ impl Shape {
                     normal: ((oc + direction * t) / radius).normalize_or_zero(),
                 })
             }
+            Shape::Box { min, max } => {
+                let mut crossings = Crossings::new();
+                aabb(
+                    min.min(max),
+                    min.max(max),
+                    origin,
+                    direction,
+                    &mut crossings,
+                );
+                let [entry, exit] = [crossings.items[0], crossings.items[1]];
+                match crossings.len {
+                    2 if within(entry.t) => Some(entry),
+                    2 if within(exit.t) => Some(exit),
+                    _ => None,
+                }
+            }
             _ => {
                 let mut crossings = Crossings::new();
                 self.crossings(origin, direction, &mut crossings);
