@@ -519,7 +519,23 @@ async fn a_clipping_plane_removes_half_a_sphere() {
     assert!(picture.is_red(left, HEIGHT / 2));
     assert!(picture.is_background(right, HEIGHT / 2));
 
-    // A clipping sphere around the front of the sphere opens it: the inside shows.
+    // A clipping box along the view axis bores a tunnel through it.
+    client.call("clear-clipping-geometries", None).await;
+    client
+        .call(
+            "add-clipping-boxes",
+            Some(json!({"primitives": [{"min": [-0.3, -0.3, -5.0], "max": [0.3, 0.3, 5.0]}]})),
+        )
+        .await;
+    let picture = snapshot(&mut client, params.clone()).await;
+    assert!(
+        picture.is_background(WIDTH / 2, HEIGHT / 2),
+        "through the tunnel"
+    );
+    assert!(picture.is_red(right, HEIGHT / 2));
+
+    // A clipping sphere around the front of the sphere opens it: the far side shows, 6 away
+    // instead of 4 (depth from `export-gbuffers`).
     client.call("clear-clipping-geometries", None).await;
     client
         .call(
@@ -527,10 +543,23 @@ async fn a_clipping_plane_removes_half_a_sphere() {
             Some(json!({"primitives": [{"center": [0.0, 0.0, 1.0], "radius": 0.5}]})),
         )
         .await;
-    let picture = snapshot(&mut client, params).await;
+    let mut export = params;
+    export["channels"] = json!(["depth"]);
+    export["resolution"] = json!([WIDTH, HEIGHT]);
+    let id = client.request("export-gbuffers", Some(export)).await;
+    let Incoming::Binary(_, payload) = client.response(id).await else {
+        panic!("a binary reply")
+    };
+    let (_, _, channels) = read_exr(&payload);
+    let depth = |x: u32, y: u32| channels[0].values[(y * WIDTH + x) as usize];
     assert!(
-        picture.is_red(WIDTH / 2, HEIGHT / 2),
-        "the far side, seen through the hole"
+        (depth(WIDTH / 2, HEIGHT / 2) - 6.0).abs() < 0.01,
+        "the far side"
+    );
+    let edge = depth(WIDTH / 2 + 16, HEIGHT / 2);
+    assert!(
+        edge > 4.0 && edge < 5.0,
+        "the front, outside the hole: {edge}"
     );
 }
 
