@@ -1,5 +1,5 @@
-//! Encoded images for `snapshot` and `render-image`: a simple gradient, encoded for real as PNG
-//! or JPEG at the requested size, cached so repeated requests cost nothing.
+//! Encoded images for `snapshot` and `render-image`: the picture's RGBA pixels encoded for real
+//! as PNG or JPEG at the requested size, cached so repeated requests cost nothing.
 
 use std::collections::HashMap;
 
@@ -42,25 +42,30 @@ fn buffer_bytes(width: u32, height: u32, bytes_per_pixel: u64) -> Option<usize> 
     usize::try_from(bytes).ok()
 }
 
-/// A small cache of encoded images keyed by format, size and quality.
+/// A small cache of encoded images keyed by format, size, quality and what they show (a hash
+/// of the picture: camera, scene, background).
 #[derive(Default)]
 pub(crate) struct ImageCache {
-    images: HashMap<(ImageFormat, u32, u32, u8), Bytes>,
+    images: HashMap<(ImageFormat, u32, u32, u8, u64), Bytes>,
 }
 
 impl ImageCache {
+    /// The encoded image, from the cache or made from the RGBA pixels `draw` returns.
     pub(crate) fn get(
         &mut self,
         format: ImageFormat,
         width: u32,
         height: u32,
         quality: u8,
+        picture: u64,
+        draw: impl FnOnce() -> Vec<u8>,
     ) -> Result<Bytes, String> {
-        let key = (format, width, height, quality);
+        let key = (format, width, height, quality, picture);
         if let Some(image) = self.images.get(&key) {
             return Ok(image.clone());
         }
-        let image = Bytes::from(encode(format, width, height, quality)?);
+        check_size(width, height)?;
+        let image = Bytes::from(encode(format, width, height, quality, &draw())?);
         if self.images.len() >= 8 {
             self.images.clear();
         }
@@ -69,53 +74,53 @@ impl ImageCache {
     }
 }
 
-/// Encodes a `width`×`height` RGB gradient (red along x, green along y).
+/// Whether the mock makes an image of this size (an error naming its limits if not).
+pub(crate) fn check_size(width: u32, height: u32) -> Result<(), String> {
+    match buffer_bytes(width, height, 3) {
+        Some(_) if width <= MAX_EDGE && height <= MAX_EDGE => Ok(()),
+        _ => Err(format!(
+            "Image size {width}x{height} exceeds the mock's limit of {MAX_BUFFER_BYTES} bytes \
+             of RGB pixels and {MAX_EDGE} pixels per edge"
+        )),
+    }
+}
+
+/// Encodes `width`×`height` RGBA pixels (rows from the top): PNG keeps the alpha channel, as
+/// Brayns' PNG codec writes its RGBA framebuffer; JPEG has none and drops it. An empty size
+/// encodes to nothing.
 pub(crate) fn encode(
     format: ImageFormat,
     width: u32,
     height: u32,
     quality: u8,
+    rgba: &[u8],
 ) -> Result<Vec<u8>, String> {
     if width == 0 || height == 0 {
         return Ok(Vec::new());
     }
-    let size = match buffer_bytes(width, height, 3) {
-        Some(size) if width <= MAX_EDGE && height <= MAX_EDGE => size,
-        _ => {
-            return Err(format!(
-                "Image size {width}x{height} exceeds the mock's limit of {MAX_BUFFER_BYTES} bytes \
-                 of RGB pixels and {MAX_EDGE} pixels per edge"
-            ));
-        }
-    };
-    let mut pixels = Vec::with_capacity(size);
-    let row: Vec<u8> = (0..width)
-        .map(|x| (x * 255 / width.max(2).saturating_sub(1).max(1)) as u8)
-        .collect();
-    for y in 0..height {
-        let green = (y * 255 / height.max(2).saturating_sub(1).max(1)) as u8;
-        for &red in &row {
-            pixels.extend_from_slice(&[red, green, 96]);
-        }
-    }
+    check_size(width, height)?;
     let mut out = Vec::new();
     match format {
         ImageFormat::Png => {
             let mut encoder = png::Encoder::new(&mut out, width, height);
-            encoder.set_color(png::ColorType::Rgb);
+            encoder.set_color(png::ColorType::Rgba);
             encoder.set_depth(png::BitDepth::Eight);
             encoder.set_compression(png::Compression::Fast);
             let mut writer = encoder.write_header().map_err(|error| error.to_string())?;
             writer
-                .write_image_data(&pixels)
+                .write_image_data(rgba)
                 .map_err(|error| error.to_string())?;
             writer.finish().map_err(|error| error.to_string())?;
         }
         ImageFormat::Jpeg => {
+            let rgb: Vec<u8> = rgba
+                .chunks_exact(4)
+                .flat_map(|pixel| [pixel[0], pixel[1], pixel[2]])
+                .collect();
             let encoder = jpeg_encoder::Encoder::new(&mut out, quality.clamp(1, 100));
             encoder
                 .encode(
-                    &pixels,
+                    &rgb,
                     width as u16,
                     height as u16,
                     jpeg_encoder::ColorType::Rgb,
@@ -126,23 +131,18 @@ pub(crate) fn encode(
     Ok(out)
 }
 
-/// A fake OpenEXR payload for `export-gbuffers`: the 4-byte EXR magic and version, then one
-/// zeroed 32-bit float per pixel and channel (`channels` distinct channels, at least one). It is
-/// not decodable as EXR; clients only forward it.
-pub(crate) fn gbuffers(width: u32, height: u32, channels: usize) -> Result<Vec<u8>, String> {
-    let channels = channels.max(1);
-    let bytes_per_pixel = u64::try_from(channels)
-        .unwrap_or(u64::MAX)
-        .saturating_mul(4);
-    let Some(size) = buffer_bytes(width, height, bytes_per_pixel) else {
-        return Err(format!(
-            "G-buffers of {width}x{height} with {channels} channels exceed the mock's limit of \
-             {MAX_BUFFER_BYTES} bytes"
-        ));
-    };
-    let mut out = vec![0u8; 8 + size];
-    out[..8].copy_from_slice(&[0x76, 0x2f, 0x31, 0x01, 0x02, 0x00, 0x00, 0x00]);
-    Ok(out)
+/// Whether the mock makes g-buffers of this size with `floats` 32-bit values per pixel (at
+/// least one), bounded like images in bytes.
+pub(crate) fn check_gbuffers(width: u32, height: u32, floats: usize) -> Result<(), String> {
+    let floats = floats.max(1);
+    let bytes_per_pixel = u64::try_from(floats).unwrap_or(u64::MAX).saturating_mul(4);
+    match buffer_bytes(width, height, bytes_per_pixel) {
+        Some(_) => Ok(()),
+        None => Err(format!(
+            "G-buffers of {width}x{height} with {floats} values per pixel exceed the mock's \
+             limit of {MAX_BUFFER_BYTES} bytes"
+        )),
+    }
 }
 
 #[cfg(test)]
@@ -158,21 +158,13 @@ mod tests {
             None,
             "no overflow"
         );
-        assert!(encode(ImageFormat::Png, 8193, 8192, 100).is_err());
-        assert!(
-            encode(ImageFormat::Jpeg, 65_536, 1, 100).is_err(),
-            "JPEG edge"
-        );
-        assert_eq!(gbuffers(4, 2, 3).unwrap().len(), 8 + 4 * 2 * 3 * 4);
-        assert_eq!(
-            gbuffers(4, 2, 0).unwrap().len(),
-            8 + 4 * 2 * 4,
-            "at least one channel"
-        );
-        // One 32-bit channel of 8192 x 8192 is over the 8192 x 8192 RGB budget.
-        assert!(gbuffers(8192, 8192, 1).is_err());
-        assert!(gbuffers(4096, 4096, 4).is_err());
-        assert_eq!(buffer_bytes(4096, 4096, 3 * 4), Some(8192 * 8192 * 3));
-        assert!(gbuffers(8192, 8192, usize::MAX).is_err());
+        assert!(check_size(8192, 8192).is_ok());
+        assert!(check_size(8193, 8192).is_err());
+        assert!(check_size(65_536, 1).is_err(), "JPEG edge");
+        // One 32-bit value of 8192 x 8192 is over the 8192 x 8192 RGB budget.
+        assert!(check_gbuffers(8192, 8192, 1).is_err());
+        assert!(check_gbuffers(4096, 4096, 4).is_err());
+        assert!(check_gbuffers(4096, 4096, 3).is_ok());
+        assert!(check_gbuffers(8192, 8192, usize::MAX).is_err());
     }
 }

@@ -30,8 +30,9 @@
 //! - `SEMANTICS.md`, next to this crate's `Cargo.toml`, lists every entrypoint as compared
 //!   with the Brayns 3.10.1 source: what follows it, and what is not modelled and why.
 //! - `snapshot` (no `file_path`) and `render-image` (`send` and a new frame or `force`) reply with a
-//!   binary frame holding a real PNG/JPEG gradient of the requested size (default: the viewport,
-//!   800x600), or a filler payload of [`MockServerBuilder::binary_payload_size`] bytes.
+//!   binary frame holding a real PNG/JPEG picture of the scene (see "Pictures" below) of the
+//!   requested size (default: the viewport, 800x600), or a filler payload of
+//!   [`MockServerBuilder::binary_payload_size`] bytes (nothing is drawn then).
 //!   `render-image` renders a new frame per call until the renderer's samples per pixel are
 //!   accumulated; any change starts over. With `file_path`, `snapshot` and `export-gbuffers`
 //!   write the file on the mock's machine, as the server writes it on its own.
@@ -59,14 +60,45 @@
 //! - `Invalid JSON: '<text>'` carries serde_json's parser message, not Poco's.
 //! - `No requests found with ID <N>.` prints a made-up connection handle (the server prints an
 //!   address).
-//! - Nothing is rendered: images are a gradient. Of the files loaders read, only meshes and
-//!   raw volumes are parsed (see `SEMANTICS.md` for what else is not modelled). The renderer
-//!   and camera objects of a snapshot are checked but not used: the image is the same gradient.
+//! - Of the files loaders read, only meshes and raw volumes are parsed (see `SEMANTICS.md` for
+//!   what else is not modelled). Pictures are a stand-in of the renderer (below): of the
+//!   renderer object of a snapshot only the background color is used, and every accumulated
+//!   frame is the same picture.
 //! - Sizes a request asks for are bounded, so no request can exhaust the memory of the process
 //!   (often a user's whole test binary): an image over 8192 x 8192 RGB pixels (or 65 535 pixels
 //!   per edge), g-buffers over the same byte count (4 bytes per pixel and distinct channel), and
 //!   a scene over [`MockServerBuilder::max_models`] models answer -32603 with a message naming
 //!   the mock's limit; the server would try, and could run out of memory.
+//!
+//! Pictures (`snapshot`, `render-image`, `export-gbuffers`) show the scene as the camera sees
+//! it, so a test can check framing and colors by pixels:
+//! - Cameras as Brayns 3.10.1 sets up OSPRay's: perspective (`fovy` vertical, in degrees),
+//!   orthographic (`height` of the view in world units), the cylindric plugin's 180-degree
+//!   panorama; the view (looking from `position` to `target`, `up` made orthogonal), near clip
+//!   (rays start that far), image region (normalized, Brayns' default start (0, 1) and end
+//!   (1, 0)), aspect from the resolution; pixel (0, 0) is the top left of the image. A request's
+//!   `camera`, `camera_view`, `camera_near_clip`, `image_start`, `image_end` and `renderer`
+//!   override the current ones for that picture.
+//! - `add-*` primitives (spheres, boxes, capsules, planes, bounded planes) in their own colors,
+//!   placed by their model's transform (`update-model`, `instantiate-model`), under a light at
+//!   the camera: `color × (0.25 + 0.75 cos θ)`, θ between the ray and the surface normal, and
+//!   opaque. Loaded models (and atlas use cases), which the mock cannot draw, are the box of
+//!   their bounds, in light grey. Hidden models (`is_visible` false) are not drawn.
+//! - Clipping models (`add-clip-plane`, `add-clipping-*`) remove what is inside a sphere, box
+//!   or capsule, or behind a plane (the side its normal points away from); `invert_normals`
+//!   switches the side.
+//! - Where nothing is hit: the renderer's `background_color`, alpha included in PNG (Brayns
+//!   encodes its RGBA framebuffer); JPEG has no alpha.
+//! - `export-gbuffers`: an uncompressed float OpenEXR as Brayns writes it (one part per channel,
+//!   named after it, when several are asked): color (RGBA), depth (distance along the ray,
+//!   infinite on the background), normal (world space) and albedo (the primitive's color).
+//!
+//! Not modelled in pictures: lights (the light at the camera replaces them), materials,
+//! shadows, ambient occlusion, samples and accumulation (every frame is final), depth of field
+//! (`aperture_radius`), tone mapping and sRGB encoding (colors are written as given × 255),
+//! color alpha (hits are opaque), meshes, volumes and circuits (their bounds box instead), and
+//! the exact shape of capsules with different radii (a cone between the end points and the
+//! two end spheres; OSPRay's round curve is tangent to the spheres).
 //!
 //! Deliberate differences of the `brayns-mock` binary from `braynsService`'s command line
 //! (Brayns 3.10.1, `brayns/parameters/`; the binary's tests in `tests/cli.rs` check the rest):
@@ -107,6 +139,7 @@ mod executor;
 mod handlers;
 mod image;
 mod jsonrpc;
+mod picture;
 mod plugins;
 mod sample;
 mod server;

@@ -1,7 +1,7 @@
 //! Renders a simulation's frames to numbered images, then encodes them with ffmpeg.
 //!
 //! ```sh
-//! cargo run --example movie -- out/ --frames 10   # embedded mock: gradient frames
+//! cargo run --example movie -- out/ --frames 10   # embedded mock: stand-in frames
 //! BRAYNS_URI=localhost:5000 cargo run --example movie -- out/ --fps 25 --width 1920 --height 1080
 //! ```
 //!
@@ -115,7 +115,7 @@ async fn main() -> anyhow::Result<()> {
     };
     encoding.await??;
     let note = if instance.is_mock {
-        " (the mock draws gradients)"
+        " (the mock draws stand-ins of the scene)"
     } else {
         ""
     };

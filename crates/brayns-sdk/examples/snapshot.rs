@@ -62,7 +62,7 @@ async fn save(args: &Args, format: &str, instance: &common::Instance) -> anyhow:
         image.binary.len(),
         args.path.display(),
         if instance.is_mock {
-            " (the mock draws a gradient)"
+            " (the mock draws a stand-in of the scene)"
         } else {
             ""
         }

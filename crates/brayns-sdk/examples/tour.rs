@@ -157,7 +157,7 @@ async fn tour(instance: &common::Instance) -> anyhow::Result<()> {
         std::fs::metadata(&written)?.len(),
         written.display(),
         if instance.is_mock {
-            " (the mock draws a gradient)"
+            " (the mock draws a stand-in of the scene)"
         } else {
             ""
         }

@@ -163,3 +163,45 @@ async fn a_framed_camera_is_a_snapshots_override() {
     );
     mock.stop().await;
 }
+
+/// The mock draws the scene (as Brayns' cameras frame it): a box framed by `frame_scene` is
+/// at the centre of the picture, in its color, with the renderer's background around it.
+#[tokio::test]
+async fn a_framed_box_is_at_the_centre_of_the_picture() {
+    use brayns_sdk::types::{AddBoxesGeometryWithColor, BoxType};
+    let (mock, brayns) = start(1, Duration::from_millis(1)).await;
+    brayns
+        .add_boxes(&[AddBoxesGeometryWithColor {
+            geometry: BoxType {
+                min: [-1.0, -1.0, -1.0],
+                max: [1.0, 1.0, 1.0],
+            },
+            color: [0.2, 0.5, 0.9, 1.0],
+        }])
+        .await
+        .unwrap();
+    brayns.frame_scene().await.unwrap();
+    let bytes = Capture::new()
+        .resolution(Resolution::new(80, 60))
+        .download(&brayns, ImageFormat::Png)
+        .unwrap()
+        .await
+        .unwrap();
+    let mut reader = png::Decoder::new(std::io::Cursor::new(&bytes[..]))
+        .read_info()
+        .unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut pixels).unwrap();
+    let at = |x: usize, y: usize| {
+        let i = (y * info.width as usize + x) * info.color_type.samples();
+        [pixels[i], pixels[i + 1], pixels[i + 2]]
+    };
+    let [r, g, b] = at(40, 30);
+    assert!(
+        b > g && g > r && b > 100,
+        "the box's blue at the centre: {:?}",
+        [r, g, b]
+    );
+    assert_ne!(at(0, 0), [r, g, b], "the background in the corner");
+    mock.stop().await;
+}

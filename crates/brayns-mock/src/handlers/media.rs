@@ -2,6 +2,7 @@
 
 use super::engine::refused;
 use super::*;
+use crate::picture::Channel;
 
 impl State {
     /// Runs the simulated render loop of snapshot / export-gbuffers: a first progress at once,
@@ -99,7 +100,7 @@ impl State {
             Err(error) => return Outcome::Error(error),
         };
         let payload =
-            match self.payload_or(|state| state.images.get(format, width, height, quality)) {
+            match self.payload_or(|state| state.image(params, format, width, height, quality)) {
                 Ok(payload) => payload,
                 Err(error) => return Outcome::Error(error),
             };
@@ -141,18 +142,23 @@ impl State {
         if let Err(error) = self.check_render_setup(params, (width, height)) {
             return Outcome::Error(error);
         }
-        let channels = distinct_channels(params);
+        let channels = channels(params);
         let file_path = get_str(params, "file_path", "");
         let downloading = file_path.is_empty();
         context.cancel_on_disconnect(downloading);
         if let Err(stop) = Self::render_loop(context, "Exporting g-buffers ...").await {
             return Outcome::Stopped(stop);
         }
-        let payload =
-            match self.payload_or(|_| image::gbuffers(width, height, channels).map(Bytes::from)) {
-                Ok(payload) => payload,
-                Err(error) => return Outcome::Error(error),
-            };
+        let payload = self.payload_or(|state| {
+            let floats = channels.iter().map(|channel| channel.components()).sum();
+            image::check_gbuffers(width, height, floats)?;
+            let picture = state.picture(params);
+            Ok(Bytes::from(picture.gbuffers(width, height, &channels)))
+        });
+        let payload = match payload {
+            Ok(payload) => payload,
+            Err(error) => return Outcome::Error(error),
+        };
         if !downloading {
             // Saved as EXR: `.exr` is added unless the path has it.
             let path = if file_path.ends_with(".exr") {
@@ -222,7 +228,7 @@ impl State {
             Err(error) => return Outcome::Error(error),
         };
         let (width, height) = self.frame.image_size(self.viewport());
-        match self.payload_or(|state| state.images.get(format, width, height, quality)) {
+        match self.payload_or(|state| state.image(&Value::Null, format, width, height, quality)) {
             Ok(payload) => Outcome::Binary { result, payload },
             Err(error) => Outcome::Error(error),
         }
@@ -245,17 +251,44 @@ fn write_file(path: &str, data: &[u8]) -> Result<(), RpcError> {
         .map_err(|_| RpcError::new(codes::INTERNAL_ERROR, format!("Cannot write file '{path}'")))
 }
 
-/// How many different channels an `export-gbuffers` request names. The schema allows repeats,
-/// and a channel named twice is still one buffer, so a long list cannot multiply the payload.
-fn distinct_channels(params: &Value) -> usize {
-    let names: std::collections::HashSet<&str> = params
-        .get("channels")
-        .and_then(Value::as_array)
+/// The channels an `export-gbuffers` request names, each once, in its order (color when it
+/// names none). The schema allows repeats; a channel named twice is still one buffer, so a
+/// long list cannot multiply the payload.
+fn channels(params: &Value) -> Vec<Channel> {
+    let mut channels = Vec::new();
+    let names = params.get("channels").and_then(Value::as_array);
+    for channel in names
         .into_iter()
         .flatten()
-        .filter_map(Value::as_str)
-        .collect();
-    names.len()
+        .filter_map(|name| Channel::parse(name.as_str()?))
+    {
+        if !channels.contains(&channel) {
+            channels.push(channel);
+        }
+    }
+    if channels.is_empty() {
+        channels.push(Channel::Color);
+    }
+    channels
+}
+
+impl State {
+    /// The encoded picture a request asks for (`params` holds its overrides of the camera and
+    /// renderer), from the cache when the same picture was encoded already.
+    fn image(
+        &mut self,
+        params: &Value,
+        format: ImageFormat,
+        width: u32,
+        height: u32,
+        quality: u8,
+    ) -> Result<Bytes, String> {
+        let picture = self.picture(params);
+        let key = picture.key();
+        self.images.get(format, width, height, quality, key, || {
+            picture.rgba(width, height)
+        })
+    }
 }
 
 /// The image format name (`format`, `default_format` when absent) and quality (under

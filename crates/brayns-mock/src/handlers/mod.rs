@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::executor::{Stop, TaskContext};
 use crate::image::{self, ImageCache, ImageFormat};
 use crate::jsonrpc::{Params, Request, RpcError, codes};
+use crate::picture::Shapes;
 use crate::sample::sample;
 use crate::snapshot::Snapshot;
 use crate::validate::{validate, validate_reply};
@@ -23,6 +24,7 @@ mod media;
 mod mesh_file;
 mod models;
 mod parameters;
+mod pictures;
 mod scene;
 
 use engine::{Frame, changes_the_frame};
@@ -202,6 +204,11 @@ impl State {
                 &parsed
             }
         };
+        // The primitives `add-*` and `add-clip*` carry, kept for pictures.
+        let shapes = match &request.params {
+            Params::Text(raw) => Shapes::from_text(method, raw.get()),
+            Params::Value(value) => Shapes::from_params(method, value),
+        };
         let outcome = match method {
             "registry" => Outcome::Result(self.snapshot.registry_json().to_string()),
             "get-version" => Outcome::Result(self.snapshot.version_json().to_string()),
@@ -222,7 +229,7 @@ impl State {
             "snapshot" => self.snapshot_image(context, params).await,
             "export-gbuffers" => self.export_gbuffers(context, params).await,
             "render-image" => self.render_image(params),
-            _ => self.run_sync(method, params, geometry),
+            _ => self.run_sync(method, params, geometry, shapes),
         };
         if !matches!(outcome, Outcome::Error(_)) && changes_the_frame(method) {
             self.frame.changed();
@@ -236,6 +243,7 @@ impl State {
         method: &str,
         params: &Value,
         geometry: Option<(Value, usize)>,
+        shapes: Option<Shapes>,
     ) -> Outcome {
         match method {
             "get-scene" => self.get_scene(),
@@ -376,6 +384,7 @@ impl State {
                     Category::Light => new.local_bounds = light_bounds(method, params),
                     _ => {}
                 }
+                new.picture = shapes.map(std::sync::Arc::new);
                 match self.add(new) {
                     Ok(instance) => self.result(method, instance),
                     Err(error) => Outcome::Error(error),

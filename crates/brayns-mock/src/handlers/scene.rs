@@ -38,6 +38,8 @@ pub(super) struct Model {
     pub(super) coloring: Coloring,
     /// Whether the model has a simulation (`enable-simulation` refuses the others).
     pub(super) simulation: bool,
+    /// The primitives of `add-*` geometry and `add-clip*` models, for pictures.
+    pub(super) picture: Option<std::sync::Arc<Shapes>>,
 }
 
 /// What a new model is made of, by whoever adds it.
@@ -52,6 +54,8 @@ pub(super) struct NewModel {
     pub(super) simulation: bool,
     /// `info.metadata` (loaded models only).
     pub(super) metadata: Value,
+    /// The primitives of `add-*` geometry and `add-clip*` models, for pictures.
+    pub(super) picture: Option<std::sync::Arc<Shapes>>,
 }
 
 impl NewModel {
@@ -65,6 +69,7 @@ impl NewModel {
             color_ramp: false,
             simulation: false,
             metadata: json!({}),
+            picture: None,
         }
     }
 }
@@ -212,6 +217,7 @@ impl State {
             local_bounds: new.local_bounds,
             coloring: new.coloring,
             simulation: new.simulation,
+            picture: new.picture,
         });
         Ok(instance)
     }
@@ -368,6 +374,7 @@ impl State {
             local_bounds: source.local_bounds,
             coloring: source.coloring.clone(),
             simulation: source.simulation,
+            picture: source.picture.clone(),
         };
         if let Err(error) = self.check_room(transforms.len()) {
             return Outcome::Error(error);
@@ -384,6 +391,7 @@ impl State {
                 local_bounds: template.local_bounds,
                 coloring: template.coloring.clone(),
                 simulation: template.simulation,
+                picture: template.picture.clone(),
             };
             set_if_present(&mut model.instance, "model_id", json!(new_id));
             let mut full = identity_transform();

@@ -9,7 +9,7 @@ use brayns_mock::{BackgroundMockServer, MockServer};
 pub struct Instance {
     /// `host:port` (or `ws://`/`wss://` URI) to connect to.
     pub uri: String,
-    /// Whether it is the embedded mock (which renders gradients, not scenes).
+    /// Whether it is the embedded mock (which draws a stand-in of the scene, not a rendering).
     pub is_mock: bool,
     _mock: Option<BackgroundMockServer>,
 }
