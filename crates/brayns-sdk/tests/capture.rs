@@ -182,7 +182,7 @@ async fn a_framed_box_is_at_the_centre_of_the_picture() {
         .unwrap();
     brayns.frame_scene().await.unwrap();
     let bytes = Capture::new()
-        .resolution(Resolution::new(80, 60))
+        .resolution(Resolution::new(96, 64))
         .download(&brayns, ImageFormat::Png)
         .unwrap()
         .await
@@ -196,7 +196,7 @@ async fn a_framed_box_is_at_the_centre_of_the_picture() {
         let i = (y * info.width as usize + x) * info.color_type.samples();
         [pixels[i], pixels[i + 1], pixels[i + 2]]
     };
-    let [r, g, b] = at(40, 30);
+    let [r, g, b] = at(48, 32);
     assert!(
         b > g && g > r && b > 100,
         "the box's blue at the centre: {:?}",
