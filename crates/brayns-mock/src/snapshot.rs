@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use brayns_snapshot::{Entrypoint, Loader};
+use serde_json::Value;
 use serde_json::value::RawValue;
 
 #[rustfmt::skip]
@@ -87,6 +88,39 @@ impl Snapshot {
             entrypoints,
         )?;
         Snapshot::serving(&snapshot)
+    }
+
+    /// This snapshot with `edit` applied to the JSON of each of its files (`version.json`,
+    /// `registry.json`, `loaders.json`, `entrypoints/<method>.json`, paths with `/`): an
+    /// instance unlike any release, for a test of how a client meets it (another version, a
+    /// method gone from the registry, a schema with other bounds). The schema files of methods
+    /// the edited registry no longer lists are left out.
+    pub fn edited(&self, edit: impl Fn(&str, &mut Value)) -> Result<Snapshot, SnapshotError> {
+        let mut files = Vec::new();
+        for (path, text) in self.snapshot().files()? {
+            let path = path.to_string_lossy().replace('\\', "/");
+            let mut json: Value =
+                serde_json::from_str(&text).map_err(|error| SnapshotError::Shape {
+                    path: path.clone(),
+                    problem: error.to_string(),
+                })?;
+            edit(&path, &mut json);
+            files.push((path, json));
+        }
+        let listed: Vec<String> = files
+            .iter()
+            .find(|(path, _)| path == "registry.json")
+            .and_then(|(_, registry)| registry.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(|method| format!("entrypoints/{method}.json"))
+            .collect();
+        let files = files
+            .into_iter()
+            .filter(|(path, _)| !path.starts_with("entrypoints/") || listed.contains(path))
+            .map(|(path, json)| (path, json.to_string()));
+        Snapshot::from_files(files)
     }
 
     /// Serves what `snapshot` holds (a folder loaded or fetched with `brayns-snapshot`, or an

@@ -118,6 +118,46 @@ async fn every_registered_method_has_a_schema() {
 }
 
 #[tokio::test]
+async fn an_edited_snapshot_serves_the_edits_and_drops_unlisted_schemas() {
+    let snapshot = Snapshot::embedded()
+        .edited(|path, json| match path {
+            "version.json" => json["minor"] = 9.into(),
+            "registry.json" => json
+                .as_array_mut()
+                .unwrap()
+                .retain(|method| method != "get-scene"),
+            "entrypoints/snapshot.json" => {
+                json["params"]["properties"]["simulation_frame"]["maximum"] = 5.into()
+            }
+            _ => {}
+        })
+        .unwrap();
+    assert!(
+        snapshot.entrypoint("get-scene").is_none(),
+        "its schema is left out"
+    );
+    let mock = MockServer::builder()
+        .snapshot(snapshot)
+        .start()
+        .await
+        .unwrap();
+    let mut client = connect(&mock.uri()).await;
+    assert_eq!(client.call("get-version", None).await["minor"], 9);
+    assert_eq!(
+        client.call_error("get-scene", None).await,
+        error(-32601, "Method 'get-scene' not found")
+    );
+    let schema = client
+        .call("schema", Some(json!({"endpoint": "snapshot"})))
+        .await;
+    assert_eq!(
+        schema["params"]["properties"]["simulation_frame"]["maximum"],
+        5
+    );
+    mock.stop().await;
+}
+
+#[tokio::test]
 async fn a_modified_snapshot_changes_the_answers() {
     let temp = tempfile::tempdir().unwrap();
     let dir = temp.path();
