@@ -127,7 +127,9 @@ pub(crate) struct Bvh {
     items: Vec<u32>,
 }
 
-const LEAF_SIZE: usize = 4;
+/// One item per leaf: every primitive then has its own single-precision box, tested before its
+/// exact (double-precision) intersection, which costs far more than a box (capsules most).
+const LEAF_SIZE: usize = 1;
 
 impl Bvh {
     /// Builds the hierarchy over `bounds` (one box per item; empty boxes are left out).
