@@ -2,7 +2,7 @@
 //! axis of the centres, small leaves. Used twice: over the primitives of one model, and over
 //! the models of the scene.
 
-use glam::{DVec3, Vec3A};
+use glam::{DVec3, Vec3A, Vec4};
 
 /// An axis-aligned box.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -69,6 +69,47 @@ impl Bounds32 {
     }
 }
 
+impl Bounds32 {
+    /// [`Bounds32::entry`] for four rays at once: a bit per ray that enters the box within its
+    /// `[t_min, t_max]`, and where each enters.
+    #[inline]
+    fn entry4(&self, rays: &RayBox4, t_min: Vec4, t_max: Vec4) -> (u32, Vec4) {
+        let mut near = t_min;
+        let mut far = t_max;
+        for axis in 0..3 {
+            let a = (Vec4::splat(self.min[axis]) - rays.origin[axis]) * rays.inverse[axis];
+            let b = (Vec4::splat(self.max[axis]) - rays.origin[axis]) * rays.inverse[axis];
+            near = a.min(b).max(near);
+            far = a.max(b).min(far);
+        }
+        (near.cmple(far).bitmask(), near)
+    }
+}
+
+/// Four rays prepared for box tests together, component by component.
+pub(crate) struct RayBox4 {
+    origin: [Vec4; 3],
+    inverse: [Vec4; 3],
+}
+
+impl RayBox4 {
+    /// The four rays `origins[lane] + t * directions[lane]`.
+    pub(crate) fn new(origins: &[DVec3; 4], directions: &[DVec3; 4]) -> RayBox4 {
+        let mut rays = RayBox4 {
+            origin: [Vec4::ZERO; 3],
+            inverse: [Vec4::ZERO; 3],
+        };
+        for lane in 0..4 {
+            let ray = RayBox::new(origins[lane], directions[lane]);
+            for axis in 0..3 {
+                rays.origin[axis][lane] = ray.origin[axis];
+                rays.inverse[axis][lane] = ray.inverse[axis];
+            }
+        }
+        rays
+    }
+}
+
 /// A ray prepared for box tests: its origin and the inverse of its direction, in single
 /// precision.
 pub(crate) struct RayBox {
@@ -91,6 +132,7 @@ impl RayBox {
 }
 
 /// An upper ray parameter bound in single precision, never below the double-precision one.
+#[inline]
 fn upper(t: f64) -> f32 {
     let narrow = t as f32;
     if f64::from(narrow) < t {
@@ -101,6 +143,7 @@ fn upper(t: f64) -> f32 {
 }
 
 /// A lower ray parameter bound in single precision, never above the double-precision one.
+#[inline]
 fn lower(t: f64) -> f32 {
     let narrow = t as f32;
     if f64::from(narrow) > t {
@@ -197,6 +240,89 @@ impl Bvh {
                     depth += 1;
                 }
                 (None, None) => {}
+            }
+        }
+    }
+}
+
+impl Bvh {
+    /// [`Bvh::traverse`] for four rays at once (the lanes of `rays`, `t_min` and `t_max`):
+    /// calls `visit(item, lanes, t_max)` for every item whose leaf box some of the rays enter
+    /// before their `t_max`, `lanes` a bit per such ray (possibly more: a test may leave a
+    /// ray in that a nearer hit rules out since). Neighbouring pixels' rays cross mostly the
+    /// same boxes, so one walk down the hierarchy serves four.
+    pub(crate) fn traverse4(
+        &self,
+        rays: &RayBox4,
+        t_min: [f64; 4],
+        t_max: &mut [f64; 4],
+        lanes: u32,
+        mut visit: impl FnMut(usize, u32, &mut [f64; 4]),
+    ) {
+        let low = Vec4::new(
+            lower(t_min[0]),
+            lower(t_min[1]),
+            lower(t_min[2]),
+            lower(t_min[3]),
+        );
+        let high = |t_max: &[f64; 4]| {
+            Vec4::new(
+                upper(t_max[0]),
+                upper(t_max[1]),
+                upper(t_max[2]),
+                upper(t_max[3]),
+            )
+        };
+        let Some(root) = self.nodes.first() else {
+            return;
+        };
+        let (hit, _) = root.bounds.entry4(rays, low, high(t_max));
+        if hit & lanes == 0 {
+            return;
+        }
+        let mut stack = [(0u32, 0u32); 64];
+        stack[0] = (0, hit & lanes);
+        let mut depth = 1;
+        while depth > 0 {
+            depth -= 1;
+            let (index, lanes) = stack[depth];
+            let node = self.nodes[index as usize];
+            if node.count > 0 {
+                let first = node.offset as usize;
+                for &item in &self.items[first..first + node.count as usize] {
+                    visit(item as usize, lanes, t_max);
+                }
+                continue;
+            }
+            let left = index + 1;
+            let right = node.offset;
+            let high = high(t_max);
+            let (hit_left, near_left) = self.nodes[left as usize].bounds.entry4(rays, low, high);
+            let (hit_right, near_right) = self.nodes[right as usize].bounds.entry4(rays, low, high);
+            let (hit_left, hit_right) = (hit_left & lanes, hit_right & lanes);
+            match (hit_left != 0, hit_right != 0) {
+                (true, true) => {
+                    // The child most of the rays enter first goes on top.
+                    let left_first = near_left.cmple(near_right).bitmask() & lanes;
+                    let near_first = left_first.count_ones() * 2 >= lanes.count_ones();
+                    let (near, far) = if near_first {
+                        ((left, hit_left), (right, hit_right))
+                    } else {
+                        ((right, hit_right), (left, hit_left))
+                    };
+                    stack[depth] = far;
+                    stack[depth + 1] = near;
+                    depth += 2;
+                }
+                (true, false) => {
+                    stack[depth] = (left, hit_left);
+                    depth += 1;
+                }
+                (false, true) => {
+                    stack[depth] = (right, hit_right);
+                    depth += 1;
+                }
+                (false, false) => {}
             }
         }
     }

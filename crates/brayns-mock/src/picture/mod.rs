@@ -94,16 +94,26 @@ impl Picture {
         };
         let tracer = Tracer::new(&self.models);
         rows(&mut pixels, width, height, 4, |y, row| {
-            for (x, pixel) in row.chunks_exact_mut(4).enumerate() {
-                let ray = rays.ray(x as u32, y);
-                let color = match tracer.trace(&ray) {
-                    Some(hit) => {
-                        let [r, g, b] = shade(&hit, ray.direction);
-                        [unit_byte(r), unit_byte(g), unit_byte(b), 255]
-                    }
-                    None => background,
-                };
-                pixel.copy_from_slice(&color);
+            // Four neighbouring pixels at a time (the last group of a row may have fewer).
+            for (group, pixels) in row.chunks_mut(16).enumerate() {
+                let count = pixels.len() / 4;
+                let first = group * 4;
+                let mut group_rays = [rays.ray(first as u32, y); 4];
+                for (lane, ray) in group_rays.iter_mut().enumerate().take(count).skip(1) {
+                    *ray = rays.ray((first + lane) as u32, y);
+                }
+                let rays = group_rays;
+                let hits = tracer.trace4(&rays, (1 << count) - 1);
+                for (lane, pixel) in pixels.chunks_exact_mut(4).enumerate() {
+                    let color = match hits[lane] {
+                        Some(hit) => {
+                            let [r, g, b] = shade(&hit, rays[lane].direction);
+                            [unit_byte(r), unit_byte(g), unit_byte(b), 255]
+                        }
+                        None => background,
+                    };
+                    pixel.copy_from_slice(&color);
+                }
             }
         });
         pixels
