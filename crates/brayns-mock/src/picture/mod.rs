@@ -22,6 +22,7 @@ pub(crate) use exr::Channel;
 pub(crate) use scene::{Model, Part};
 pub(crate) use shapes::Shapes;
 
+use bvh::LANES;
 use camera::Rays;
 use scene::{Hit, Tracer};
 
@@ -94,20 +95,19 @@ impl Picture {
         };
         let tracer = Tracer::new(&self.models);
         rows(&mut pixels, width, height, 4, |y, row| {
-            // Four neighbouring pixels at a time (the last group of a row may have fewer).
-            for (group, pixels) in row.chunks_mut(16).enumerate() {
+            // A packet of neighbouring pixels at a time (the last of a row may have fewer).
+            for (packet, pixels) in row.chunks_mut(LANES * 4).enumerate() {
                 let count = pixels.len() / 4;
-                let first = group * 4;
-                let mut group_rays = [rays.ray(first as u32, y); 4];
-                for (lane, ray) in group_rays.iter_mut().enumerate().take(count).skip(1) {
+                let first = packet * LANES;
+                let mut packet_rays = [rays.ray(first as u32, y); LANES];
+                for (lane, ray) in packet_rays.iter_mut().enumerate().take(count).skip(1) {
                     *ray = rays.ray((first + lane) as u32, y);
                 }
-                let rays = group_rays;
-                let hits = tracer.trace4(&rays, (1 << count) - 1);
+                let hits = tracer.trace_packet(&packet_rays, (1 << count) - 1);
                 for (lane, pixel) in pixels.chunks_exact_mut(4).enumerate() {
                     let color = match hits[lane] {
                         Some(hit) => {
-                            let [r, g, b] = shade(&hit, rays[lane].direction);
+                            let [r, g, b] = shade(&hit, packet_rays[lane].direction);
                             [unit_byte(r), unit_byte(g), unit_byte(b), 255]
                         }
                         None => background,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use glam::{DAffine3, DMat3, DVec3};
 
-use super::bvh::{Aabb, Bvh, RayBox, RayBox4};
+use super::bvh::{Aabb, Bvh, LANES, RayBox, RayPacket};
 use super::camera::Ray;
 use super::shapes::{Primitives, Shape, Shapes};
 
@@ -173,16 +173,16 @@ impl Tracer {
         Some(self.hit(index, shape, normal, t))
     }
 
-    /// [`Tracer::trace`] for the rays of the `lanes` bits (four at most): neighbouring
-    /// pixels' rays walk the hierarchies together. Each lane gets the nearest visible hit of
-    /// its own ray.
-    pub(crate) fn trace4(&self, rays: &[Ray; 4], lanes: u32) -> [Option<Hit>; 4] {
-        let mut t_max = [f64::INFINITY; 4];
-        let mut best: [Option<(usize, usize, DVec3, f64)>; 4] = [None; 4];
-        let mut t_min = [0.0; 4];
-        let mut origins = [DVec3::ZERO; 4];
-        let mut directions = [DVec3::ZERO; 4];
-        for lane in 0..4 {
+    /// [`Tracer::trace`] for the rays of the `lanes` bits of a packet: neighbouring pixels'
+    /// rays walk the hierarchies together. Each lane gets the nearest visible hit of its own
+    /// ray.
+    pub(crate) fn trace_packet(&self, rays: &[Ray; LANES], lanes: u32) -> [Option<Hit>; LANES] {
+        let mut t_max = [f64::INFINITY; LANES];
+        let mut best: [Option<(usize, usize, DVec3, f64)>; LANES] = [None; LANES];
+        let mut t_min = [0.0; LANES];
+        let mut origins = [DVec3::ZERO; LANES];
+        let mut directions = [DVec3::ZERO; LANES];
+        for lane in 0..LANES {
             t_min[lane] = rays[lane].t_min;
             origins[lane] = rays[lane].origin;
             directions[lane] = rays[lane].direction;
@@ -194,17 +194,17 @@ impl Tracer {
         } else {
             Some(&clipping)
         };
-        let mut test = |index: usize, lanes: u32, t_max: &mut [f64; 4]| {
+        let mut test = |index: usize, lanes: u32, t_max: &mut [f64; LANES]| {
             let placed = &self.drawn[index];
             let (mut local_origins, mut local_directions) = (origins, directions);
-            for lane in 0..4 {
+            for lane in 0..LANES {
                 (local_origins[lane], local_directions[lane]) =
                     placed.local(origins[lane], directions[lane]);
             }
-            let found = placed.shapes.primitives().nearest4(
+            let found = placed.shapes.primitives().nearest_packet(
                 &local_origins,
                 &local_directions,
-                t_min,
+                &t_min,
                 t_max,
                 lanes,
                 accept,
@@ -218,9 +218,10 @@ impl Tracer {
         for &index in &self.unbounded {
             test(index, lanes, &mut t_max);
         }
-        let boxes = RayBox4::new(&origins, &directions);
-        self.bvh.traverse4(&boxes, t_min, &mut t_max, lanes, test);
-        let mut hits = [None; 4];
+        let boxes = RayPacket::new(&origins, &directions);
+        self.bvh
+            .traverse_packet(&boxes, &t_min, &mut t_max, lanes, test);
+        let mut hits = [None; LANES];
         for (hit, best) in hits.iter_mut().zip(best) {
             *hit = best.map(|(index, shape, normal, t)| self.hit(index, shape, normal, t));
         }

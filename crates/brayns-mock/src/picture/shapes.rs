@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::bvh::{Aabb, Bvh, RayBox, RayBox4};
+use super::bvh::{Aabb, Bvh, LANES, RayBox, RayPacket};
 
 /// One primitive, in its model's space.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -504,19 +504,19 @@ impl Primitives {
             .copied()
     }
 
-    /// [`Primitives::nearest`] for the rays of the `lanes` bits (four at most, in model
-    /// space), walking the hierarchy once for all; `accept` takes the lane too.
-    pub(crate) fn nearest4(
+    /// [`Primitives::nearest`] for the rays (in model space) of the `lanes` bits of a packet,
+    /// walking the hierarchy once for all; `accept` takes the lane too.
+    pub(crate) fn nearest_packet(
         &self,
-        origins: &[DVec3; 4],
-        directions: &[DVec3; 4],
-        t_min: [f64; 4],
-        t_max: &mut [f64; 4],
+        origins: &[DVec3; LANES],
+        directions: &[DVec3; LANES],
+        t_min: &[f64; LANES],
+        t_max: &mut [f64; LANES],
         lanes: u32,
         accept: Option<&dyn Fn(usize, f64) -> bool>,
-    ) -> [Option<(usize, Crossing)>; 4] {
-        let mut best = [None; 4];
-        let mut test = |index: usize, lanes: u32, t_max: &mut [f64; 4]| {
+    ) -> [Option<(usize, Crossing)>; LANES] {
+        let mut best = [None; LANES];
+        let mut test = |index: usize, lanes: u32, t_max: &mut [f64; LANES]| {
             let mut bits = lanes;
             while bits != 0 {
                 let lane = bits.trailing_zeros() as usize;
@@ -539,8 +539,8 @@ impl Primitives {
         for &index in &self.unbounded {
             test(index, lanes, t_max);
         }
-        let rays = RayBox4::new(origins, directions);
-        self.bvh().traverse4(&rays, t_min, t_max, lanes, test);
+        let rays = RayPacket::new(origins, directions);
+        self.bvh().traverse_packet(&rays, t_min, t_max, lanes, test);
         best
     }
 
