@@ -787,3 +787,113 @@ async fn the_primitives_of_a_large_request_are_drawn_too() {
     assert!(picture.is_red(WIDTH / 2, HEIGHT / 2));
     assert!(picture.is_background(2, 2));
 }
+
+/// A deterministic pseudo-random stream in [0, 1).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> f64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    fn point(&mut self) -> [f64; 3] {
+        [0, 1, 2].map(|_| self.next() * 4.0 - 2.0)
+    }
+
+    fn color(&mut self) -> [f64; 4] {
+        [self.next(), self.next(), self.next(), 1.0]
+    }
+}
+
+/// Snapshots trace neighbouring pixels together and `export-gbuffers` one ray at a time: in a
+/// dense scene of every bounded shape, with a clipping sphere, both see the same primitive
+/// with the same shading at every pixel (a row's last pixels in a smaller group included).
+#[tokio::test]
+async fn snapshots_show_what_export_gbuffers_shows_pixel_for_pixel() {
+    let (_mock, mut client) = start().await;
+    let mut random = Lcg(11);
+    let spheres: Vec<Value> = (0..150)
+        .map(|_| {
+            json!({"geometry": {"center": random.point(), "radius": 0.05 + random.next() * 0.2},
+                   "color": random.color()})
+        })
+        .collect();
+    let capsules: Vec<Value> = (0..150)
+        .map(|_| {
+            let p0 = random.point();
+            let p1 = [0, 1, 2].map(|i| p0[i] + random.next() * 0.6 - 0.3);
+            json!({"geometry": {"p0": p0, "r0": 0.08, "p1": p1, "r1": 0.03},
+                   "color": random.color()})
+        })
+        .collect();
+    let boxes: Vec<Value> = (0..150)
+        .map(|_| {
+            let min = random.point();
+            let max = [0, 1, 2].map(|i| min[i] + 0.05 + random.next() * 0.3);
+            json!({"geometry": {"min": min, "max": max}, "color": random.color()})
+        })
+        .collect();
+    client
+        .call("add-spheres", Some(Value::Array(spheres)))
+        .await;
+    client
+        .call("add-capsules", Some(Value::Array(capsules)))
+        .await;
+    client.call("add-boxes", Some(Value::Array(boxes))).await;
+    client
+        .call(
+            "add-clipping-spheres",
+            Some(json!({"primitives": [{"center": [0.5, 0.0, 2.0], "radius": 0.8}]})),
+        )
+        .await;
+    // 100 columns: six groups of 16 and one of 4.
+    let (width, height) = (100u32, 72u32);
+    let camera_view = view([0.3, 0.2, 6.0], [0.0, 0.0, 0.0]);
+    let id = client
+        .request(
+            "snapshot",
+            Some(json!({"camera_view": camera_view,
+                        "image_settings": {"format": "png", "size": [width, height]}})),
+        )
+        .await;
+    let picture = match client.response(id).await {
+        Incoming::Binary(_, payload) => Picture::decode(&payload),
+        other => panic!("{other:?}"),
+    };
+    let id = client
+        .request(
+            "export-gbuffers",
+            Some(json!({"channels": ["color"], "resolution": [width, height],
+                        "camera_view": camera_view})),
+        )
+        .await;
+    let Incoming::Binary(_, payload) = client.response(id).await else {
+        panic!("a binary reply")
+    };
+    let (_, _, channels) = read_exr(&payload);
+    // Channels A, B, G, R.
+    let exported = |x: u32, y: u32, channel: usize| {
+        let value = channels[3 - channel].values[(y * width + x) as usize];
+        (f64::from(value).clamp(0.0, 1.0) * 255.0).round() as i32
+    };
+    let mut hits = 0;
+    for y in 0..height {
+        for x in 0..width {
+            let pixel = picture.at(x, y);
+            for (channel, &value) in pixel.iter().enumerate() {
+                let expected = exported(x, y, channel);
+                assert!(
+                    (i32::from(value) - expected).abs() <= 1,
+                    "pixel ({x}, {y}) channel {channel}: {value} in the snapshot, \
+                     {expected} exported"
+                );
+            }
+            hits += usize::from(!picture.is_background(x, y));
+        }
+    }
+    assert!(hits > (width * height / 3) as usize, "{hits} pixels hit");
+}

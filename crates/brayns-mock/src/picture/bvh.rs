@@ -2,7 +2,7 @@
 //! axis of the centres, small leaves. Used twice: over the primitives of one model, and over
 //! the models of the scene.
 
-use glam::{DVec3, Vec3A};
+use glam::{DVec3, Vec3A, Vec4};
 
 /// An axis-aligned box.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -69,6 +69,72 @@ impl Bounds32 {
     }
 }
 
+/// Rays traced together as a packet (see [`Bvh::traverse_packet`]), in groups of four lanes.
+pub(crate) const LANES: usize = 16;
+const GROUPS: usize = LANES / 4;
+
+/// One `Vec4` per group of four lanes.
+type Lanes = [Vec4; GROUPS];
+
+impl Bounds32 {
+    /// [`Bounds32::entry`] for a packet of rays: a bit per ray that enters the box within its
+    /// `[t_min, t_max]`, and where each enters.
+    #[inline]
+    fn entry_packet(&self, rays: &RayPacket, t_min: &Lanes, t_max: &Lanes) -> (u32, Lanes) {
+        let mut hits = 0;
+        let mut entries = [Vec4::ZERO; GROUPS];
+        for group in 0..GROUPS {
+            let mut near = t_min[group];
+            let mut far = t_max[group];
+            for axis in 0..3 {
+                let origin = rays.origin[group][axis];
+                let inverse = rays.inverse[group][axis];
+                let a = (Vec4::splat(self.min[axis]) - origin) * inverse;
+                let b = (Vec4::splat(self.max[axis]) - origin) * inverse;
+                near = a.min(b).max(near);
+                far = a.max(b).min(far);
+            }
+            hits |= near.cmple(far).bitmask() << (4 * group);
+            entries[group] = near;
+        }
+        (hits, entries)
+    }
+}
+
+/// A packet of rays prepared for box tests together, component by component.
+pub(crate) struct RayPacket {
+    origin: [[Vec4; 3]; GROUPS],
+    inverse: [[Vec4; 3]; GROUPS],
+}
+
+impl RayPacket {
+    /// The rays `origins[lane] + t * directions[lane]`.
+    pub(crate) fn new(origins: &[DVec3; LANES], directions: &[DVec3; LANES]) -> RayPacket {
+        let mut rays = RayPacket {
+            origin: [[Vec4::ZERO; 3]; GROUPS],
+            inverse: [[Vec4::ZERO; 3]; GROUPS],
+        };
+        for lane in 0..LANES {
+            let ray = RayBox::new(origins[lane], directions[lane]);
+            for axis in 0..3 {
+                rays.origin[lane / 4][axis][lane % 4] = ray.origin[axis];
+                rays.inverse[lane / 4][axis][lane % 4] = ray.inverse[axis];
+            }
+        }
+        rays
+    }
+}
+
+/// Per lane, a bound of `t` in single precision by `narrow` ([`lower`] or [`upper`]).
+#[inline]
+fn lanes(t: &[f64; LANES], narrow: fn(f64) -> f32) -> Lanes {
+    let mut out = [Vec4::ZERO; GROUPS];
+    for (lane, &t) in t.iter().enumerate() {
+        out[lane / 4][lane % 4] = narrow(t);
+    }
+    out
+}
+
 /// A ray prepared for box tests: its origin and the inverse of its direction, in single
 /// precision.
 pub(crate) struct RayBox {
@@ -91,6 +157,7 @@ impl RayBox {
 }
 
 /// An upper ray parameter bound in single precision, never below the double-precision one.
+#[inline]
 fn upper(t: f64) -> f32 {
     let narrow = t as f32;
     if f64::from(narrow) < t {
@@ -101,6 +168,7 @@ fn upper(t: f64) -> f32 {
 }
 
 /// A lower ray parameter bound in single precision, never above the double-precision one.
+#[inline]
 fn lower(t: f64) -> f32 {
     let narrow = t as f32;
     if f64::from(narrow) > t {
@@ -127,7 +195,9 @@ pub(crate) struct Bvh {
     items: Vec<u32>,
 }
 
-const LEAF_SIZE: usize = 4;
+/// One item per leaf: every primitive then has its own single-precision box, tested before its
+/// exact (double-precision) intersection, which costs far more than a box (capsules most).
+const LEAF_SIZE: usize = 1;
 
 impl Bvh {
     /// Builds the hierarchy over `bounds` (one box per item; empty boxes are left out).
@@ -195,6 +265,86 @@ impl Bvh {
                     depth += 1;
                 }
                 (None, None) => {}
+            }
+        }
+    }
+}
+
+impl Bvh {
+    /// [`Bvh::traverse`] for a packet of rays (the lanes of `rays`, `t_min` and `t_max`
+    /// whose bits `lanes` sets): calls `visit(item, lanes, t_max)` for every item whose leaf
+    /// box some of the rays enter before their `t_max`, `lanes` a bit per such ray (possibly
+    /// more: a ray stays in when a nearer hit rules the box out since). Neighbouring pixels'
+    /// rays cross mostly the same boxes, so one walk down the hierarchy serves them all.
+    pub(crate) fn traverse_packet(
+        &self,
+        rays: &RayPacket,
+        t_min: &[f64; LANES],
+        t_max: &mut [f64; LANES],
+        lanes_in: u32,
+        mut visit: impl FnMut(usize, u32, &mut [f64; LANES]),
+    ) {
+        let low = lanes(t_min, lower);
+        let Some(root) = self.nodes.first() else {
+            return;
+        };
+        // `t_max` changes only in `visit`: its single-precision bounds are redone after that.
+        let mut high = lanes(t_max, upper);
+        let (hit, _) = root.bounds.entry_packet(rays, &low, &high);
+        if hit & lanes_in == 0 {
+            return;
+        }
+        let mut stack = [(0u32, 0u32); 64];
+        stack[0] = (0, hit & lanes_in);
+        let mut depth = 1;
+        while depth > 0 {
+            depth -= 1;
+            let (index, active) = stack[depth];
+            let node = self.nodes[index as usize];
+            if node.count > 0 {
+                let first = node.offset as usize;
+                for &item in &self.items[first..first + node.count as usize] {
+                    visit(item as usize, active, t_max);
+                }
+                high = lanes(t_max, upper);
+                continue;
+            }
+            let left = index + 1;
+            let right = node.offset;
+            let (hit_left, near_left) = self.nodes[left as usize]
+                .bounds
+                .entry_packet(rays, &low, &high);
+            let (hit_right, near_right) = self.nodes[right as usize]
+                .bounds
+                .entry_packet(rays, &low, &high);
+            let (hit_left, hit_right) = (hit_left & active, hit_right & active);
+            match (hit_left != 0, hit_right != 0) {
+                (true, true) => {
+                    // The child most of the rays enter first goes on top.
+                    let mut left_first = 0;
+                    for group in 0..GROUPS {
+                        left_first |=
+                            near_left[group].cmple(near_right[group]).bitmask() << (4 * group);
+                    }
+                    let left_first = (left_first & active).count_ones() * 2;
+                    let (near, far) = if left_first >= active.count_ones() {
+                        ((left, hit_left), (right, hit_right))
+                    } else {
+                        ((right, hit_right), (left, hit_left))
+                    };
+                    stack[depth] = far;
+                    stack[depth + 1] = near;
+                    depth += 2;
+                }
+                (true, false) => {
+                    stack[depth] = (left, hit_left);
+                    depth += 1;
+                }
+                (false, true) => {
+                    stack[depth] = (right, hit_right);
+                    depth += 1;
+                }
+                (false, false) => {}
             }
         }
     }

@@ -22,6 +22,7 @@ pub(crate) use exr::Channel;
 pub(crate) use scene::{Model, Part};
 pub(crate) use shapes::Shapes;
 
+use bvh::LANES;
 use camera::Rays;
 use scene::{Hit, Tracer};
 
@@ -94,16 +95,25 @@ impl Picture {
         };
         let tracer = Tracer::new(&self.models);
         rows(&mut pixels, width, height, 4, |y, row| {
-            for (x, pixel) in row.chunks_exact_mut(4).enumerate() {
-                let ray = rays.ray(x as u32, y);
-                let color = match tracer.trace(&ray) {
-                    Some(hit) => {
-                        let [r, g, b] = shade(&hit, ray.direction);
-                        [unit_byte(r), unit_byte(g), unit_byte(b), 255]
-                    }
-                    None => background,
-                };
-                pixel.copy_from_slice(&color);
+            // A packet of neighbouring pixels at a time (the last of a row may have fewer).
+            for (packet, pixels) in row.chunks_mut(LANES * 4).enumerate() {
+                let count = pixels.len() / 4;
+                let first = packet * LANES;
+                let mut packet_rays = [rays.ray(first as u32, y); LANES];
+                for (lane, ray) in packet_rays.iter_mut().enumerate().take(count).skip(1) {
+                    *ray = rays.ray((first + lane) as u32, y);
+                }
+                let hits = tracer.trace_packet(&packet_rays, (1 << count) - 1);
+                for (lane, pixel) in pixels.chunks_exact_mut(4).enumerate() {
+                    let color = match hits[lane] {
+                        Some(hit) => {
+                            let [r, g, b] = shade(&hit, packet_rays[lane].direction);
+                            [unit_byte(r), unit_byte(g), unit_byte(b), 255]
+                        }
+                        None => background,
+                    };
+                    pixel.copy_from_slice(&color);
+                }
             }
         });
         pixels

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use glam::{DAffine3, DMat3, DVec3};
 
-use super::bvh::{Aabb, Bvh, RayBox};
+use super::bvh::{Aabb, Bvh, LANES, RayBox, RayPacket};
 use super::camera::Ray;
 use super::shapes::{Primitives, Shape, Shapes};
 
@@ -170,8 +170,68 @@ impl Tracer {
         let boxes = RayBox::new(ray.origin, ray.direction);
         self.bvh.traverse(&boxes, ray.t_min, &mut t_max, test);
         let (index, shape, normal, t) = best?;
+        Some(self.hit(index, shape, normal, t))
+    }
+
+    /// [`Tracer::trace`] for the rays of the `lanes` bits of a packet: neighbouring pixels'
+    /// rays walk the hierarchies together. Each lane gets the nearest visible hit of its own
+    /// ray.
+    pub(crate) fn trace_packet(&self, rays: &[Ray; LANES], lanes: u32) -> [Option<Hit>; LANES] {
+        let mut t_max = [f64::INFINITY; LANES];
+        let mut best: [Option<(usize, usize, DVec3, f64)>; LANES] = [None; LANES];
+        let mut t_min = [0.0; LANES];
+        let mut origins = [DVec3::ZERO; LANES];
+        let mut directions = [DVec3::ZERO; LANES];
+        for lane in 0..LANES {
+            t_min[lane] = rays[lane].t_min;
+            origins[lane] = rays[lane].origin;
+            directions[lane] = rays[lane].direction;
+        }
+        let clipping =
+            |lane: usize, t: f64| !self.clipped(rays[lane].origin, rays[lane].direction, t);
+        let accept: Option<&dyn Fn(usize, f64) -> bool> = if self.clippers.is_empty() {
+            None
+        } else {
+            Some(&clipping)
+        };
+        let mut test = |index: usize, lanes: u32, t_max: &mut [f64; LANES]| {
+            let placed = &self.drawn[index];
+            let (mut local_origins, mut local_directions) = (origins, directions);
+            for lane in 0..LANES {
+                (local_origins[lane], local_directions[lane]) =
+                    placed.local(origins[lane], directions[lane]);
+            }
+            let found = placed.shapes.primitives().nearest_packet(
+                &local_origins,
+                &local_directions,
+                &t_min,
+                t_max,
+                lanes,
+                accept,
+            );
+            for (lane, found) in found.into_iter().enumerate() {
+                if let Some((shape, crossing)) = found {
+                    best[lane] = Some((index, shape, crossing.normal, crossing.t));
+                }
+            }
+        };
+        for &index in &self.unbounded {
+            test(index, lanes, &mut t_max);
+        }
+        let boxes = RayPacket::new(&origins, &directions);
+        self.bvh
+            .traverse_packet(&boxes, &t_min, &mut t_max, lanes, test);
+        let mut hits = [None; LANES];
+        for (hit, best) in hits.iter_mut().zip(best) {
+            *hit = best.map(|(index, shape, normal, t)| self.hit(index, shape, normal, t));
+        }
+        hits
+    }
+
+    /// The hit of shape `shape` of drawn model `index` at `t`, `normal` in model space.
+    fn hit(&self, index: usize, shape: usize, normal: DVec3, t: f64) -> Hit {
         let placed = &self.drawn[index];
-        Some(Hit {
+        Hit {
             t,
             normal: (placed.normals * normal).normalize_or_zero(),
             color: placed
@@ -181,7 +241,7 @@ impl Tracer {
                 .get(shape)
                 .copied()
                 .unwrap_or([1.0; 4]),
-        })
+        }
     }
 }
 

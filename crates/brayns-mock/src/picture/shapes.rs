@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::bvh::{Aabb, Bvh, RayBox};
+use super::bvh::{Aabb, Bvh, LANES, RayBox, RayPacket};
 
 /// One primitive, in its model's space.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -478,6 +478,72 @@ impl Primitives {
         self.shapes.is_empty()
     }
 
+    /// The nearest crossing of shape `index` in `[t_min, t_max)` that `accept` keeps (all of
+    /// them without `accept`).
+    fn crossing(
+        &self,
+        index: usize,
+        origin: DVec3,
+        direction: DVec3,
+        t_min: f64,
+        t_max: f64,
+        accept: Option<&dyn Fn(f64) -> bool>,
+    ) -> Option<Crossing> {
+        let shape = &self.shapes[index];
+        let Some(accept) = accept else {
+            return shape.first_crossing(origin, direction, t_min, t_max);
+        };
+        let mut crossings = Crossings::new();
+        shape.crossings(origin, direction, &mut crossings);
+        crossings.sort();
+        crossings
+            .as_slice()
+            .iter()
+            .filter(|crossing| crossing.t >= t_min && crossing.t < t_max)
+            .find(|crossing| accept(crossing.t))
+            .copied()
+    }
+
+    /// [`Primitives::nearest`] for the rays (in model space) of the `lanes` bits of a packet,
+    /// walking the hierarchy once for all; `accept` takes the lane too.
+    pub(crate) fn nearest_packet(
+        &self,
+        origins: &[DVec3; LANES],
+        directions: &[DVec3; LANES],
+        t_min: &[f64; LANES],
+        t_max: &mut [f64; LANES],
+        lanes: u32,
+        accept: Option<&dyn Fn(usize, f64) -> bool>,
+    ) -> [Option<(usize, Crossing)>; LANES] {
+        let mut best = [None; LANES];
+        let mut test = |index: usize, lanes: u32, t_max: &mut [f64; LANES]| {
+            let mut bits = lanes;
+            while bits != 0 {
+                let lane = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let of_lane = |t: f64| accept.is_none_or(|accept| accept(lane, t));
+                let accept: Option<&dyn Fn(f64) -> bool> = accept.map(|_| &of_lane as _);
+                if let Some(crossing) = self.crossing(
+                    index,
+                    origins[lane],
+                    directions[lane],
+                    t_min[lane],
+                    t_max[lane],
+                    accept,
+                ) {
+                    t_max[lane] = crossing.t;
+                    best[lane] = Some((index, crossing));
+                }
+            }
+        };
+        for &index in &self.unbounded {
+            test(index, lanes, t_max);
+        }
+        let rays = RayPacket::new(origins, directions);
+        self.bvh().traverse_packet(&rays, t_min, t_max, lanes, test);
+        best
+    }
+
     /// The nearest crossing in `[t_min, *t_max)` that `accept` keeps (all of them without
     /// `accept`), lowering `*t_max` to it; returns the shape's index and the crossing.
     pub(crate) fn nearest(
@@ -490,27 +556,9 @@ impl Primitives {
     ) -> Option<(usize, Crossing)> {
         let mut best = None;
         let mut test = |index: usize, t_max: &mut f64| {
-            let Some(accept) = accept else {
-                if let Some(crossing) =
-                    self.shapes[index].first_crossing(origin, direction, t_min, *t_max)
-                {
-                    *t_max = crossing.t;
-                    best = Some((index, crossing));
-                }
-                return;
-            };
-            let mut crossings = Crossings::new();
-            self.shapes[index].crossings(origin, direction, &mut crossings);
-            crossings.sort();
-            for &crossing in crossings.as_slice() {
-                if crossing.t < t_min || crossing.t >= *t_max {
-                    continue;
-                }
-                if accept(crossing.t) {
-                    *t_max = crossing.t;
-                    best = Some((index, crossing));
-                    break;
-                }
+            if let Some(crossing) = self.crossing(index, origin, direction, t_min, *t_max, accept) {
+                *t_max = crossing.t;
+                best = Some((index, crossing));
             }
         };
         for &index in &self.unbounded {
