@@ -41,6 +41,12 @@
 //!   `set-renderer-<name>` / `set-camera-<name>` method) needs `params` valid against that
 //!   method's schema (-32602 `Invalid engine JSON schema`, with the problems as `data`), an
 //!   unknown name is -32603 `Unknown type name <name>`, an empty name keeps the current object.
+//! - `inspect` picks what the current camera sees at the normalized screen position, with the
+//!   pictures' tracer (below): the camera's ray through that position (image region and near
+//!   clip applied, so (0, 0) is the top left of the image under the default region), the
+//!   nearest visible model (clipping applied) answered with the world position hit, its id and
+//!   `{}` as metadata; nothing hit answers `{"hit": false, "position": [0, 0, 0],
+//!   "model_id": 0, "metadata": null}`, as Brayns' defaults give it.
 //! - Every other entrypoint answers a deterministic [`sample`] of its `returns` schema, or `null`.
 //! - A result built from the state that its `returns` schema rejects (a snapshot the mock was
 //!   not written for) is replaced by a sample, with a warning; with
@@ -96,7 +102,8 @@
 //! Not modelled in pictures: lights (the light at the camera replaces them), materials,
 //! shadows, ambient occlusion, samples and accumulation (every frame is final), depth of field
 //! (`aperture_radius`), tone mapping and sRGB encoding (colors are written as given × 255),
-//! color alpha (hits are opaque), meshes, volumes and circuits (their bounds box instead), and
+//! color alpha (hits are opaque), meshes, volumes and circuits (their bounds box instead, for
+//! `inspect` too: a circuit picked gives `{}`, not Brayns' `neuron_id`), and
 //! the exact shape of capsules with different radii (a cone between the end points and the
 //! two end spheres; OSPRay's round curve is tangent to the spheres).
 //!

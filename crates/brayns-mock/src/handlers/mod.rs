@@ -19,6 +19,7 @@ use crate::validate::{validate, validate_reply};
 
 mod bounds;
 mod engine;
+mod inspect;
 mod loading;
 mod media;
 mod mesh_file;
@@ -247,6 +248,7 @@ impl State {
     ) -> Outcome {
         match method {
             "get-scene" => self.get_scene(),
+            "inspect" => self.inspect(params),
             "get-model" => match self.extract(params, "id") {
                 Ok(model) => self.result(method, model.instance.clone()),
                 Err(error) => Outcome::Error(error),

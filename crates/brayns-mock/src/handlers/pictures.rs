@@ -130,6 +130,7 @@ impl State {
                 _ => continue,
             };
             models.push(picture::Model {
+                id: model.id,
                 part,
                 transform: transform(model.instance.get("transform")),
             });

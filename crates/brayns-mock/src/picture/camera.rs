@@ -100,10 +100,17 @@ impl Rays {
     /// The ray through the centre of pixel (`x`, `y`), `y` counted from the first row of the
     /// encoded image.
     pub(crate) fn ray(&self, x: u32, y: u32) -> Ray {
-        let screen = [
+        self.ray_at([
             (f64::from(x) + 0.5) / self.width,
             (f64::from(y) + 0.5) / self.height,
-        ];
+        ])
+    }
+
+    /// The ray through the normalized screen position `screen`, before the image region
+    /// (what OSPRay's pick receives: (0, 0) is where the framebuffer's row 0 and column 0
+    /// start, so the top left of the encoded image under Brayns' default region). Positions
+    /// outside [0, 1]² extrapolate.
+    pub(crate) fn ray_at(&self, screen: [f64; 2]) -> Ray {
         let s = [
             self.start[0] + screen[0] * (self.end[0] - self.start[0]),
             self.start[1] + screen[1] * (self.end[1] - self.start[1]),

@@ -165,6 +165,26 @@ impl Picture {
     }
 }
 
+/// What `inspect` finds at a screen position: the world position hit and the model's id.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Picked {
+    pub(crate) position: DVec3,
+    pub(crate) model_id: u64,
+}
+
+impl Picture {
+    /// The nearest visible model along the ray through the normalized screen `position` of a
+    /// `width`×`height` frame, as OSPRay's `FrameBuffer::pick` casts it: the camera's own ray
+    /// (image region, near clip) through that screen position, clipping models applied.
+    /// `None` when nothing is hit or the view is one the engine refuses.
+    pub(crate) fn pick(&self, width: u32, height: u32, position: [f64; 2]) -> Option<Picked> {
+        let rays = self.camera.rays(width, height)?;
+        let ray = rays.ray_at(position);
+        let (position, model_id) = Tracer::new(&self.models).nearest_hit(&ray)?;
+        Some(Picked { position, model_id })
+    }
+}
+
 /// The hit's color under the light at the camera.
 fn shade(hit: &Hit, direction: DVec3) -> [f64; 3] {
     let facing = hit.normal.dot(direction).abs();

@@ -29,6 +29,8 @@ pub(crate) enum Part {
 /// Brayns' `TransformMatrix` composes them).
 #[derive(Debug, Clone)]
 pub(crate) struct Model {
+    /// The model's id in the scene (what `inspect` reports).
+    pub(crate) id: u64,
     pub(crate) part: Part,
     pub(crate) transform: DAffine3,
 }
@@ -43,6 +45,8 @@ pub(crate) struct Hit {
 }
 
 struct Placed {
+    /// The id of the model these shapes belong to.
+    id: u64,
     shapes: Arc<Shapes>,
     /// World to model space.
     inverse: DAffine3,
@@ -51,12 +55,13 @@ struct Placed {
 }
 
 impl Placed {
-    fn new(shapes: Arc<Shapes>, transform: DAffine3) -> Option<Placed> {
+    fn new(id: u64, shapes: Arc<Shapes>, transform: DAffine3) -> Option<Placed> {
         if transform.matrix3.determinant().abs() < 1e-300 {
             return None;
         }
         let inverse = transform.inverse();
         Some(Placed {
+            id,
             shapes,
             inverse,
             normals: inverse.matrix3.transpose(),
@@ -89,10 +94,10 @@ impl Tracer {
         for model in models {
             match &model.part {
                 Part::Geometry(shapes) if !shapes.primitives().is_empty() => {
-                    drawn.extend(Placed::new(shapes.clone(), model.transform));
+                    drawn.extend(Placed::new(model.id, shapes.clone(), model.transform));
                 }
                 Part::Clipping(shapes) if !shapes.primitives().is_empty() => {
-                    clippers.extend(Placed::new(shapes.clone(), model.transform));
+                    clippers.extend(Placed::new(model.id, shapes.clone(), model.transform));
                 }
                 Part::BoundsBox { min, max, color } => {
                     let shapes = Shapes::from_primitives(Primitives::new(
@@ -103,7 +108,7 @@ impl Tracer {
                         vec![*color],
                         false,
                     ));
-                    drawn.extend(Placed::new(Arc::new(shapes), DAffine3::IDENTITY));
+                    drawn.extend(Placed::new(model.id, Arc::new(shapes), DAffine3::IDENTITY));
                 }
                 _ => {}
             }
@@ -145,6 +150,20 @@ impl Tracer {
 
     /// The nearest visible hit of `ray`.
     pub(crate) fn trace(&self, ray: &Ray) -> Option<Hit> {
+        let (index, shape, normal, t) = self.nearest(ray)?;
+        Some(self.hit(index, shape, normal, t))
+    }
+
+    /// The nearest visible hit of `ray` as picking reports it: the world position and the
+    /// id of the model hit.
+    pub(crate) fn nearest_hit(&self, ray: &Ray) -> Option<(DVec3, u64)> {
+        let (index, _, _, t) = self.nearest(ray)?;
+        Some((ray.origin + ray.direction * t, self.drawn[index].id))
+    }
+
+    /// The drawn model, its shape, the model-space normal and the distance of the nearest
+    /// visible hit of `ray`.
+    fn nearest(&self, ray: &Ray) -> Option<(usize, usize, DVec3, f64)> {
         let mut t_max = f64::INFINITY;
         let mut best: Option<(usize, usize, DVec3, f64)> = None;
         let clipping = |t: f64| !self.clipped(ray.origin, ray.direction, t);
@@ -169,8 +188,7 @@ impl Tracer {
         }
         let boxes = RayBox::new(ray.origin, ray.direction);
         self.bvh.traverse(&boxes, ray.t_min, &mut t_max, test);
-        let (index, shape, normal, t) = best?;
-        Some(self.hit(index, shape, normal, t))
+        best
     }
 
     /// [`Tracer::trace`] for the rays of the `lanes` bits of a packet: neighbouring pixels'
