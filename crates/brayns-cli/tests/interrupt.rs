@@ -18,16 +18,27 @@ fn eventually(what: &str, condition: impl Fn() -> bool) {
     }
 }
 
-#[test]
-fn ctrl_c_cancels_the_task_on_the_server_and_exits_130() {
-    // A snapshot of 1000 steps of 20 ms: 20 s unless cancelled.
-    let mock = mock_with(
+/// A mock whose tasks take 1000 steps of 20 ms: 20 s unless cancelled.
+fn slow_mock() -> brayns_mock::BackgroundMockServer {
+    mock_with(
         MockServer::builder()
             .progress_steps(1000)
             .step_duration(Duration::from_millis(20)),
-    );
+    )
+}
+
+/// Runs `brayns --uri <mock> ARGS...`, sends it a SIGINT once the mock has started its
+/// `method` task, and gives the command's output with the outcomes the mock logged for
+/// `method`, in order.
+fn interrupted(
+    mock: &brayns_mock::BackgroundMockServer,
+    args: &[&str],
+    method: &str,
+) -> (std::process::Output, Vec<TaskOutcome>) {
     let child = command()
-        .args(["--uri", &mock.uri(), "call", "snapshot", "{}"])
+        .arg("--uri")
+        .arg(mock.uri())
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -35,13 +46,26 @@ fn ctrl_c_cancels_the_task_on_the_server_and_exits_130() {
         .expect("brayns starts");
     let mut guard = ChildGuard(Some(child));
     let log = mock.task_log();
-    eventually("the snapshot to start", || {
+    eventually(&format!("the {method} task to start"), || {
         log.events()
             .iter()
-            .any(|event| event.method == "snapshot" && event.outcome == TaskOutcome::Started)
+            .any(|event| event.method == method && event.outcome == TaskOutcome::Started)
     });
     interrupt(guard.0.as_ref().unwrap());
     let output = wait(guard.0.take().unwrap());
+    let outcomes = log
+        .events()
+        .into_iter()
+        .filter(|event| event.method == method)
+        .map(|event| event.outcome)
+        .collect();
+    (output, outcomes)
+}
+
+#[test]
+fn ctrl_c_cancels_the_task_on_the_server_and_exits_130() {
+    let mock = slow_mock();
+    let (output, outcomes) = interrupted(&mock, &["call", "snapshot", "{}"], "snapshot");
     assert_eq!(output.status.code(), Some(130), "{}", describe(&output));
     assert!(
         stderr(&output).contains("snapshot cancelled on the server"),
@@ -49,13 +73,7 @@ fn ctrl_c_cancels_the_task_on_the_server_and_exits_130() {
         describe(&output)
     );
     assert!(output.stdout.is_empty(), "{}", describe(&output));
-    // The server saw a `cancel` and ended the task with it (not a dropped connection).
-    let outcomes: Vec<TaskOutcome> = log
-        .events()
-        .into_iter()
-        .filter(|event| event.method == "snapshot")
-        .map(|event| event.outcome)
-        .collect();
+    // The server saw a `cancel` and ended the task with it (not a dropped connection):
     // `Cancelled` is logged only for a task ended by a `cancel` request; a dropped
     // connection would log `Aborted`.
     assert_eq!(outcomes, [TaskOutcome::Started, TaskOutcome::Cancelled]);
@@ -68,39 +86,16 @@ fn ctrl_c_cancels_the_task_on_the_server_and_exits_130() {
 
 #[test]
 fn ctrl_c_cancels_a_snapshot_being_saved() {
-    let mock = mock_with(
-        MockServer::builder()
-            .progress_steps(1000)
-            .step_duration(Duration::from_millis(20)),
-    );
+    let mock = slow_mock();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("image.png");
-    let child = command()
-        .args([
-            "--uri",
-            &mock.uri(),
-            "snapshot",
-            "-o",
-            file.to_str().unwrap(),
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("brayns starts");
-    let mut guard = ChildGuard(Some(child));
-    let log = mock.task_log();
-    eventually("the snapshot to start", || {
-        log.events().iter().any(|event| event.method == "snapshot")
-    });
-    interrupt(guard.0.as_ref().unwrap());
-    let output = wait(guard.0.take().unwrap());
-    assert_eq!(output.status.code(), Some(130), "{}", describe(&output));
-    assert!(
-        log.events()
-            .iter()
-            .any(|event| event.method == "snapshot" && event.outcome == TaskOutcome::Cancelled)
+    let (output, outcomes) = interrupted(
+        &mock,
+        &["snapshot", "-o", file.to_str().unwrap()],
+        "snapshot",
     );
+    assert_eq!(output.status.code(), Some(130), "{}", describe(&output));
+    assert!(outcomes.contains(&TaskOutcome::Cancelled), "{outcomes:?}");
     assert!(
         !file.exists(),
         "nothing is written for a cancelled snapshot"
@@ -110,27 +105,8 @@ fn ctrl_c_cancels_a_snapshot_being_saved() {
 #[test]
 fn ctrl_c_cancels_a_load_and_leaves_no_model() {
     let data = common::DataFiles::new();
-    let mock = mock_with(
-        MockServer::builder()
-            .progress_steps(1000)
-            .step_duration(Duration::from_millis(20)),
-    );
-    let child = command()
-        .args(["--uri", &mock.uri(), "load", &data.path("mesh.ply")])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("brayns starts");
-    let mut guard = ChildGuard(Some(child));
-    let log = mock.task_log();
-    eventually("the load to start", || {
-        log.events()
-            .iter()
-            .any(|event| event.method == "add-model" && event.outcome == TaskOutcome::Started)
-    });
-    interrupt(guard.0.as_ref().unwrap());
-    let output = wait(guard.0.take().unwrap());
+    let mock = slow_mock();
+    let (output, outcomes) = interrupted(&mock, &["load", &data.path("mesh.ply")], "add-model");
     assert_eq!(output.status.code(), Some(130), "{}", describe(&output));
     assert!(
         stderr(&output).contains("add-model cancelled on the server"),
@@ -138,12 +114,6 @@ fn ctrl_c_cancels_a_load_and_leaves_no_model() {
         describe(&output)
     );
     assert!(output.stdout.is_empty(), "{}", describe(&output));
-    let outcomes: Vec<TaskOutcome> = log
-        .events()
-        .into_iter()
-        .filter(|event| event.method == "add-model")
-        .map(|event| event.outcome)
-        .collect();
     assert_eq!(outcomes, [TaskOutcome::Started, TaskOutcome::Cancelled]);
     assert_eq!(
         json(&run(&mock.uri(), &["scene"]))["models"],
