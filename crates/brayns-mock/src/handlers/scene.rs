@@ -263,9 +263,27 @@ impl State {
 
     /// Sets the instance transform and the bounds that follow from it.
     fn place(model: &mut Model, transform: Value) {
-        let world = bounds::Transform::from_json(&transform).bounds(model.local_bounds);
+        let world = Self::world_bounds(model, &bounds::Transform::from_json(&transform));
         set_if_present(&mut model.instance, "transform", transform);
         set_if_present(&mut model.instance, "bounds", bounds::to_json(world));
+    }
+
+    /// A model's bounds under `transform`. Brayns transforms each primitive of `add-*`
+    /// geometry on its own (`ModelInstance::computeBounds` runs the model's bounds systems
+    /// with the instance matrix), which under a rotation can give a smaller box than turning
+    /// the model's unrotated box; the primitives kept for pictures give that exactly. They are
+    /// parsed (once, shared with pictures) only when a rotation makes a difference, so adding
+    /// a big model stays a copy of its text. Loaded files have no primitives: their box turns.
+    fn world_bounds(model: &Model, transform: &bounds::Transform) -> Option<Aabb> {
+        if model.category == Category::Geometry && transform.is_rotated() {
+            if let Some(shapes) = &model.picture {
+                let primitives = shapes.primitives();
+                if !primitives.is_empty() {
+                    return transform.primitive_bounds(&primitives.shapes);
+                }
+            }
+        }
+        transform.bounds(model.local_bounds)
     }
 
     /// Removes the models `ids` names, releasing their ids in that order
@@ -404,8 +422,20 @@ impl State {
     }
 }
 
-/// Rough bounds of `add-*` geometry: every XYZ point found in the items' `geometry`, grown by
-/// the largest radius.
+/// The radius a point of `add-*` geometry grows by, as `computeBounds` grows it
+/// (`brayns/engine/geometry/types/`): a sphere's center by its radius, a capsule's p0 by r0
+/// and p1 by r1 (`Capsule.cpp`), box and bounded-plane corners by nothing.
+fn radius_key(point_key: &str) -> Option<&'static str> {
+    match point_key {
+        "center" => Some("radius"),
+        "p0" => Some("r0"),
+        "p1" => Some("r1"),
+        _ => None,
+    }
+}
+
+/// The unturned bounds of `add-*` geometry: every XYZ point found in the items' `geometry`
+/// (a bounded plane's in its `bounds`), grown by its own radius.
 pub(super) fn geometry_bounds(params: &Value) -> Value {
     let mut min = [f64::INFINITY; 3];
     let mut max = [f64::NEG_INFINITY; 3];
@@ -413,14 +443,14 @@ pub(super) fn geometry_bounds(params: &Value) -> Value {
         let Some(geometry) = item.get("geometry").and_then(Value::as_object) else {
             continue;
         };
-        let radius = ["radius", "r0", "r1"]
-            .iter()
-            .filter_map(|key| geometry.get(*key)?.as_f64())
-            .fold(0.0, f64::max);
-        for value in geometry.values() {
+        let bounded = geometry.get("bounds").and_then(Value::as_object);
+        for (key, value) in geometry.iter().chain(bounded.into_iter().flatten()) {
             let Some(point) = value.as_array().filter(|items| items.len() == 3) else {
                 continue;
             };
+            let radius = radius_key(key)
+                .and_then(|radius| geometry.get(radius)?.as_f64())
+                .unwrap_or(0.0);
             for axis in 0..3 {
                 let coordinate = point[axis].as_f64().unwrap_or_default();
                 min[axis] = min[axis].min(coordinate - radius);
@@ -447,6 +477,14 @@ struct Geometry {
     radius: Option<f64>,
     r0: Option<f64>,
     r1: Option<f64>,
+    bounds: Option<Corners>,
+}
+
+/// A bounded plane's box.
+#[derive(serde::Deserialize)]
+struct Corners {
+    min: [f64; 3],
+    max: [f64; 3],
 }
 
 #[derive(serde::Deserialize)]
@@ -463,20 +501,20 @@ pub(super) fn geometry_bounds_text(json: &str) -> Value {
     let mut min = [f64::INFINITY; 3];
     let mut max = [f64::NEG_INFINITY; 3];
     for Item { geometry } in &items {
-        let radius = [geometry.radius, geometry.r0, geometry.r1]
-            .into_iter()
-            .flatten()
-            .fold(0.0, f64::max);
-        for point in [
-            geometry.center,
-            geometry.min,
-            geometry.max,
-            geometry.p0,
-            geometry.p1,
-        ]
-        .into_iter()
-        .flatten()
-        {
+        let bounded = geometry.bounds.as_ref();
+        for (point, radius) in [
+            (geometry.center, geometry.radius),
+            (geometry.min, None),
+            (geometry.max, None),
+            (geometry.p0, geometry.r0),
+            (geometry.p1, geometry.r1),
+            (bounded.map(|corners| corners.min), None),
+            (bounded.map(|corners| corners.max), None),
+        ] {
+            let Some(point) = point else {
+                continue;
+            };
+            let radius = radius.unwrap_or(0.0);
             for axis in 0..3 {
                 min[axis] = min[axis].min(point[axis] - radius);
                 max[axis] = max[axis].max(point[axis] + radius);
