@@ -275,12 +275,13 @@ impl State {
     /// parsed (once, shared with pictures) only when a rotation makes a difference, so adding
     /// a big model stays a copy of its text. Loaded files have no primitives: their box turns.
     fn world_bounds(model: &Model, transform: &bounds::Transform) -> Option<Aabb> {
-        if model.category == Category::Geometry && transform.is_rotated() {
-            if let Some(shapes) = &model.picture {
-                let primitives = shapes.primitives();
-                if !primitives.is_empty() {
-                    return transform.primitive_bounds(&primitives.shapes);
-                }
+        if model.category == Category::Geometry
+            && transform.is_rotated()
+            && let Some(shapes) = &model.picture
+        {
+            let primitives = shapes.primitives();
+            if !primitives.is_empty() {
+                return transform.primitive_bounds(&primitives.shapes);
             }
         }
         transform.bounds(model.local_bounds)
