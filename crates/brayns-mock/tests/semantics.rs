@@ -503,6 +503,41 @@ async fn a_bounded_plane_reports_its_box() {
     mock.stop().await;
 }
 
+/// The same rules as [`a_bounded_plane_reports_its_box`] and the capsule ends of
+/// [`a_turned_instance_of_capsules_reports_the_box_of_its_turned_end_corners`] (Capsule.cpp,
+/// BoundedPlane.cpp) for params large enough (over 256 KiB) that the mock reads their bounds
+/// from the text with a typed parse.
+#[tokio::test]
+async fn large_capsule_and_bounded_plane_params_report_the_same_bounds() {
+    let mock = mock().await;
+    let mut client = connect(&mock.uri()).await;
+    let count = 4000;
+    let capsules: Vec<Value> = (0..count)
+        .map(|i| {
+            let x = f64::from(i);
+            json!({"color": [1.0, 1.0, 1.0, 1.0], "geometry": {"p0": [x, 0.0, 0.0], "r0": 2.0, "p1": [x, 1.0, 0.0], "r1": 0.5}})
+        })
+        .collect();
+    assert!(Value::Array(capsules.clone()).to_string().len() > 256 * 1024);
+    let model = client
+        .call("add-capsules", Some(Value::Array(capsules)))
+        .await;
+    // y: p0 grows to 2, p1 only to 1.5 (1 + r1), not 3 (1 + the larger r0).
+    let last = f64::from(count - 1);
+    assert_bounds(&model["bounds"], [-2.0, -2.0, -2.0], [last + 2.0, 2.0, 2.0]);
+    let planes: Vec<Value> = (0..count)
+        .map(|i| {
+            let x = f64::from(i);
+            json!({"color": [1.0, 1.0, 1.0, 1.0], "geometry": {"coefficients": [0.0, 0.0, 1.0, 0.0], "bounds": {"min": [x, 0.0, 0.0], "max": [x + 1.0, 1.0, 0.0]}}})
+        })
+        .collect();
+    let model = client
+        .call("add-bounded-planes", Some(Value::Array(planes)))
+        .await;
+    assert_bounds(&model["bounds"], [0.0; 3], [f64::from(count), 1.0, 0.0]);
+    mock.stop().await;
+}
+
 /// Follows AddModelEntrypoint.cpp and LoaderHelper.cpp (the path, then the loader by name or
 /// by format, then its properties) and brayns/utils/FileReader.cpp (the file must exist and be
 /// a regular file).

@@ -478,7 +478,8 @@ struct Geometry {
     radius: Option<f64>,
     r0: Option<f64>,
     r1: Option<f64>,
-    bounds: Option<Corners>,
+    /// Boxed: a million spheres then carry 8 bytes for it, not 56.
+    bounds: Option<Box<Corners>>,
 }
 
 /// A bounded plane's box.
@@ -502,23 +503,29 @@ pub(super) fn geometry_bounds_text(json: &str) -> Value {
     let mut min = [f64::INFINITY; 3];
     let mut max = [f64::NEG_INFINITY; 3];
     for Item { geometry } in &items {
-        let bounded = geometry.bounds.as_ref();
-        for (point, radius) in [
-            (geometry.center, geometry.radius),
-            (geometry.min, None),
-            (geometry.max, None),
-            (geometry.p0, geometry.r0),
-            (geometry.p1, geometry.r1),
-            (bounded.map(|corners| corners.min), None),
-            (bounded.map(|corners| corners.max), None),
-        ] {
-            let Some(point) = point else {
-                continue;
-            };
-            let radius = radius.unwrap_or(0.0);
+        let mut grow = |point: [f64; 3], radius: f64| {
             for axis in 0..3 {
                 min[axis] = min[axis].min(point[axis] - radius);
                 max[axis] = max[axis].max(point[axis] + radius);
+            }
+        };
+        // Each point alone, so that a million spheres cost one branch each.
+        if let Some(center) = geometry.center {
+            grow(center, geometry.radius.unwrap_or(0.0));
+        }
+        if let Some(p0) = geometry.p0 {
+            grow(p0, geometry.r0.unwrap_or(0.0));
+        }
+        if let Some(p1) = geometry.p1 {
+            grow(p1, geometry.r1.unwrap_or(0.0));
+        }
+        let corners = geometry
+            .bounds
+            .as_ref()
+            .map(|corners| (corners.min, corners.max));
+        for (low, high) in [(geometry.min, geometry.max), corners.unzip()] {
+            for corner in [low, high].into_iter().flatten() {
+                grow(corner, 0.0);
             }
         }
     }
