@@ -288,6 +288,256 @@ async fn bounds_follow_the_transform_of_each_instance() {
     mock.stop().await;
 }
 
+/// `point` scaled by `scale`, turned by `angle` radians about +Z, then moved by `translation`:
+/// the affine map of brayns/utils/MathTypes.h written out for a rotation about one axis.
+fn about_z(point: [f64; 3], scale: [f64; 3], angle: f64, translation: [f64; 3]) -> [f64; 3] {
+    let [x, y, z] = [
+        point[0] * scale[0],
+        point[1] * scale[1],
+        point[2] * scale[2],
+    ];
+    let (sin, cos) = angle.sin_cos();
+    [
+        translation[0] + cos * x - sin * y,
+        translation[1] + sin * x + cos * y,
+        translation[2] + z,
+    ]
+}
+
+/// The (min, max) box of `points`.
+fn box_of(points: &[[f64; 3]]) -> ([f64; 3], [f64; 3]) {
+    let mut min = [f64::INFINITY; 3];
+    let mut max = [f64::NEG_INFINITY; 3];
+    for point in points {
+        for axis in 0..3 {
+            min[axis] = min[axis].min(point[axis]);
+            max[axis] = max[axis].max(point[axis]);
+        }
+    }
+    (min, max)
+}
+
+/// The 8 corners of the box (`min`, `max`).
+fn corners(min: [f64; 3], max: [f64; 3]) -> Vec<[f64; 3]> {
+    (0..8)
+        .map(|corner: usize| {
+            std::array::from_fn(|axis| {
+                if corner >> axis & 1 == 0 {
+                    min[axis]
+                } else {
+                    max[axis]
+                }
+            })
+        })
+        .collect()
+}
+
+/// The quaternion (x, y, z, w) of a turn by `angle` radians about +Z.
+fn z_turn(angle: f64) -> Value {
+    let half = angle / 2.0;
+    json!([0.0, 0.0, half.sin(), half.cos()])
+}
+
+/// Follows brayns/engine/geometry/types/Sphere.cpp (`computeBounds` sends only center - radius
+/// and center + radius through the matrix), brayns/engine/systems/GenericBoundsSystem.h (the
+/// model's box is the union over its primitives) and ModelInstance.cpp (`setTransform`
+/// recomputes it with the instance matrix): a turned sphere reports the box of two turned
+/// points, not the box of its unturned box's 8 turned corners.
+#[tokio::test]
+async fn a_turned_sphere_reports_the_box_of_its_two_turned_corners() {
+    let mock = mock().await;
+    let mut client = connect(&mock.uri()).await;
+    let (center, radius) = ([1.0, 2.0, 3.0], 1.5);
+    client
+        .call("add-spheres", Some(sphere(center, radius)))
+        .await;
+    let angle = std::f64::consts::FRAC_PI_4;
+    let translation = [0.5, -1.0, 2.0];
+    let turned = client
+        .call(
+            "update-model",
+            Some(json!({"model_id": 0, "model": {"transform": {"rotation": z_turn(angle), "translation": translation}}})),
+        )
+        .await;
+    let low = center.map(|value| value - radius);
+    let high = center.map(|value| value + radius);
+    let (min, max) = box_of(&[
+        about_z(low, [1.0; 3], angle, translation),
+        about_z(high, [1.0; 3], angle, translation),
+    ]);
+    assert_bounds(&turned["bounds"], min, max);
+    // The 8-corner box is wider along x (the two points line up on x = 0.5 - 0.5 * sqrt(2)).
+    let (corner_min, corner_max) = box_of(
+        &corners(low, high)
+            .into_iter()
+            .map(|corner| about_z(corner, [1.0; 3], angle, translation))
+            .collect::<Vec<_>>(),
+    );
+    assert!(corner_max[0] - corner_min[0] > max[0] - min[0] + 1.0);
+    assert_bounds(&client.call("get-scene", None).await["bounds"], min, max);
+    // Back to no rotation: the plain box again.
+    let straight = client
+        .call(
+            "update-model",
+            Some(json!({"model_id": 0, "model": {"transform": {"rotation": [0.0, 0.0, 0.0, 1.0], "translation": [0.0, 0.0, 0.0]}}})),
+        )
+        .await;
+    assert_bounds(&straight["bounds"], low, high);
+    mock.stop().await;
+}
+
+/// Follows brayns/engine/geometry/types/Box.cpp (each box sends its own 8 corners through
+/// `TransformMatrix::transformBounds`, brayns/utils/MathTypes.h) and GenericBoundsSystem.h (the
+/// union over boxes): two turned boxes far apart report less than their common box turned.
+#[tokio::test]
+async fn turned_boxes_report_the_union_of_each_turned_box() {
+    let mock = mock().await;
+    let mut client = connect(&mock.uri()).await;
+    let boxes = [
+        ([0.0, 0.0, 0.0], [1.0, 1.0, 1.0]),
+        ([4.0, 4.0, -1.0], [5.0, 6.0, 0.5]),
+    ];
+    let items: Vec<Value> = boxes
+        .iter()
+        .map(|(min, max)| json!({"color": [1.0, 1.0, 1.0, 1.0], "geometry": {"min": min, "max": max}}))
+        .collect();
+    let model = client.call("add-boxes", Some(Value::Array(items))).await;
+    assert_bounds(&model["bounds"], [0.0, 0.0, -1.0], [5.0, 6.0, 1.0]);
+    let angle = std::f64::consts::FRAC_PI_4;
+    let scale = [2.0, 1.0, 3.0];
+    let turned = client
+        .call(
+            "update-model",
+            Some(json!({"model_id": 0, "model": {"transform": {"rotation": z_turn(angle), "scale": scale}}})),
+        )
+        .await;
+    let points: Vec<[f64; 3]> = boxes
+        .iter()
+        .flat_map(|(min, max)| corners(*min, *max))
+        .map(|corner| about_z(corner, scale, angle, [0.0; 3]))
+        .collect();
+    let (min, max) = box_of(&points);
+    assert_bounds(&turned["bounds"], min, max);
+    let (corner_min, _) = box_of(
+        &corners([0.0, 0.0, -1.0], [5.0, 6.0, 1.0])
+            .into_iter()
+            .map(|corner| about_z(corner, scale, angle, [0.0; 3]))
+            .collect::<Vec<_>>(),
+    );
+    assert!(corner_min[0] < min[0] - 1.0);
+    mock.stop().await;
+}
+
+/// Follows InstantiateModelEntrypoint.cpp (each instance takes its own transform),
+/// ModelInstance.cpp (`setTransform` recomputes the bounds from the shared model's systems) and
+/// brayns/engine/geometry/types/Capsule.cpp (each end sends center - radius and center + radius
+/// through the matrix): a turned instance of capsules reports the box of those 4 points.
+#[tokio::test]
+async fn a_turned_instance_of_capsules_reports_the_box_of_its_turned_end_corners() {
+    let mock = mock().await;
+    let mut client = connect(&mock.uri()).await;
+    let (p0, r0, p1, r1) = ([0.0, 0.0, 0.0], 1.0, [3.0, 0.0, 0.0], 0.5);
+    client
+        .call(
+            "add-capsules",
+            Some(json!([{"color": [1.0, 1.0, 1.0, 1.0], "geometry": {"p0": p0, "r0": r0, "p1": p1, "r1": r1}}])),
+        )
+        .await;
+    let angle = std::f64::consts::FRAC_PI_3;
+    let translation = [0.0, 0.0, -10.0];
+    let copies = client
+        .call(
+            "instantiate-model",
+            Some(json!({"model_id": 0, "transforms": [{"rotation": z_turn(angle), "translation": translation}, {"translation": [1.0, 0.0, 0.0]}]})),
+        )
+        .await;
+    let ends = [
+        p0.map(|value| value - r0),
+        p0.map(|value| value + r0),
+        p1.map(|value| value - r1),
+        p1.map(|value| value + r1),
+    ];
+    let (min, max) = box_of(
+        &ends
+            .iter()
+            .map(|end| about_z(*end, [1.0; 3], angle, translation))
+            .collect::<Vec<_>>(),
+    );
+    assert_bounds(&copies[0]["bounds"], min, max);
+    assert_bounds(&copies[1]["bounds"], [0.0, -1.0, -1.0], [4.5, 1.0, 1.0]);
+    // The source model keeps its own, unturned, bounds.
+    let source = client.call("get-model", Some(json!({"id": 0}))).await;
+    assert_bounds(&source["bounds"], [-1.0, -1.0, -1.0], [3.5, 1.0, 1.0]);
+    mock.stop().await;
+}
+
+/// Follows brayns/engine/geometry/types/BoundedPlane.cpp (a bounded plane's bounds are its
+/// box's, through `GeometryTraits<Box>::computeBounds`): its box unturned, the box of its 8
+/// turned corners turned.
+#[tokio::test]
+async fn a_bounded_plane_reports_its_box() {
+    let mock = mock().await;
+    let mut client = connect(&mock.uri()).await;
+    let (low, high) = ([-1.0, 0.0, 2.0], [3.0, 0.5, 4.0]);
+    let model = client
+        .call(
+            "add-bounded-planes",
+            Some(json!([{"color": [1.0, 1.0, 1.0, 1.0], "geometry": {"coefficients": [0.0, 1.0, 0.0, 0.0], "bounds": {"min": low, "max": high}}}])),
+        )
+        .await;
+    assert_bounds(&model["bounds"], low, high);
+    let angle = 0.3;
+    let turned = client
+        .call(
+            "update-model",
+            Some(json!({"model_id": 0, "model": {"transform": {"rotation": z_turn(angle)}}})),
+        )
+        .await;
+    let (min, max) = box_of(
+        &corners(low, high)
+            .into_iter()
+            .map(|corner| about_z(corner, [1.0; 3], angle, [0.0; 3]))
+            .collect::<Vec<_>>(),
+    );
+    assert_bounds(&turned["bounds"], min, max);
+    mock.stop().await;
+}
+
+/// The same rules as [`a_bounded_plane_reports_its_box`] and the capsule ends of
+/// [`a_turned_instance_of_capsules_reports_the_box_of_its_turned_end_corners`] (Capsule.cpp,
+/// BoundedPlane.cpp) for params large enough (over 256 KiB) that the mock reads their bounds
+/// from the text with a typed parse.
+#[tokio::test]
+async fn large_capsule_and_bounded_plane_params_report_the_same_bounds() {
+    let mock = mock().await;
+    let mut client = connect(&mock.uri()).await;
+    let count = 4000;
+    let capsules: Vec<Value> = (0..count)
+        .map(|i| {
+            let x = f64::from(i);
+            json!({"color": [1.0, 1.0, 1.0, 1.0], "geometry": {"p0": [x, 0.0, 0.0], "r0": 2.0, "p1": [x, 1.0, 0.0], "r1": 0.5}})
+        })
+        .collect();
+    assert!(Value::Array(capsules.clone()).to_string().len() > 256 * 1024);
+    let model = client
+        .call("add-capsules", Some(Value::Array(capsules)))
+        .await;
+    // y: p0 grows to 2, p1 only to 1.5 (1 + r1), not 3 (1 + the larger r0).
+    let last = f64::from(count - 1);
+    assert_bounds(&model["bounds"], [-2.0, -2.0, -2.0], [last + 2.0, 2.0, 2.0]);
+    let planes: Vec<Value> = (0..count)
+        .map(|i| {
+            let x = f64::from(i);
+            json!({"color": [1.0, 1.0, 1.0, 1.0], "geometry": {"coefficients": [0.0, 0.0, 1.0, 0.0], "bounds": {"min": [x, 0.0, 0.0], "max": [x + 1.0, 1.0, 0.0]}}})
+        })
+        .collect();
+    let model = client
+        .call("add-bounded-planes", Some(Value::Array(planes)))
+        .await;
+    assert_bounds(&model["bounds"], [0.0; 3], [f64::from(count), 1.0, 0.0]);
+    mock.stop().await;
+}
+
 /// Follows AddModelEntrypoint.cpp and LoaderHelper.cpp (the path, then the loader by name or
 /// by format, then its properties) and brayns/utils/FileReader.cpp (the file must exist and be
 /// a regular file).

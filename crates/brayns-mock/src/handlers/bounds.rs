@@ -5,6 +5,8 @@
 
 use serde_json::{Value, json};
 
+use crate::picture::shapes::Shape;
+
 /// A non-empty box: (min, max).
 pub(super) type Aabb = ([f64; 3], [f64; 3]);
 
@@ -97,6 +99,51 @@ impl Transform {
                     .map(|column| self.rotation[row][column] * scaled[column])
                     .sum::<f64>()
         })
+    }
+
+    /// Whether the rotation is anything but the identity. Without one (translation and scale
+    /// only) the box of a box's transformed corners is exactly the transformed box, so the
+    /// corner method of [`Transform::bounds`] matches the per-primitive one.
+    pub(super) fn is_rotated(&self) -> bool {
+        (0..3)
+            .any(|row| (0..3).any(|column| self.rotation[row][column] != f64::from(row == column)))
+    }
+
+    /// The world bounds of `add-*` primitives the way Brayns computes them: each primitive's
+    /// own points go through the transform (`GeometryTraits<T>::computeBounds` in
+    /// `brayns/engine/geometry/types/*.cpp`, joined by `GenericBoundsSystem.h`). A sphere sends
+    /// only two points, center - radius and center + radius (`Sphere.cpp`); a capsule those two
+    /// for each end (`Capsule.cpp`); a box and a bounded plane's box their 8 corners
+    /// (`Box.cpp`, `BoundedPlane.cpp`, `TransformMatrix::transformBounds`); a plane nothing
+    /// (`Plane.cpp`). `None` when no primitive has bounds.
+    pub(super) fn primitive_bounds(&self, shapes: &[Shape]) -> Option<Aabb> {
+        let mut world = None;
+        for shape in shapes {
+            let part = match *shape {
+                Shape::Sphere { center, radius } => {
+                    let (center, radius) = (center.to_array(), radius);
+                    of_points([
+                        self.point(center.map(|value| value - radius)),
+                        self.point(center.map(|value| value + radius)),
+                    ])
+                }
+                Shape::Capsule { p0, r0, p1, r1 } => {
+                    let (p0, p1) = (p0.to_array(), p1.to_array());
+                    of_points([
+                        self.point(p0.map(|value| value - r0)),
+                        self.point(p0.map(|value| value + r0)),
+                        self.point(p1.map(|value| value - r1)),
+                        self.point(p1.map(|value| value + r1)),
+                    ])
+                }
+                Shape::Box { min, max } | Shape::BoundedPlane { min, max, .. } => {
+                    self.bounds(Some((min.to_array(), max.to_array())))
+                }
+                Shape::Plane { .. } => None,
+            };
+            world = union(world, part);
+        }
+        world
     }
 
     /// The box of the 8 transformed corners of `bounds` (rkcommon's `xfmBounds`).

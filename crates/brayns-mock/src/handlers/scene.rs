@@ -263,9 +263,28 @@ impl State {
 
     /// Sets the instance transform and the bounds that follow from it.
     fn place(model: &mut Model, transform: Value) {
-        let world = bounds::Transform::from_json(&transform).bounds(model.local_bounds);
+        let world = Self::world_bounds(model, &bounds::Transform::from_json(&transform));
         set_if_present(&mut model.instance, "transform", transform);
         set_if_present(&mut model.instance, "bounds", bounds::to_json(world));
+    }
+
+    /// A model's bounds under `transform`. Brayns transforms each primitive of `add-*`
+    /// geometry on its own (`ModelInstance::computeBounds` runs the model's bounds systems
+    /// with the instance matrix), which under a rotation can give a smaller box than turning
+    /// the model's unrotated box; the primitives kept for pictures give that exactly. They are
+    /// parsed (once, shared with pictures) only when a rotation makes a difference, so adding
+    /// a big model stays a copy of its text. Loaded files have no primitives: their box turns.
+    fn world_bounds(model: &Model, transform: &bounds::Transform) -> Option<Aabb> {
+        if model.category == Category::Geometry
+            && transform.is_rotated()
+            && let Some(shapes) = &model.picture
+        {
+            let primitives = shapes.primitives();
+            if !primitives.is_empty() {
+                return transform.primitive_bounds(&primitives.shapes);
+            }
+        }
+        transform.bounds(model.local_bounds)
     }
 
     /// Removes the models `ids` names, releasing their ids in that order
@@ -404,8 +423,20 @@ impl State {
     }
 }
 
-/// Rough bounds of `add-*` geometry: every XYZ point found in the items' `geometry`, grown by
-/// the largest radius.
+/// The radius a point of `add-*` geometry grows by, as `computeBounds` grows it
+/// (`brayns/engine/geometry/types/`): a sphere's center by its radius, a capsule's p0 by r0
+/// and p1 by r1 (`Capsule.cpp`), box and bounded-plane corners by nothing.
+fn radius_key(point_key: &str) -> Option<&'static str> {
+    match point_key {
+        "center" => Some("radius"),
+        "p0" => Some("r0"),
+        "p1" => Some("r1"),
+        _ => None,
+    }
+}
+
+/// The unturned bounds of `add-*` geometry: every XYZ point found in the items' `geometry`
+/// (a bounded plane's in its `bounds`), grown by its own radius.
 pub(super) fn geometry_bounds(params: &Value) -> Value {
     let mut min = [f64::INFINITY; 3];
     let mut max = [f64::NEG_INFINITY; 3];
@@ -413,14 +444,14 @@ pub(super) fn geometry_bounds(params: &Value) -> Value {
         let Some(geometry) = item.get("geometry").and_then(Value::as_object) else {
             continue;
         };
-        let radius = ["radius", "r0", "r1"]
-            .iter()
-            .filter_map(|key| geometry.get(*key)?.as_f64())
-            .fold(0.0, f64::max);
-        for value in geometry.values() {
+        let bounded = geometry.get("bounds").and_then(Value::as_object);
+        for (key, value) in geometry.iter().chain(bounded.into_iter().flatten()) {
             let Some(point) = value.as_array().filter(|items| items.len() == 3) else {
                 continue;
             };
+            let radius = radius_key(key)
+                .and_then(|radius| geometry.get(radius)?.as_f64())
+                .unwrap_or(0.0);
             for axis in 0..3 {
                 let coordinate = point[axis].as_f64().unwrap_or_default();
                 min[axis] = min[axis].min(coordinate - radius);
@@ -447,6 +478,15 @@ struct Geometry {
     radius: Option<f64>,
     r0: Option<f64>,
     r1: Option<f64>,
+    /// Boxed: a million spheres then carry 8 bytes for it, not 56.
+    bounds: Option<Box<Corners>>,
+}
+
+/// A bounded plane's box.
+#[derive(serde::Deserialize)]
+struct Corners {
+    min: [f64; 3],
+    max: [f64; 3],
 }
 
 #[derive(serde::Deserialize)]
@@ -463,23 +503,29 @@ pub(super) fn geometry_bounds_text(json: &str) -> Value {
     let mut min = [f64::INFINITY; 3];
     let mut max = [f64::NEG_INFINITY; 3];
     for Item { geometry } in &items {
-        let radius = [geometry.radius, geometry.r0, geometry.r1]
-            .into_iter()
-            .flatten()
-            .fold(0.0, f64::max);
-        for point in [
-            geometry.center,
-            geometry.min,
-            geometry.max,
-            geometry.p0,
-            geometry.p1,
-        ]
-        .into_iter()
-        .flatten()
-        {
+        let mut grow = |point: [f64; 3], radius: f64| {
             for axis in 0..3 {
                 min[axis] = min[axis].min(point[axis] - radius);
                 max[axis] = max[axis].max(point[axis] + radius);
+            }
+        };
+        // Each point alone, so that a million spheres cost one branch each.
+        if let Some(center) = geometry.center {
+            grow(center, geometry.radius.unwrap_or(0.0));
+        }
+        if let Some(p0) = geometry.p0 {
+            grow(p0, geometry.r0.unwrap_or(0.0));
+        }
+        if let Some(p1) = geometry.p1 {
+            grow(p1, geometry.r1.unwrap_or(0.0));
+        }
+        let corners = geometry
+            .bounds
+            .as_ref()
+            .map(|corners| (corners.min, corners.max));
+        for (low, high) in [(geometry.min, geometry.max), corners.unzip()] {
+            for corner in [low, high].into_iter().flatten() {
+                grow(corner, 0.0);
             }
         }
     }
