@@ -91,6 +91,18 @@ impl Transform {
         }
     }
 
+    /// The same transform as glam's affine map (what pictures place their models with).
+    pub(super) fn affine(&self) -> glam::DAffine3 {
+        let column = |j: usize| {
+            let [x, y, z] = [0, 1, 2].map(|i| self.rotation[i][j]);
+            glam::DVec3::new(x, y, z) * self.scale[j]
+        };
+        glam::DAffine3 {
+            matrix3: glam::DMat3::from_cols(column(0), column(1), column(2)),
+            translation: glam::DVec3::from_array(self.translation),
+        }
+    }
+
     pub(super) fn point(&self, point: [f64; 3]) -> [f64; 3] {
         let scaled: [f64; 3] = std::array::from_fn(|axis| point[axis] * self.scale[axis]);
         std::array::from_fn(|row| {
@@ -187,4 +199,31 @@ fn rotation_matrix([x, y, z, w]: [f64; 4]) -> [[f64; 3]; 3] {
             1.0 - 2.0 * (x * x + y * y),
         ],
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Transform;
+    use serde_json::json;
+
+    #[test]
+    fn the_affine_form_maps_points_as_the_transform_does() {
+        let half = std::f64::consts::FRAC_1_SQRT_2;
+        let transform = Transform::from_json(&json!({
+            "translation": [1.0, -2.0, 3.0],
+            "rotation": [0.0, 0.0, half, half],
+            "scale": [2.0, 0.5, 3.0],
+        }));
+        let affine = transform.affine();
+        for point in [[0.0, 0.0, 0.0], [1.0, 2.0, 3.0], [-4.0, 0.5, 7.0]] {
+            let expected = transform.point(point);
+            let actual = affine.transform_point3(glam::DVec3::from_array(point));
+            for axis in 0..3 {
+                assert!(
+                    (actual[axis] - expected[axis]).abs() < 1e-12,
+                    "{actual} {expected:?}"
+                );
+            }
+        }
+    }
 }

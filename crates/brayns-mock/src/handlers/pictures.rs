@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use glam::{DAffine3, DQuat, DVec3};
+use glam::DVec3;
 
 use super::*;
 use crate::picture::{self, Camera, Picture, Projection};
@@ -132,32 +132,14 @@ impl State {
             models.push(picture::Model {
                 id: model.id,
                 part,
-                transform: transform(model.instance.get("transform")),
+                transform: bounds::Transform::from_json(
+                    model.instance.get("transform").unwrap_or(&Value::Null),
+                )
+                .affine(),
             });
         }
         models
     }
-}
-
-/// A model's transform: scale, then rotation (quaternion x, y, z, w), then translation.
-fn transform(value: Option<&Value>) -> DAffine3 {
-    let Some(value) = value else {
-        return DAffine3::IDENTITY;
-    };
-    let translation = vector(value.get("translation")).unwrap_or(DVec3::ZERO);
-    let scale = vector(value.get("scale")).unwrap_or(DVec3::ONE);
-    let rotation = value
-        .get("rotation")
-        .and_then(Value::as_array)
-        .filter(|items| items.len() == 4)
-        .map(|items| {
-            let item = |i: usize| items[i].as_f64().unwrap_or(0.0);
-            DQuat::from_xyzw(item(0), item(1), item(2), item(3))
-        })
-        .filter(|rotation| rotation.length_squared() > 0.0 && rotation.is_finite())
-        .map(DQuat::normalize)
-        .unwrap_or(DQuat::IDENTITY);
-    DAffine3::from_scale_rotation_translation(scale, rotation, translation)
 }
 
 fn vector(value: Option<&Value>) -> Option<DVec3> {
